@@ -1,0 +1,231 @@
+"""A small Heroku Platform API client for Private Space peering, built on requests.
+
+Reads and deletes are retried by ``urllib3.util.Retry`` (429 and 5xx, exponential backoff,
+``Retry-After`` honoured). Accept is a POST, so it is never blindly retried: after a transient
+failure the client looks at the peering and only accepts again if it is still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
+
+from . import __version__
+from .heroku_credentials import resolve_api_url, resolve_token, validate_api_url
+from .heroku_errors import (
+    HerokuAPIError,
+    HerokuConnectionError,
+    error_class_for,
+)
+from .heroku_models import ACCEPTED_STATUSES, Peering, PeeringInfo
+
+log = logging.getLogger(__name__)
+
+ACCEPT_V3 = "application/vnd.heroku+json; version=3"
+USER_AGENT = f"heroku-private-space-peering/{__version__} python-requests/{requests.__version__}"
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+DEFAULT_TIMEOUT = (5.0, 30.0)
+
+
+def default_retry(total: int = 5, backoff_factor: float = 0.5, backoff_max: float = 30.0) -> Retry:
+    return Retry(
+        total=total,
+        connect=total,
+        read=total,
+        status=total,
+        backoff_factor=backoff_factor,
+        backoff_max=backoff_max,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD", "DELETE"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Adds the token at send time so it never sits in session headers or reprs."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(<redacted>)"
+
+
+class HerokuClient:
+    """Peering calls of the Heroku Platform API.
+
+    ``rate_limit_remaining`` holds the last ``RateLimit-Remaining`` Heroku sent, so that
+    long waits can slow down when the account's budget runs low.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        api_url: str | None = None,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        retry: Retry | None = None,
+        accept_attempts: int = 4,
+    ) -> None:
+        self.api_url = validate_api_url(api_url) if api_url else resolve_api_url()
+        self._auth = _BearerAuth(resolve_token(api_key))
+        self.timeout = timeout
+        self.accept_attempts = accept_attempts
+        self.rate_limit_remaining: int | None = None
+        self.requests_made = 0
+        self._lock = threading.Lock()
+        self._session = requests.Session()
+        self._session.headers.update({"Accept": ACCEPT_V3, "User-Agent": USER_AGENT})
+        adapter = HTTPAdapter(max_retries=retry if retry is not None else default_retry())
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+
+    def __repr__(self) -> str:
+        return f"HerokuClient(api_url={self.api_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> HerokuClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the peering calls -------------------------------------------------------------
+
+    def peering_info(self, space: str) -> PeeringInfo:
+        data = self._json("GET", f"/spaces/{_seg(space)}/peering-info")
+        return PeeringInfo.from_json(data)
+
+    def space(self, space: str) -> dict[str, Any]:
+        """The space object (``state``, ``generation``, ``region``)."""
+        data: dict[str, Any] = self._json("GET", f"/spaces/{_seg(space)}")
+        return data
+
+    def list_peerings(self, space: str, page_size: int | None = None) -> list[Peering]:
+        return list(self.iter_peerings(space, page_size))
+
+    def iter_peerings(self, space: str, page_size: int | None = None) -> Iterator[Peering]:
+        """Every peering of the space, following ``Next-Range`` while Heroku answers 206."""
+        path = f"/spaces/{_seg(space)}/peerings"
+        range_header = f"pcx_id ..; max={page_size}" if page_size else None
+        while True:
+            headers = {"Range": range_header} if range_header else None
+            response = self._request("GET", path, headers=headers)
+            for item in response.json():
+                yield Peering.from_json(item)
+            next_range = response.headers.get("Next-Range")
+            if response.status_code != 206 or not next_range:
+                return
+            range_header = next_range
+
+    def get_peering(self, space: str, pcx_id: str) -> Peering:
+        data = self._json("GET", f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}")
+        return Peering.from_json(data)
+
+    def accept_peering(self, space: str, pcx_id: str) -> Peering:
+        """Accept with the public v3 form; safe to call again after a lost answer."""
+        path = f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}/actions/accept"
+        last_error: HerokuError_ | None = None
+        for _attempt in range(self.accept_attempts):
+            try:
+                return Peering.from_json(self._json("POST", path))
+            except (HerokuConnectionError, HerokuAPIError) as error:
+                if isinstance(error, HerokuAPIError) and error.status not in RETRY_STATUSES:
+                    raise
+                last_error = error
+            current = self.get_peering(space, pcx_id)
+            if current.status in ACCEPTED_STATUSES:
+                return current
+        assert last_error is not None
+        raise last_error
+
+    def destroy_peering(self, space: str, pcx_id: str) -> Peering:
+        data = self._json("DELETE", f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}")
+        return Peering.from_json(data)
+
+    def rate_limit(self) -> int:
+        data = self._json("GET", "/account/rate-limits")
+        return int(data["remaining"])
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _json(self, method: str, path: str) -> Any:
+        return self._request(method, path).json()
+
+    def _request(self, method: str, path: str, headers: dict[str, str] | None = None) -> requests.Response:
+        request_id = str(uuid.uuid4())
+        all_headers = {"Request-Id": request_id, **(headers or {})}
+        try:
+            response = self._session.request(
+                method,
+                self.api_url + path,
+                headers=all_headers,
+                auth=self._auth,
+                timeout=self.timeout,
+            )
+        except requests.exceptions.RetryError as error:
+            raise HerokuConnectionError(method, path, _reason(error)) from None
+        except requests.exceptions.RequestException as error:
+            raise HerokuConnectionError(method, path, _reason(error)) from None
+        finally:
+            with self._lock:
+                self.requests_made += 1
+        remaining = response.headers.get("RateLimit-Remaining")
+        if remaining is not None and remaining.isdigit():
+            self.rate_limit_remaining = int(remaining)
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        if response.status_code >= 400:
+            raise _api_error(response, method, path, request_id)
+        return response
+
+
+HerokuError_ = HerokuAPIError | HerokuConnectionError
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _reason(error: Exception) -> str:
+    """The innermost cause, without the URL's query or any header."""
+    cause: BaseException = error
+    while cause.__context__ is not None and cause.__context__ is not cause:
+        cause = cause.__context__
+    text = str(cause) or type(cause).__name__
+    return f"{type(error).__name__}: {text}"
+
+
+def _api_error(response: requests.Response, method: str, path: str, request_id: str) -> HerokuAPIError:
+    error_id: str | None = None
+    message = response.reason or "no message"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error_id = body.get("id") or None
+        message = body.get("message") or message
+    cls = error_class_for(response.status_code)
+    return cls(
+        status=response.status_code,
+        error_id=error_id,
+        message=message,
+        request_id=response.headers.get("Request-Id") or request_id,
+        method=method,
+        path=path,
+    )

@@ -1,0 +1,1 @@
+"""A local stand-in for Heroku's Platform API and both AWS accounts (moto), for trying and testing."""

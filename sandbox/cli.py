@@ -1,0 +1,117 @@
+"""Command line of the sandbox: ``serve`` and the program runner's ``preview/up/refresh/destroy``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
+
+from .heroku_world import Timings
+from .local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+
+
+def _add_timing_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--visibility-delay",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long a new AWS request stays invisible to Heroku (default 2; real life: 1-3 minutes)",
+    )
+    parser.add_argument(
+        "--provisioning",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long an accepted peering stays `provisioning` (default 3)",
+    )
+    parser.add_argument(
+        "--expiry",
+        type=float,
+        default=7 * 24 * 3600.0,
+        metavar="SECONDS",
+        help="how long an unaccepted request lives before `expired` (default 7 days)",
+    )
+    parser.add_argument("--token", default="", help="the Heroku API token the emulator accepts (default: random)")
+
+
+def _options(args: argparse.Namespace) -> SandboxOptions:
+    timings = Timings(visibility_delay=args.visibility_delay, provisioning=args.provisioning, expiry=args.expiry)
+    return SandboxOptions(timings=timings, token=args.token)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start moto and the Heroku emulator until Ctrl-C")
+    _add_timing_options(serve)
+    serve.add_argument("--ready-file", type=Path, help="write the endpoints as JSON here once everything answers")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    raise AssertionError(args.command)
+
+
+def serve(args: argparse.Namespace) -> int:
+    sandbox = LocalSandbox(_options(args))
+    info = sandbox.start()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(describe(info), flush=True)
+    if args.ready_file:
+        _write_atomically(args.ready_file, info.to_json())
+    stop.wait()
+    sandbox.stop()
+    if args.ready_file:
+        args.ready_file.unlink(missing_ok=True)
+    print("sandbox stopped", flush=True)
+    return 0
+
+
+def describe(info: SandboxInfo) -> str:
+    env = "\n".join(f"  export {key}={value}" for key, value in info.environment().items())
+    config = "\n".join(
+        f"  pulumi config set {key} {_config_text(value)}"
+        for key, value in info.stack_config().items()
+        if not isinstance(value, list)
+    )
+    config += f"\n  pulumi config set --secret heroku:apiKey {info.heroku_api_key}"
+    return (
+        "Sandbox running (Ctrl-C to stop)\n"
+        f"  Heroku API      {info.heroku_url}   token {info.heroku_api_key}\n"
+        f"  AWS (moto)      {info.aws_endpoint_url}   region {info.region}\n"
+        f"  space           {info.space} ({info.space_id}) in {info.space_region}\n"
+        f"  customer VPC    {info.customer_vpc_id} {info.customer_vpc_cidr} in account {info.customer_account_id}\n"
+        f"  route tables    {', '.join(info.route_table_ids)}\n"
+        f"  security groups {', '.join(info.security_group_ids)}\n"
+        "Environment for AWS clients and the Heroku CLI:\n"
+        f"{env}\n"
+        "Stack config for `pulumi up -s sandbox` (lists such as aws:endpoints: see Pulumi.sandbox.yaml):\n"
+        f"{config}\n"
+    )
+
+
+def _config_text(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)

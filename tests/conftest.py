@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sandbox.faults import FaultInjector
+from sandbox.heroku_emulator import HerokuEmulator
+from sandbox.heroku_world import HerokuWorld, Timings
+from sandbox.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+
+FAST = Timings(visibility_delay=0.3, provisioning=0.3, expiry=3600.0, deleted_retention=1.0)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_heroku_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never see the developer's real token, netrc or HEROKU_HOST."""
+    for name in ("HEROKU_API_KEY", "HEROKU_HOST", "NETRC"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox() -> Iterator[LocalSandbox]:
+    sandbox = LocalSandbox(SandboxOptions(timings=FAST, retry_after=1))
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def sandbox_info(shared_sandbox: LocalSandbox) -> SandboxInfo:
+    assert shared_sandbox.info is not None
+    return shared_sandbox.info
+
+
+@dataclass(frozen=True)
+class StartedSandbox:
+    info: SandboxInfo
+    emulator: HerokuEmulator
+    world: HerokuWorld
+
+
+SandboxFactory = Callable[..., StartedSandbox]
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[SandboxFactory]:
+    """A private sandbox with its own timings, faults, tokens or rate limit."""
+    started: list[LocalSandbox] = []
+
+    def make(timings: Timings = FAST, faults: FaultInjector | None = None, **options: Any) -> StartedSandbox:
+        sandbox = LocalSandbox(SandboxOptions(timings=timings, faults=faults or FaultInjector(), **options))
+        info = sandbox.start()
+        started.append(sandbox)
+        assert sandbox.emulator is not None and sandbox.world is not None
+        return StartedSandbox(info, sandbox.emulator, sandbox.world)
+
+    yield make
+    for sandbox in started:
+        sandbox.stop()

@@ -1,0 +1,48 @@
+"""Test helpers: start a sandbox with given timings and create AWS-side peering requests."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sandbox.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
+from sandbox.local_sandbox import SandboxInfo
+
+_cidr_counter = itertools.count(20)
+
+
+def customer_ec2(info: SandboxInfo, region: str | None = None) -> Any:
+    return ec2_client(info.aws_endpoint_url, region or info.region, CUSTOMER_ACCOUNT_ID)
+
+
+def space_vpc_id(info: SandboxInfo) -> str:
+    from moto.ec2.models import ec2_backends
+
+    from sandbox.aws_accounts import HEROKU_ACCOUNT_ID
+
+    backend = ec2_backends[HEROKU_ACCOUNT_ID][info.space_region]
+    for vpc in backend.vpcs.values():
+        if vpc.cidr_block == "10.0.0.0/16":
+            return str(vpc.id)
+    raise LookupError("space VPC not found")
+
+
+def request_peering(info: SandboxInfo, cidr: str | None = None, vpc_id: str | None = None) -> str:
+    """Create a fresh customer VPC (unless given) and a peering request to the demo space."""
+    ec2 = customer_ec2(info)
+    if vpc_id is None:
+        cidr = cidr or f"172.{next(_cidr_counter)}.0.0/16"
+        vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    from providers.heroku_api import HerokuClient
+
+    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
+        peer = heroku.peering_info(info.space)
+    pcx = ec2.create_vpc_peering_connection(
+        VpcId=vpc_id, PeerVpcId=peer.vpc_id, PeerOwnerId=peer.aws_account_id, PeerRegion=peer.aws_region
+    )
+    return str(pcx["VpcPeeringConnection"]["VpcPeeringConnectionId"])
+
+
+def customer_status(info: SandboxInfo, pcx_id: str) -> str:
+    found = customer_ec2(info).describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])
+    return str(found["VpcPeeringConnections"][0]["Status"]["Code"])

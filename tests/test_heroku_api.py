@@ -1,0 +1,335 @@
+"""The Heroku client against the emulator over real HTTP (requests is not mocked)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import pytest
+from urllib3.util import Retry
+
+from providers.heroku_api import USER_AGENT, HerokuClient, default_retry
+from providers.heroku_credentials import resolve_api_url, resolve_token
+from providers.heroku_errors import (
+    HerokuAPIError,
+    HerokuConfigError,
+    HerokuConnectionError,
+    HerokuCredentialsError,
+    HerokuForbidden,
+    HerokuInvalidParams,
+    HerokuNotFound,
+    HerokuRateLimited,
+    HerokuUnauthorized,
+)
+from sandbox.faults import FaultInjector, FaultRule
+from sandbox.local_sandbox import SandboxInfo
+from tests.sandbox_helpers import customer_status, request_peering
+
+
+def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:
+    return HerokuClient(info.heroku_api_key, info.heroku_url, **kwargs)
+
+
+def wait_for_status(client: HerokuClient, space: str, pcx_id: str, wanted: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if client.get_peering(space, pcx_id).status == wanted:
+                return
+        except HerokuNotFound:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{pcx_id} never became {wanted}")
+
+
+def test_peering_info(sandbox_info: SandboxInfo) -> None:
+    with client_for(sandbox_info) as heroku:
+        info = heroku.peering_info(sandbox_info.space)
+    assert info.aws_account_id == sandbox_info.heroku_account_id
+    assert info.aws_region == sandbox_info.space_region
+    assert info.vpc_cidr == "10.0.0.0/16"
+    assert info.vpc_id.startswith("vpc-")
+    assert "10.1.0.0/16" in info.unavailable_cidr_blocks
+    assert info.dyno_cidr_blocks and info.space_cidr_blocks
+
+
+def test_space_by_name_and_by_id(sandbox_info: SandboxInfo) -> None:
+    with client_for(sandbox_info) as heroku:
+        by_name = heroku.space(sandbox_info.space)
+        by_id = heroku.space(sandbox_info.space_id)
+    assert by_name == by_id
+    assert by_name["state"] == "allocated" and by_name["generation"]["name"] == "cedar"
+
+
+def test_accept_get_and_destroy_lifecycle(sandbox_info: SandboxInfo) -> None:
+    pcx_id = request_peering(sandbox_info)
+    with client_for(sandbox_info) as heroku:
+        with pytest.raises(HerokuNotFound):
+            heroku.get_peering(sandbox_info.space, pcx_id)  # not visible yet
+        wait_for_status(heroku, sandbox_info.space, pcx_id, "pending-acceptance")
+        pending = heroku.get_peering(sandbox_info.space, pcx_id)
+        assert pending.expires is not None and pending.type == "unknown"
+        accepted = heroku.accept_peering(sandbox_info.space, pcx_id)
+        assert accepted.status == "provisioning"
+        wait_for_status(heroku, sandbox_info.space, pcx_id, "active")
+        active = heroku.get_peering(sandbox_info.space, pcx_id)
+        assert active.type == "customer-managed" and active.expires is None
+        assert active.aws_account_id == sandbox_info.customer_account_id
+        assert customer_status(sandbox_info, pcx_id) == "active"
+        gone = heroku.destroy_peering(sandbox_info.space, pcx_id)
+        assert gone.status == "deleted"
+        assert customer_status(sandbox_info, pcx_id) == "deleted"
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                heroku.get_peering(sandbox_info.space, pcx_id)
+            except HerokuNotFound:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("a deleted peering should disappear after the retention time")
+
+
+def test_list_follows_next_range(make_sandbox) -> None:
+    sandbox = make_sandbox()
+    info = sandbox.info
+    created = {request_peering(info) for _ in range(5)}
+    time.sleep(0.5)
+    with client_for(info) as heroku:
+        peerings = heroku.list_peerings(info.space, page_size=2)
+    ids = [p.pcx_id for p in peerings]
+    assert len(ids) == len(set(ids)) == 6  # 5 requests + the heroku-managed one
+    assert created <= set(ids)
+    assert sum(p.heroku_managed for p in peerings) == 1
+    statuses = [entry.status for entry in sandbox.emulator.requests() if entry.route == "list"]
+    assert statuses == [206, 206, 200]
+
+
+def test_headers_sent(make_sandbox) -> None:
+    sandbox = make_sandbox()
+    with client_for(sandbox.info) as heroku:
+        heroku.peering_info(sandbox.info.space)
+        assert heroku.rate_limit_remaining is not None and heroku.rate_limit_remaining < 4500
+    entry = sandbox.emulator.requests()[-1]
+    assert entry.user_agent == USER_AGENT
+    assert len(entry.request_id) == 36
+
+
+def test_rate_limit_remaining_is_exposed(make_sandbox) -> None:
+    sandbox = make_sandbox(rate_limit_capacity=10, rate_limit_refill_per_minute=0.0)
+    with client_for(sandbox.info) as heroku:
+        heroku.peering_info(sandbox.info.space)
+        first = heroku.rate_limit_remaining
+        heroku.peering_info(sandbox.info.space)
+        assert first is not None and heroku.rate_limit_remaining == first - 1 == 8
+        assert heroku.rate_limit() == 8  # costs nothing
+
+
+@pytest.mark.parametrize("kind", ["429", "503"])
+def test_retries_honour_retry_after(make_sandbox, kind: str) -> None:
+    faults = FaultInjector()
+    sandbox = make_sandbox(faults=faults, retry_after=1)
+    faults.queue("peering_info", kind, count=1)
+    with client_for(sandbox.info) as heroku:
+        started = time.monotonic()
+        heroku.peering_info(sandbox.info.space)
+        elapsed = time.monotonic() - started
+    assert elapsed >= 1.0, "Retry-After: 1 must be waited out"
+    statuses = [e.status for e in sandbox.emulator.requests() if e.route == "peering_info"]
+    assert statuses == [int(kind), 200]
+
+
+def test_dropped_connection_is_retried_for_reads(make_sandbox) -> None:
+    faults = FaultInjector()
+    sandbox = make_sandbox(faults=faults)
+    faults.queue("list", "drop", count=2)
+    with client_for(sandbox.info, retry=default_retry(backoff_factor=0.01)) as heroku:
+        assert len(heroku.list_peerings(sandbox.info.space)) == 1
+    assert [e.status for e in sandbox.emulator.requests() if e.route == "list"] == [0, 0, 200]
+
+
+def test_rate_limited_after_retries(make_sandbox) -> None:
+    sandbox = make_sandbox(faults=FaultInjector({"get": FaultRule(rate_429=1.0)}), retry_after=0)
+    retry = Retry(
+        total=2,
+        backoff_factor=0,
+        status_forcelist=(429,),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        allowed_methods=frozenset({"GET"}),
+    )
+    with client_for(sandbox.info, retry=retry) as heroku, pytest.raises(HerokuRateLimited) as caught:
+        heroku.get_peering(sandbox.info.space, "pcx-0123456789abcdef0")
+    assert caught.value.error_id == "rate_limit"
+    assert caught.value.request_id
+    assert len([e for e in sandbox.emulator.requests() if e.route == "get"]) == 3
+
+
+def test_unreachable_api_is_a_connection_error() -> None:
+    with (
+        HerokuClient("t", "http://127.0.0.1:9", retry=Retry(total=1, backoff_factor=0)) as heroku,
+        pytest.raises(HerokuConnectionError) as caught,
+    ):
+        heroku.peering_info("s")
+    assert "GET /spaces/s/peering-info" in str(caught.value)
+
+
+def test_accept_after_transient_failure_checks_status_first(make_sandbox) -> None:
+    faults = FaultInjector()
+    sandbox = make_sandbox(faults=faults)
+    info = sandbox.info
+    pcx_id = request_peering(info)
+    with client_for(info) as heroku:
+        wait_for_status(heroku, info.space, pcx_id, "pending-acceptance")
+        faults.queue("accept", "503")
+        accepted = heroku.accept_peering(info.space, pcx_id)
+    assert accepted.status == "provisioning"
+    routes = [(e.route, e.status) for e in sandbox.emulator.requests() if e.route in ("accept", "get")]
+    assert routes[-3:] == [("accept", 503), ("get", 200), ("accept", 202)]
+
+
+def test_accept_is_not_repeated_when_already_accepted(make_sandbox) -> None:
+    faults = FaultInjector()
+    sandbox = make_sandbox(faults=faults)
+    info = sandbox.info
+    pcx_id = request_peering(info)
+    with client_for(info) as heroku:
+        wait_for_status(heroku, info.space, pcx_id, "pending-acceptance")
+        space = sandbox.world.find_space(info.space)
+        sandbox.world.accept(space, pcx_id)  # the first answer was lost, but Heroku did it
+        faults.queue("accept", "500")
+        accepted = heroku.accept_peering(info.space, pcx_id)
+    assert accepted.status in ("provisioning", "active")
+    accepts = [e.status for e in sandbox.emulator.requests() if e.route == "accept"]
+    assert accepts == [500]
+
+
+def test_error_classes(sandbox_info: SandboxInfo, make_sandbox) -> None:
+    space = sandbox_info.space
+    with HerokuClient("wrong-token", sandbox_info.heroku_url) as wrong, pytest.raises(HerokuUnauthorized) as e401:
+        wrong.peering_info(space)
+    assert e401.value.status == 401 and e401.value.error_id == "unauthorized"
+    outsider = make_sandbox(extra_tokens={"outsider": set()})
+    with HerokuClient("outsider", outsider.info.heroku_url) as other, pytest.raises(HerokuForbidden) as e403:
+        other.peering_info(space)
+    assert e403.value.error_id == "forbidden"
+    with client_for(sandbox_info) as heroku:
+        with pytest.raises(HerokuNotFound) as e404:
+            heroku.peering_info("no-such-space")
+        assert e404.value.message == "Couldn't find that space."
+        managed = next(p for p in heroku.list_peerings(space) if p.heroku_managed)
+        with pytest.raises(HerokuInvalidParams) as e422:
+            heroku.accept_peering(space, managed.pcx_id)
+    error = e422.value
+    assert (error.status, error.error_id, error.method) == (422, "invalid_params", "POST")
+    assert error.path == f"/spaces/{space}/peerings/{managed.pcx_id}/actions/accept"
+    assert error.request_id and error.request_id in str(error)
+    assert "422 invalid_params" in str(error)
+
+
+def test_500_without_retries_keeps_status_and_request_id(make_sandbox) -> None:
+    faults = FaultInjector()
+    sandbox = make_sandbox(faults=faults)
+    faults.queue("get", "500", count=10)
+    with (
+        client_for(
+            sandbox.info, retry=Retry(total=1, backoff_factor=0, status_forcelist=(500,), raise_on_status=False)
+        ) as heroku,
+        pytest.raises(HerokuAPIError) as caught,
+    ):
+        heroku.get_peering(sandbox.info.space, "pcx-1")
+    assert type(caught.value) is HerokuAPIError and caught.value.status == 500
+
+
+def test_token_sources(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine api.heroku.com\n  login me@example.com\n  password from-netrc\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert resolve_token() == "from-netrc"
+    monkeypatch.setenv("HEROKU_API_KEY", "from-env")
+    assert resolve_token() == "from-env"
+    assert resolve_token("explicit") == "explicit"
+
+
+def test_token_from_netrc_reaches_the_api(sandbox_info: SandboxInfo, tmp_path, monkeypatch) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text(f"machine api.heroku.com\n  login me@example.com\n  password {sandbox_info.heroku_api_key}\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with HerokuClient(api_url=sandbox_info.heroku_url) as heroku:
+        assert heroku.peering_info(sandbox_info.space).vpc_cidr == "10.0.0.0/16"
+    monkeypatch.setenv("HEROKU_API_KEY", sandbox_info.heroku_api_key)
+    netrc.unlink()
+    with HerokuClient(api_url=sandbox_info.heroku_url) as heroku:
+        assert heroku.peering_info(sandbox_info.space).vpc_cidr == "10.0.0.0/16"
+
+
+def test_no_token_names_all_three_sources(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(HerokuCredentialsError) as caught:
+        resolve_token()
+    message = str(caught.value)
+    assert "heroku:apiKey" in message and "HEROKU_API_KEY" in message and ".netrc" in message
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "http://10.0.0.5:8080", "ftp://127.0.0.1"])
+def test_plain_http_refused_except_loopback(url: str) -> None:
+    with pytest.raises(HerokuConfigError):
+        HerokuClient("t", url)
+
+
+def test_api_url_resolution(monkeypatch) -> None:
+    assert resolve_api_url() == "https://api.heroku.com"
+    monkeypatch.setenv("HEROKU_HOST", "heroku.com")
+    assert resolve_api_url() == "https://api.heroku.com"
+    monkeypatch.setenv("HEROKU_HOST", "http://127.0.0.1:5000/")
+    assert resolve_api_url() == "http://127.0.0.1:5000"
+    monkeypatch.setenv("HEROKU_HOST", "http://[::1]:5000")
+    assert resolve_api_url() == "http://[::1]:5000"
+    monkeypatch.setenv("HEROKU_HOST", "http://evil.example.com")
+    with pytest.raises(HerokuConfigError):
+        resolve_api_url()
+    assert resolve_api_url("https://api.example.com") == "https://api.example.com"
+
+
+def test_token_never_in_errors_reprs_or_logs(make_sandbox, caplog) -> None:
+    """Trigger every error class with a recognisable token and scan everything produced."""
+    secret = "tok-SECRET-5f1e0c"
+    faults = FaultInjector()
+    sandbox = make_sandbox(faults=faults, token=secret, retry_after=0, extra_tokens={"outsider": set()})
+    info = sandbox.info
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    fast = Retry(
+        total=1, backoff_factor=0, status_forcelist=(429, 503), raise_on_status=False, respect_retry_after_header=True
+    )
+    with HerokuClient(secret, info.heroku_url, retry=fast) as heroku:
+        texts += [repr(heroku), repr(heroku._session.__dict__), repr(heroku.__dict__)]
+        faults.queue("get", "429", count=5)
+        faults.queue("list", "503", count=5)
+        calls: list[Callable[[], object]] = [
+            lambda: heroku.peering_info("no-such-space"),
+            lambda: heroku.get_peering(info.space, "pcx-1"),
+            lambda: heroku.list_peerings(info.space),
+            lambda: heroku.accept_peering(info.space, "pcx-unknown"),
+            lambda: heroku.destroy_peering(info.space, "pcx-unknown"),
+        ]
+        for call in calls:
+            with pytest.raises(HerokuAPIError) as caught:
+                call()
+            texts += [str(caught.value), repr(caught.value), repr(caught.value.__dict__)]
+    with HerokuClient(secret + "x", info.heroku_url) as wrong, pytest.raises(HerokuUnauthorized) as e401:
+        wrong.peering_info(info.space)
+    texts += [str(e401.value), repr(e401.value)]
+    with (
+        HerokuClient(secret, "http://127.0.0.1:9", retry=Retry(total=0)) as down,
+        pytest.raises(HerokuConnectionError) as down_error,
+    ):
+        down.peering_info(info.space)
+    texts += [str(down_error.value), repr(down_error.value)]
+    texts += [record.getMessage() for record in caplog.records]
+    texts += [repr(record.args) for record in caplog.records]
+    assert len(caplog.records) > 5
+    assert all(secret not in text for text in texts)
