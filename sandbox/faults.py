@@ -27,7 +27,7 @@ class FaultRule:
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "429", "500", "503", "drop" or "none"
+    kind: str  # "422" (queued only), "429", "500", "503", "drop" or "none"
     latency: float
 
 
@@ -45,7 +45,7 @@ class FaultInjector:
 
     def queue(self, route: str, kind: str, count: int = 1) -> None:
         """Force the next ``count`` requests on ``route`` to fail with ``kind``, before any rule."""
-        if kind not in ("429", "500", "503", "drop"):
+        if kind not in ("422", "429", "500", "503", "drop"):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
             self._queued.setdefault(route, []).extend([kind] * count)

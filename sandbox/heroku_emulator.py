@@ -331,7 +331,7 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
                 token = emulator.authenticate(self.headers.get("Authorization"))
                 bucket = emulator.bucket(token)
                 extra["RateLimit-Remaining"] = str(bucket.remaining)
-                if fault.kind in ("429", "500", "503"):
+                if fault.kind in ("422", "429", "500", "503"):
                     return self._fault(fault.kind, extra)
                 if found is None:
                     raise _ApiError(
@@ -367,6 +367,12 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
             if kind == "503":
                 extra["Retry-After"] = str(emulator.settings.retry_after)
                 return 503, {"id": "unavailable", "message": "Service temporarily unavailable."}, extra
+            if kind == "422":
+                return (
+                    422,
+                    {"id": "invalid_params", "message": "Peering connection cannot be accepted: injected fault."},
+                    extra,
+                )
             return 500, {"id": "internal_server_error", "message": "Internal server error."}, extra
 
         def _admin(self, method: str, path: str) -> None:
