@@ -12,7 +12,14 @@ from pathlib import Path
 from types import FrameType
 
 from .heroku_world import Timings
-from .local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+from .local_sandbox import (
+    SANDBOX_AWS_PORT,
+    SANDBOX_HEROKU_PORT,
+    SANDBOX_SEED,
+    LocalSandbox,
+    SandboxInfo,
+    SandboxOptions,
+)
 
 
 def _add_timing_options(parser: argparse.ArgumentParser) -> None:
@@ -38,11 +45,23 @@ def _add_timing_options(parser: argparse.ArgumentParser) -> None:
         help="how long an unaccepted request lives before `expired` (default 7 days)",
     )
     parser.add_argument("--token", default="", help="the Heroku API token the emulator accepts (default: random)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=SANDBOX_SEED,
+        help=f"seed for moto's ids; the default ({SANDBOX_SEED}) gives the ids in Pulumi.sandbox.yaml",
+    )
 
 
 def _options(args: argparse.Namespace) -> SandboxOptions:
     timings = Timings(visibility_delay=args.visibility_delay, provisioning=args.provisioning, expiry=args.expiry)
-    return SandboxOptions(timings=timings, token=args.token)
+    return SandboxOptions(
+        timings=timings,
+        token=args.token,
+        seed=args.seed,
+        heroku_port=getattr(args, "heroku_port", 0),
+        aws_port=getattr(args, "aws_port", 0),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start moto and the Heroku emulator until Ctrl-C")
     _add_timing_options(serve)
     serve.add_argument("--ready-file", type=Path, help="write the endpoints as JSON here once everything answers")
+    serve.add_argument("--heroku-port", type=int, default=SANDBOX_HEROKU_PORT, help="0 for any free port")
+    serve.add_argument("--aws-port", type=int, default=SANDBOX_AWS_PORT, help="0 for any free port")
     return parser
 
 

@@ -79,7 +79,9 @@ class _ApiError(Exception):
 class HerokuEmulator:
     """Owns the HTTP server, the per-token rate-limit buckets and the request log."""
 
-    def __init__(self, world: HerokuWorld, settings: EmulatorSettings, watch_interval: float = 0.1) -> None:
+    def __init__(
+        self, world: HerokuWorld, settings: EmulatorSettings, watch_interval: float = 0.1, port: int = 0
+    ) -> None:
         self.world = world
         self.settings = settings
         self._buckets: dict[str, TokenBucket] = {}
@@ -87,7 +89,7 @@ class HerokuEmulator:
         self._lock = threading.Lock()
         self._watch_interval = watch_interval
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._threads: list[threading.Thread] = []
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moto.moto_api._internal import mock_random
 from moto.server import ThreadedMotoServer
 
 from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
@@ -20,6 +21,10 @@ DEMO_SPACE = "demo-space"
 DEMO_REGION = "us-east-1"
 DEMO_VPC_CIDR = "172.16.0.0/16"
 DEMO_SUBNETS = ("172.16.0.0/24", "172.16.1.0/24")
+# `serve`'s defaults, which Pulumi.sandbox.yaml relies on.
+SANDBOX_SEED = 2026
+SANDBOX_HEROKU_PORT = 45600
+SANDBOX_AWS_PORT = 45601
 
 
 @dataclass
@@ -33,6 +38,9 @@ class SandboxOptions:
     retry_after: int = 1
     faults: FaultInjector = field(default_factory=FaultInjector)
     extra_tokens: dict[str, set[str] | None] = field(default_factory=dict)
+    heroku_port: int = 0  # 0: any free port
+    aws_port: int = 0
+    seed: int | None = None  # seeds moto's ids, so that a stack file can name the demo VPC
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,9 @@ class LocalSandbox:
 
     def start(self) -> SandboxInfo:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        if self.options.seed is not None:
+            mock_random.seed(self.options.seed)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.options.aws_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         moto_url = f"http://{host}:{port}"
@@ -126,7 +136,7 @@ class LocalSandbox:
             retry_after=self.options.retry_after,
             faults=self.options.faults,
         )
-        self.emulator = HerokuEmulator(self.world, settings).start()
+        self.emulator = HerokuEmulator(self.world, settings, port=self.options.heroku_port).start()
         self.info = self._seed_customer(moto_url, space)
         return self.info
 

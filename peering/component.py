@@ -1,0 +1,137 @@
+"""``HerokuPeering``: both sides of one peering, wired by resource dependencies.
+
+pcx request (customer account) -> Heroku acceptance -> routes and security-group rules.
+Routes and rules wait for the acceptance, so they are never created toward a peering that
+Heroku has not accepted, and destroy removes them before the peering itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from providers.peering_acceptance import PeeringAcceptance
+
+from .preflight import PeeringPlan
+from .stack_config import IngressRule
+
+
+@dataclass(frozen=True)
+class HerokuPeeringArgs:
+    """Everything one peering needs; build it from a checked plan with ``from_plan``."""
+
+    space: str
+    vpc_id: str
+    peer_account_id: str
+    peer_vpc_id: str
+    route_table_ids: tuple[str, ...]
+    destination_cidrs: tuple[str, ...]
+    source_cidrs: tuple[str, ...]
+    ingress: tuple[IngressRule, ...] = ()
+    peer_region: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    heroku_api_url: str | None = None
+    visibility_timeout: int = 600
+    activation_timeout: int = 1200
+
+    @classmethod
+    def from_plan(cls, plan: PeeringPlan) -> HerokuPeeringArgs:
+        spec = plan.spec
+        return cls(
+            space=spec.space,
+            vpc_id=spec.vpc_id,
+            peer_account_id=plan.peer.aws_account_id,
+            peer_vpc_id=plan.peer.vpc_id,
+            route_table_ids=plan.route_table_ids,
+            destination_cidrs=plan.destination_cidrs,
+            source_cidrs=plan.source_cidrs,
+            ingress=spec.ingress,
+            peer_region=plan.peer_region,
+            tags=dict(spec.tags),
+            heroku_api_url=spec.heroku_api_url,
+            visibility_timeout=spec.visibility_timeout,
+            activation_timeout=spec.activation_timeout,
+        )
+
+
+def slug(value: str | int | None) -> str:
+    """Readable, stable name parts: 10.0.0.0/16 -> 10-0-0-0-16."""
+    return re.sub(r"[^a-zA-Z0-9]+", "-", str(value)).strip("-")
+
+
+def rule_name(name: str, rule: IngressRule, cidr: str) -> str:
+    ports = "all" if rule.protocol == "-1" else f"{slug(rule.from_port)}-{slug(rule.to_port)}"
+    return f"{name}-ingress-{rule.security_group_id}-{slug(rule.protocol)}-{ports}-{slug(cidr)}"
+
+
+class HerokuPeering(pulumi.ComponentResource):
+    pcx_id: pulumi.Output[str]
+    heroku_status: pulumi.Output[str]
+
+    def __init__(self, name: str, args: HerokuPeeringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("heroku-peering:index:HerokuPeering", name, None, opts)
+        self.peering_name = name
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {"Name": f"heroku-{args.space}", "heroku-space": args.space, **args.tags}
+        self.connection = aws.ec2.VpcPeeringConnection(
+            f"{name}-pcx",
+            vpc_id=args.vpc_id,
+            peer_owner_id=args.peer_account_id,
+            peer_vpc_id=args.peer_vpc_id,
+            peer_region=args.peer_region,
+            auto_accept=False,
+            tags=tags,
+            opts=child,
+        )
+        self.acceptance = PeeringAcceptance(
+            f"{name}-accept",
+            space=args.space,
+            pcx_id=self.connection.id,
+            api_url=args.heroku_api_url,
+            peer_vpc_id=args.vpc_id,
+            visibility_timeout=args.visibility_timeout,
+            activation_timeout=args.activation_timeout,
+            opts=child,
+        )
+        after_acceptance = pulumi.ResourceOptions(parent=self, depends_on=[self.acceptance])
+        self.routes = [
+            aws.ec2.Route(
+                f"{name}-route-{table}-{slug(cidr)}",
+                route_table_id=table,
+                destination_cidr_block=cidr,
+                vpc_peering_connection_id=self.acceptance.pcx_id,
+                opts=after_acceptance,
+            )
+            for table in args.route_table_ids
+            for cidr in args.destination_cidrs
+        ]
+        self.rules = [
+            aws.vpc.SecurityGroupIngressRule(
+                rule_name(name, rule, cidr),
+                security_group_id=rule.security_group_id,
+                ip_protocol=rule.protocol,
+                cidr_ipv4=cidr,
+                from_port=rule.from_port,
+                to_port=rule.to_port,
+                description=rule.description,
+                tags=tags,
+                opts=after_acceptance,
+            )
+            for rule in args.ingress
+            for cidr in args.source_cidrs
+        ]
+        self.pcx_id = self.connection.id
+        self.heroku_status = self.acceptance.status
+        self.routed_cidrs = list(args.destination_cidrs)
+        self.register_outputs(
+            {
+                "pcx_id": self.pcx_id,
+                "heroku_status": self.heroku_status,
+                "routed_cidrs": self.routed_cidrs,
+                "route_ids": [route.id for route in self.routes],
+                "rule_ids": [rule.id for rule in self.rules],
+            }
+        )

@@ -1,0 +1,242 @@
+"""The stack config this program reads, parsed into typed specs with errors that name the key.
+
+Single form: ``space``, ``vpcId``, ``routeTableIds``, ``routeTo``, ``ingress``, ``tags``,
+``visibilityTimeout``, ``activationTimeout``, ``herokuApiUrl``. Several peerings: ``peerings``, a
+list whose items take the same keys (and ``name``); top-level ``tags``, timeouts and
+``herokuApiUrl`` are defaults for every item.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import PlanError
+
+PROJECT = "heroku-peering"
+ROUTE_TO = ("vpc", "space")
+PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1", "-1": "-1"}
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+RTB_ID = re.compile(r"^rtb-[0-9a-f]{8,17}$")
+SG_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SPEC_KEYS = {
+    "space",
+    "vpcId",
+    "routeTableIds",
+    "routeTo",
+    "ingress",
+    "tags",
+    "visibilityTimeout",
+    "activationTimeout",
+    "herokuApiUrl",
+}
+ITEM_KEYS = {*SPEC_KEYS, "name"}
+INGRESS_KEYS = {"securityGroupId", "protocol", "fromPort", "toPort", "description"}
+# Every key the program reads, for the test that compares them with Pulumi.yaml.
+PROGRAM_KEYS = frozenset({*(f"{PROJECT}:{key}" for key in (*SPEC_KEYS, "peerings")), "heroku:apiKey"})
+DEFAULT_VISIBILITY_TIMEOUT = 600
+DEFAULT_ACTIVATION_TIMEOUT = 1200
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    security_group_id: str
+    protocol: str  # tcp, udp, icmp or -1
+    from_port: int | None
+    to_port: int | None
+    description: str
+
+
+@dataclass(frozen=True)
+class PeeringSpec:
+    """What the user asked for, before anything is looked up."""
+
+    name: str
+    space: str
+    vpc_id: str
+    key_prefix: str  # where this spec lives in the config, for error messages
+    route_table_ids: tuple[str, ...] | None = None  # None: every route table of the VPC
+    route_to: str = "vpc"
+    ingress: tuple[IngressRule, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT
+    activation_timeout: int = DEFAULT_ACTIVATION_TIMEOUT
+    heroku_api_url: str | None = None
+
+
+Getter = Callable[[str], Any]
+STRING_KEYS = frozenset({"space", "vpcId", "routeTo", "herokuApiUrl"})
+
+
+def config_getter(config: Any) -> Getter:
+    """Read ``heroku-peering:<key>`` from a ``pulumi.Config``: strings as text, everything else as JSON."""
+
+    def get(key: str) -> Any:
+        if key in STRING_KEYS:
+            return config.get(key)
+        raw = config.get(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw  # reported by the checks with the key's name
+
+    return get
+
+
+def read_specs(get: Getter) -> list[PeeringSpec]:
+    """``get(key)`` returns the parsed value of ``heroku-peering:<key>`` or None."""
+    problems: list[str] = []
+    defaults = {key: get(key) for key in ("tags", "visibilityTimeout", "activationTimeout", "herokuApiUrl")}
+    peerings = get("peerings")
+    if peerings is not None:
+        if get("space") or get("vpcId"):
+            raise PlanError(
+                [
+                    f"{PROJECT}:peerings is set together with {PROJECT}:space/vpcId: use one form. Move space and "
+                    "vpcId into an item of peerings, or remove peerings."
+                ]
+            )
+        if not isinstance(peerings, list) or not peerings:
+            raise PlanError([f"{PROJECT}:peerings must be a non-empty list of peerings, got {peerings!r}."])
+        specs = []
+        for index, item in enumerate(peerings):
+            prefix = f"{PROJECT}:peerings[{index}]"
+            if not isinstance(item, dict):
+                problems.append(f"{prefix} must be an object with space and vpcId, got {item!r}.")
+                continue
+            unknown = sorted(set(item) - ITEM_KEYS)
+            if unknown:
+                problems.append(f"{prefix} has unknown keys {unknown}; allowed: {sorted(ITEM_KEYS)}.")
+            merged = {**{k: v for k, v in defaults.items() if v is not None}, **item}
+            spec = _spec(merged.get, prefix + ".", problems, item.get("name"))
+            if spec:
+                specs.append(spec)
+    else:
+        spec = _spec(get, f"{PROJECT}:", problems, None)
+        specs = [spec] if spec else []
+    if problems:
+        raise PlanError(problems)
+    names = [spec.name for spec in specs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise PlanError(
+            [
+                f"{PROJECT}:peerings has several items named {duplicates}: give each item a distinct `name` "
+                "(it names the resources)."
+            ]
+        )
+    return specs
+
+
+def _spec(get: Getter, prefix: str, problems: list[str], name: Any) -> PeeringSpec | None:
+    before = len(problems)
+
+    def problem(key: str, value: Any, fix: str) -> None:
+        problems.append(f"{prefix}{key} = {value!r}: {fix}")
+
+    space, vpc_id = get("space"), get("vpcId")
+    if not isinstance(space, str) or not space:
+        problem("space", space, "set the Private Space name: pulumi config set space <name>")
+    if not isinstance(vpc_id, str) or not VPC_ID.match(vpc_id):
+        problem("vpcId", vpc_id, "set the id of your VPC (vpc-...): pulumi config set vpcId vpc-0123456789abcdef0")
+    tables = get("routeTableIds") or None  # empty: every route table of the VPC
+    if tables is not None and (
+        not isinstance(tables, list) or not all(isinstance(t, str) and RTB_ID.match(t) for t in tables)
+    ):
+        problem(
+            "routeTableIds", tables, "give a list of route table ids (rtb-...), or leave it unset for all of the VPC's"
+        )
+    route_to = get("routeTo") or "vpc"
+    if route_to not in ROUTE_TO:
+        problem("routeTo", route_to, "use `vpc` (route the space's whole vpc_cidr, Heroku's advice) or `space`")
+    tags = get("tags") or {}
+    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
+        problem("tags", tags, "give a map of string keys to string values")
+        tags = {}
+    timeouts = {}
+    for key, default in (
+        ("visibilityTimeout", DEFAULT_VISIBILITY_TIMEOUT),
+        ("activationTimeout", DEFAULT_ACTIVATION_TIMEOUT),
+    ):
+        value = get(key)
+        value = default if value is None else value
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            problem(key, value, "give a positive whole number of seconds")
+            value = default
+        timeouts[key] = value
+    api_url = get("herokuApiUrl") or None
+    if api_url is not None and not isinstance(api_url, str):
+        problem("herokuApiUrl", api_url, "give a URL such as https://api.heroku.com")
+    ingress = _ingress(get("ingress"), prefix, problems)
+    if name is not None and (not isinstance(name, str) or not NAME.match(name)):
+        problem("name", name, "use lowercase letters, digits and dashes")
+    if len(problems) > before:
+        return None
+    return PeeringSpec(
+        name=name or (space if prefix == f"{PROJECT}:" else f"{space}-{vpc_id}"),
+        space=space,
+        vpc_id=vpc_id,
+        key_prefix=prefix,
+        route_table_ids=tuple(tables) if tables is not None else None,
+        route_to=route_to,
+        ingress=ingress,
+        tags=dict(tags),
+        visibility_timeout=timeouts["visibilityTimeout"],
+        activation_timeout=timeouts["activationTimeout"],
+        heroku_api_url=api_url,
+    )
+
+
+def _ingress(raw: Any, prefix: str, problems: list[str]) -> tuple[IngressRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(
+            f"{prefix}ingress = {raw!r}: give a list of rules like "
+            "{securityGroupId: sg-..., protocol: tcp, fromPort: 5432, toPort: 5432}"
+        )
+        return ()
+    rules = []
+    for index, item in enumerate(raw):
+        where = f"{prefix}ingress[{index}]"
+        if not isinstance(item, dict):
+            problems.append(
+                f"{where} = {item!r}: each rule is an object with securityGroupId, protocol, fromPort, toPort"
+            )
+            continue
+        unknown = sorted(set(item) - INGRESS_KEYS)
+        if unknown:
+            problems.append(f"{where} has unknown keys {unknown}; allowed: {sorted(INGRESS_KEYS)}")
+        group = item.get("securityGroupId")
+        if not isinstance(group, str) or not SG_ID.match(group):
+            problems.append(f"{where}.securityGroupId = {group!r}: give a security group id (sg-...) of the VPC")
+        protocol = PROTOCOLS.get(str(item.get("protocol", "tcp")).lower())
+        if protocol is None:
+            problems.append(f"{where}.protocol = {item.get('protocol')!r}: use tcp, udp, icmp or all")
+            continue
+        from_port, to_port = item.get("fromPort"), item.get("toPort", item.get("fromPort"))
+        if protocol == "-1":
+            from_port = to_port = None
+        elif not _valid_ports(protocol, from_port, to_port):
+            problems.append(
+                f"{where}.fromPort/toPort = {from_port!r}/{to_port!r}: give ports 0-65535 with fromPort <= toPort "
+                "(for icmp: type and code, -1 for all)"
+            )
+            continue
+        description = item.get("description") or "from Heroku Private Space dynos"
+        if isinstance(group, str) and SG_ID.match(group):
+            rules.append(IngressRule(group, protocol, from_port, to_port, str(description)))
+    return tuple(rules)
+
+
+def _valid_ports(protocol: str, low: Any, high: Any) -> bool:
+    if isinstance(low, bool) or isinstance(high, bool) or not isinstance(low, int) or not isinstance(high, int):
+        return False
+    smallest = -1 if protocol == "icmp" else 0
+    return smallest <= low <= 65535 and smallest <= high <= 65535 and (protocol == "icmp" or low <= high)

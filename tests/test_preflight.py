@@ -1,0 +1,80 @@
+"""Properties of the pre-flight rules, on generated CIDRs."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from peering.preflight import PeeringPlan, SpaceFacts, VpcFacts, check_across, is_rfc1918, overlapping, plan_peering
+from peering.stack_config import PeeringSpec
+from providers.heroku_models import PeeringInfo
+
+INFO = PeeringInfo(
+    aws_account_id="999988887777",
+    aws_region="us-east-1",
+    vpc_id="vpc-0000000000000000a",
+    vpc_cidr="10.0.0.0/16",
+    dyno_cidr_blocks=("10.0.128.0/20",),
+    space_cidr_blocks=("10.0.128.0/20",),
+    unavailable_cidr_blocks=("10.1.0.0/16",),
+)
+SPACE = SpaceFacts("demo-space", INFO, "allocated", "cedar")
+VPC_ID = "vpc-0a1b2c3d4e5f60001"
+
+networks = st.builds(
+    lambda address, prefix: str(ipaddress.ip_network(f"{ipaddress.IPv4Address(address)}/{prefix}", strict=False)),
+    st.integers(0, 2**32 - 1),
+    st.integers(8, 28),
+)
+
+
+def spec(**kwargs: object) -> PeeringSpec:
+    return PeeringSpec(name="p", space="demo-space", vpc_id=VPC_ID, key_prefix="heroku-peering:", **kwargs)  # type: ignore[arg-type]
+
+
+@given(networks, networks)
+def test_overlap_is_symmetric_and_matches_ipaddress(a: str, b: str) -> None:
+    expected = ipaddress.ip_network(a).overlaps(ipaddress.ip_network(b))
+    assert bool(overlapping([a], [b])) == bool(overlapping([b], [a])) == expected
+
+
+@given(networks)
+def test_rfc1918_means_inside_one_of_the_three_blocks(cidr: str) -> None:
+    network = ipaddress.IPv4Network(cidr)
+    inside = any(network.subnet_of(ipaddress.IPv4Network(b)) for b in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+    assert is_rfc1918(cidr) == inside
+
+
+@given(networks)
+def test_a_vpc_is_accepted_exactly_when_private_and_clear_of_heroku_ranges(cidr: str) -> None:
+    vpc = VpcFacts(VPC_ID, (cidr,), ("rtb-0000000000000000a",))
+    plan, problems = plan_peering(spec(), SPACE, vpc, "us-east-1", {}, {})
+    reserved = [INFO.vpc_cidr, *INFO.unavailable_cidr_blocks, *INFO.dyno_cidr_blocks]
+    ok = is_rfc1918(cidr) and not overlapping([cidr], reserved)
+    assert (plan is not None) == ok
+    assert (problems == []) == ok
+    for problem in problems:
+        assert problem.startswith("heroku-peering:vpcId = 'vpc-0a1b2c3d4e5f60001'")
+
+
+def test_route_to_space_routes_the_space_cidrs() -> None:
+    vpc = VpcFacts(VPC_ID, ("172.16.0.0/16",), ("rtb-0000000000000000a",))
+    plan, _ = plan_peering(spec(route_to="space"), SPACE, vpc, "eu-west-1", {}, {})
+    assert isinstance(plan, PeeringPlan)
+    assert plan.destination_cidrs == ("10.0.128.0/20",)
+    assert plan.peer_region == "us-east-1"
+
+
+def test_overlapping_destinations_in_one_route_table_conflict() -> None:
+    vpc = VpcFacts(VPC_ID, ("172.16.0.0/16",), ("rtb-0000000000000000a",))
+    first, _ = plan_peering(spec(), SPACE, vpc, "us-east-1", {}, {})
+    other_info = PeeringInfo(**{**INFO.__dict__, "vpc_id": "vpc-0000000000000000b"})
+    other = SpaceFacts("other", other_info, "allocated", "cedar")
+    second, _ = plan_peering(
+        PeeringSpec(name="q", space="other", vpc_id=VPC_ID, key_prefix="x."), other, vpc, "us-east-1", {}, {}
+    )
+    assert first and second
+    [problem] = check_across([first, second])
+    assert "route table rtb-0000000000000000a would route 10.0.0.0/16" in problem

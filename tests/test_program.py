@@ -1,0 +1,294 @@
+"""The program under Pulumi mocks: config, pre-flight checks and the registered graph.
+
+AWS is the small explicit model in ``fake_aws``; Heroku is the emulator over real HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+from pulumi.runtime.rpc import UNKNOWN
+
+from sandbox.heroku_world import Space
+from sandbox.program_runtime import PROJECT, RecordingMonitor, run_program
+from tests.conftest import StartedSandbox
+from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE, FakeAws, FakeVpc
+
+ROOT = Path(__file__).resolve().parents[1]
+VPC = "vpc-0a1b2c3d4e5f60001"
+OTHER_VPC = "vpc-0a1b2c3d4e5f60002"
+RTB_A, RTB_B, RTB_C = "rtb-0000000000000000a", "rtb-0000000000000000b", "rtb-0000000000000000c"
+SG = "sg-0000000000000000a"
+OTHER_SG = "sg-0000000000000000b"
+DYNO_CIDRS = ["10.0.128.0/20", "10.0.144.0/20", "10.0.0.0/20", "10.0.16.0/20"]
+
+
+@pytest.fixture(scope="module")
+def heroku(request: pytest.FixtureRequest) -> Iterator[StartedSandbox]:
+    """One emulator with the demo space plus a second Cedar space and a Fir space."""
+    from sandbox.local_sandbox import LocalSandbox
+
+    sandbox = LocalSandbox()
+    info = sandbox.start()
+    assert sandbox.world is not None and sandbox.emulator is not None
+    sandbox.world.add_space(
+        Space(
+            name="second-space",
+            region="us-east-1",
+            vpc_cidr="10.20.0.0/16",
+            data_cidr="10.21.0.0/16",
+            space_cidr_blocks=("10.20.0.0/20",),
+            dyno_cidr_blocks=("10.20.0.0/20",),
+            unavailable_cidr_blocks=("10.21.0.0/16",),
+        )
+    )
+    sandbox.world.add_space(Space(name="fir-space", region="us-east-1", generation="fir"))
+    from tests.conftest import StartedSandbox as Started
+
+    yield Started(info, sandbox.emulator, sandbox.world)
+    sandbox.stop()
+
+
+def aws_world(**overrides: Any) -> FakeAws:
+    vpcs = [
+        FakeVpc(VPC, ["172.16.0.0/16"], [RTB_A, RTB_B, RTB_C], [SG]),
+        FakeVpc(OTHER_VPC, ["192.168.0.0/16"], ["rtb-0000000000000000d"], [OTHER_SG]),
+    ]
+    return FakeAws(overrides.pop("vpcs", vpcs), **overrides)
+
+
+def base_config(heroku: StartedSandbox, **values: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "heroku:apiKey": heroku.info.heroku_api_key,
+        f"{PROJECT}:space": "demo-space",
+        f"{PROJECT}:vpcId": VPC,
+        f"{PROJECT}:herokuApiUrl": heroku.info.heroku_url,
+        f"{PROJECT}:ingress": [{"securityGroupId": SG, "protocol": "tcp", "fromPort": 5432, "toPort": 5432}],
+    }
+    for key, value in values.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if value is None:
+            config.pop(full, None)
+        else:
+            config[full] = value
+    return config
+
+
+def run(config: dict[str, Any], aws: FakeAws | None = None, preview: bool = False) -> RecordingMonitor:
+    monitor = RecordingMonitor(aws or aws_world())
+    run_program(monitor, config, preview=preview)
+    return monitor
+
+
+def fails(config: dict[str, Any], aws: FakeAws | None = None) -> tuple[str, RecordingMonitor]:
+    monitor = RecordingMonitor(aws or aws_world())
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program(monitor, config)
+    assert monitor.registrations == [], "a pre-flight failure must register nothing"
+    return str(caught.value), monitor
+
+
+def test_single_peering_graph(heroku: StartedSandbox) -> None:
+    monitor = run(base_config(heroku))
+    [component] = monitor.by_type(COMPONENT)
+    [pcx] = monitor.by_type(PCX)
+    [accept] = monitor.by_type(ACCEPTANCE)
+    routes = monitor.by_type(ROUTE)
+    rules = monitor.by_type(RULE)
+    assert component.name == "demo-space"
+    assert pcx.inputs["vpcId"] == VPC
+    assert pcx.inputs["peerOwnerId"] == heroku.info.heroku_account_id
+    assert pcx.inputs["peerVpcId"].startswith("vpc-") and pcx.inputs["peerVpcId"] != VPC
+    assert pcx.inputs["autoAccept"] is False and "peerRegion" not in pcx.inputs
+    assert pcx.inputs["tags"]["heroku-space"] == "demo-space"
+    assert accept.inputs["space"] == "demo-space" and accept.inputs["pcx_id"].startswith("pcx-")
+    assert accept.inputs["api_url"] == heroku.info.heroku_url and accept.inputs["peer_vpc_id"] == VPC
+    assert "__provider" in accept.inputs
+    assert pcx.urn in accept.dependencies
+    assert {(r.inputs["routeTableId"], r.inputs["destinationCidrBlock"]) for r in routes} == {
+        (RTB_A, "10.0.0.0/16"),
+        (RTB_B, "10.0.0.0/16"),
+        (RTB_C, "10.0.0.0/16"),
+    }
+    assert all(r.inputs["vpcPeeringConnectionId"] == accept.inputs["pcx_id"] for r in routes)
+    assert sorted(r.inputs["cidrIpv4"] for r in rules) == sorted(DYNO_CIDRS)
+    assert all((r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"]) == ("tcp", 5432, 5432) for r in rules)
+    for child in (*routes, *rules):
+        assert accept.urn in child.dependencies, f"{child.name} must wait for the acceptance"
+    assert all(r.parent == component.urn for r in (pcx, accept, *routes, *rules))
+    assert monitor.exports["pcx_ids"] == {"demo-space": accept.inputs["pcx_id"]}
+    assert monitor.exports["heroku_status"] == {"demo-space": "active"}
+    assert monitor.exports["routed_cidrs"] == {"demo-space": ["10.0.0.0/16"]}
+    assert len(monitor.exports["route_ids"]["demo-space"]) == 3
+    assert len(monitor.exports["rule_ids"]["demo-space"]) == 4
+
+
+def test_route_to_space_and_chosen_tables(heroku: StartedSandbox) -> None:
+    monitor = run(base_config(heroku, routeTo="space", routeTableIds=[RTB_B], ingress=None))
+    routes = monitor.by_type(ROUTE)
+    assert {r.inputs["routeTableId"] for r in routes} == {RTB_B}
+    assert sorted(r.inputs["destinationCidrBlock"] for r in routes) == sorted(DYNO_CIDRS)
+    assert monitor.by_type(RULE) == []
+
+
+def test_several_peerings(heroku: StartedSandbox) -> None:
+    peerings = [
+        {"space": "demo-space", "vpcId": VPC, "routeTableIds": [RTB_A]},
+        {
+            "space": "second-space",
+            "vpcId": VPC,
+            "routeTableIds": [RTB_A],  # one VPC, two spaces
+            "ingress": [{"securityGroupId": SG, "protocol": "all"}],
+        },
+        {"name": "other-vpc", "space": "demo-space", "vpcId": OTHER_VPC},  # two VPCs, one space
+    ]
+    config = base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings, tags={"team": "data"})
+    monitor = run(config)
+    names = sorted(c.name for c in monitor.by_type(COMPONENT))
+    assert names == sorted([f"demo-space-{VPC}", f"second-space-{VPC}", "other-vpc"])
+    pcxs = monitor.by_type(PCX)
+    assert len(pcxs) == 3 and all(p.inputs["tags"]["team"] == "data" for p in pcxs)
+    accepts = {a.inputs["space"] for a in monitor.by_type(ACCEPTANCE)}
+    assert accepts == {"demo-space", "second-space"}
+    routes = {(r.inputs["routeTableId"], r.inputs["destinationCidrBlock"]) for r in monitor.by_type(ROUTE)}
+    assert routes == {(RTB_A, "10.0.0.0/16"), (RTB_A, "10.20.0.0/16"), ("rtb-0000000000000000d", "10.0.0.0/16")}
+    [rule] = monitor.by_type(RULE)
+    assert (rule.inputs["ipProtocol"], rule.inputs["cidrIpv4"]) == ("-1", "10.20.0.0/20")
+    assert "fromPort" not in rule.inputs
+    for accept in monitor.by_type(ACCEPTANCE):
+        pcx = next(p for p in pcxs if p.urn in accept.dependencies)
+        assert pcx.parent == accept.parent
+
+
+def test_inter_region_sets_peer_region(heroku: StartedSandbox) -> None:
+    monitor = run(base_config(heroku), aws=aws_world(region="eu-west-1"))
+    [pcx] = monitor.by_type(PCX)
+    assert pcx.inputs["peerRegion"] == "us-east-1"
+
+
+def test_preview_with_unknown_values(heroku: StartedSandbox) -> None:
+    monitor = run(base_config(heroku), aws=aws_world(outputs=False), preview=True)
+    [accept] = monitor.by_type(ACCEPTANCE)
+    assert accept.inputs["pcx_id"] == UNKNOWN or isinstance(accept.inputs["pcx_id"], pulumi.output.Unknown)
+    assert len(monitor.by_type(ROUTE)) == 3 and len(monitor.by_type(RULE)) == 4
+
+
+def test_adding_a_route_table_changes_exactly_one_resource(heroku: StartedSandbox) -> None:
+    before = run(base_config(heroku, routeTableIds=[RTB_A]))
+    after = run(base_config(heroku, routeTableIds=[RTB_A, RTB_B]))
+    old = {r.urn: r.inputs for r in before.registrations}
+    new = {r.urn: r.inputs for r in after.registrations}
+    added = set(new) - set(old)
+    assert len(added) == 1 and "route" in next(iter(added))
+    assert set(old) - set(new) == set()
+    changed = [urn for urn in old if old[urn] != new[urn]]
+    assert changed == []
+
+
+PREFLIGHT_CASES: dict[str, tuple[dict[str, Any], list[FakeVpc] | None, list[str]]] = {
+    "vpc overlaps vpc_cidr": (
+        {},
+        [FakeVpc(VPC, ["10.0.0.0/16"], [RTB_A], [SG])],
+        ["vpcId = 'vpc-0a1b2c3d4e5f60001'", "10.0.0.0/16 overlaps the space's vpc_cidr 10.0.0.0/16"],
+    ),
+    "secondary cidr in unavailable range": (
+        {},
+        [FakeVpc(VPC, ["172.16.0.0/16", "10.1.4.0/24"], [RTB_A], [SG])],
+        ["10.1.4.0/24 overlaps the space's unavailable_cidr_blocks 10.1.0.0/16"],
+    ),
+    "not RFC 1918": ({}, [FakeVpc(VPC, ["100.64.0.0/16"], [RTB_A], [SG])], ["100.64.0.0/16 is not IPv4 RFC 1918"]),
+    "route table of another VPC": (
+        {"routeTableIds": ["rtb-0000000000000000d"]},
+        None,
+        ["routeTableIds: route table rtb-0000000000000000d belongs to vpc-0a1b2c3d4e5f60002"],
+    ),
+    "unknown route table": (
+        {"routeTableIds": ["rtb-00000000000000099"]},
+        None,
+        ["rtb-00000000000000099 was not found"],
+    ),
+    "security group of another VPC": (
+        {"ingress": [{"securityGroupId": OTHER_SG, "protocol": "tcp", "fromPort": 443}]},
+        None,
+        ["ingress: security group sg-0000000000000000b belongs to vpc-0a1b2c3d4e5f60002"],
+    ),
+    "unknown VPC": ({"vpcId": "vpc-00000000000000099"}, None, ["AWS could not describe it"]),
+    "unknown space": ({"space": "no-such-space"}, None, ["space = 'no-such-space'", "Couldn't find that space"]),
+    "fir space": ({"space": "fir-space"}, None, ["fir-generation space", "Cedar"]),
+    "bad token": ({"heroku:apiKey": "wrong"}, None, ["heroku:apiKey", "401 unauthorized", "Request-Id"]),
+    "bad vpc id": ({"vpcId": "my-vpc"}, None, ["heroku-peering:vpcId = 'my-vpc'"]),
+    "bad routeTo": ({"routeTo": "everything"}, None, ["routeTo = 'everything'", "`vpc`"]),
+    "bad ports": (
+        {"ingress": [{"securityGroupId": SG, "protocol": "tcp", "fromPort": 90000}]},
+        None,
+        ["ingress[0].fromPort/toPort = 90000/90000"],
+    ),
+    "bad protocol": (
+        {"ingress": [{"securityGroupId": SG, "protocol": "sctp"}]},
+        None,
+        ["ingress[0].protocol = 'sctp'", "tcp, udp, icmp or all"],
+    ),
+    "unknown ingress key": (
+        {"ingress": [{"securityGroupId": SG, "port": 80, "fromPort": 80}]},
+        None,
+        ["unknown keys ['port']"],
+    ),
+    "http api url": ({"herokuApiUrl": "http://api.example.com"}, None, ["herokuApiUrl", "plain http"]),
+    "negative timeout": ({"visibilityTimeout": -5}, None, ["visibilityTimeout = -5"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PREFLIGHT_CASES))
+def test_preflight_failures_register_nothing(heroku: StartedSandbox, case: str) -> None:
+    overrides, vpcs, expected = PREFLIGHT_CASES[case]
+    aws = aws_world(vpcs=vpcs) if vpcs else aws_world()
+    message, _ = fails(base_config(heroku, **overrides), aws)
+    for text in expected:
+        assert text in message, message
+
+
+def test_missing_token_names_every_source(heroku: StartedSandbox) -> None:
+    message, _ = fails(base_config(heroku, **{"heroku:apiKey": None}))
+    assert "heroku:apiKey" in message and "HEROKU_API_KEY" in message and ".netrc" in message
+
+
+def test_conflicts_between_peerings(heroku: StartedSandbox) -> None:
+    twice = [{"space": "demo-space", "vpcId": VPC, "name": "a"}, {"space": "demo-space", "vpcId": VPC, "name": "b"}]
+    message, _ = fails(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=twice))
+    assert "one peering connection between two VPCs" in message
+    both = base_config(heroku, space=None, peerings=[{"space": "demo-space", "vpcId": VPC}])
+    message, _ = fails(both)
+    assert "peerings is set together with" in message
+
+
+def test_several_problems_are_reported_together(heroku: StartedSandbox) -> None:
+    message, _ = fails(base_config(heroku, vpcId="nope", routeTo="x"))
+    assert message.startswith("2 problems in the stack config; nothing was created")
+
+
+def test_program_reads_exactly_the_declared_keys(heroku: StartedSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    declared = {
+        f"{PROJECT}:{key}" if ":" not in key else key for key in (*project["config"], *project["x-structured-config"])
+    }
+    from pulumi.runtime.config import get_config as real_get
+
+    read: set[str] = set()
+
+    def recording(key: str) -> Any:
+        read.add(key)
+        return real_get(key)
+
+    monkeypatch.setattr("pulumi.config.get_config", recording)
+    monkeypatch.setattr("peering.lookups.get_config", recording)
+    run(base_config(heroku, routeTableIds=[RTB_A], tags={"a": "b"}, visibilityTimeout=60, activationTimeout=60))
+    run(base_config(heroku, space=None, vpcId=None, peerings=[{"space": "demo-space", "vpcId": VPC}]))
+    assert {key for key in read if key.startswith((f"{PROJECT}:", "heroku:"))} == declared
+    from peering.stack_config import PROGRAM_KEYS
+
+    assert declared == PROGRAM_KEYS
