@@ -20,6 +20,7 @@ from .local_sandbox import (
     SandboxInfo,
     SandboxOptions,
 )
+from .runner import add_commands, run
 
 
 def _add_timing_options(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ready-file", type=Path, help="write the endpoints as JSON here once everything answers")
     serve.add_argument("--heroku-port", type=int, default=SANDBOX_HEROKU_PORT, help="0 for any free port")
     serve.add_argument("--aws-port", type=int, default=SANDBOX_AWS_PORT, help="0 for any free port")
+    add_commands(commands)
     return parser
 
 
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    raise AssertionError(args.command)
+    return run(args)
 
 
 def serve(args: argparse.Namespace) -> int:

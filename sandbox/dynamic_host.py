@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,13 @@ def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:
 class DynamicProviderHost:
     """One host process per provider configuration, as the engine caches providers per process."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, project: str = "heroku-peering") -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        project: str = "heroku-peering",
+        on_stderr: Callable[[str], None] | None = None,
+    ) -> None:
+        self._on_stderr = on_stderr
         full_env = {**os.environ, **(env or {}), "PULUMI_PROJECT": project}
         self._process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
@@ -71,6 +77,8 @@ class DynamicProviderHost:
         assert self._process.stderr is not None
         for line in self._process.stderr:
             self.stderr_lines.append(line.rstrip("\n"))
+            if self._on_stderr is not None:
+                self._on_stderr(line.rstrip("\n"))
 
     def close(self) -> None:
         self._channel.close()

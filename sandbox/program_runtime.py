@@ -48,7 +48,7 @@ class RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         if request.type != "pulumi:pulumi:Stack":
-            _ensure_event_loop()
+            ensure_event_loop()
             self.registrations.append(
                 Registration(
                     urn=self.make_urn(request.parent, request.type, request.name),
@@ -66,7 +66,7 @@ class RecordingMonitor(mocks.MockMonitor):
         return [r for r in self.registrations if r.type == type_]
 
 
-def _ensure_event_loop() -> None:
+def ensure_event_loop() -> None:
     """Deserializing resource references needs a loop on the calling (gRPC worker) thread."""
     try:
         asyncio.get_event_loop()
