@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
+HEROKU_CLI := .cache/heroku-cli/node_modules/.bin/heroku
+
 .PHONY: demo test lint benchmark clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -19,11 +21,15 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 
-test: lint
+# The official Heroku CLI (Node 20+), for the test that drives the emulator with it.
+$(HEROKU_CLI):
+	npm install --silent --no-audit --no-fund --prefix .cache/heroku-cli heroku@11
+
+test: lint $(HEROKU_CLI)
 	$(BIN)/python -m pytest
 
 benchmark: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.acceptance_schedule
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state

@@ -1,0 +1,61 @@
+"""The official Heroku CLI (npm package `heroku`, installed by `make test`) against the emulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SandboxFactory
+from tests.sandbox_helpers import request_peering
+
+CLI = Path(__file__).resolve().parents[1] / ".cache/heroku-cli/node_modules/.bin/heroku"
+
+
+@pytest.fixture
+def heroku(make_sandbox: SandboxFactory, tmp_path: Path):
+    assert CLI.exists(), f"the Heroku CLI is missing at {CLI}: run `make test`, which installs it with npm"
+    sandbox = make_sandbox()
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "HEROKU_HOST": sandbox.info.heroku_url,
+        "HEROKU_API_KEY": sandbox.info.heroku_api_key,
+        "HEROKU_SKIP_NEW_VERSION_CHECK": "true",
+        "HEROKU_DISABLE_AUTOUPDATE": "true",
+        "DISABLE_TELEMETRY": "true",
+    }
+
+    def run(*args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+        call_env = env if token is None else {**env, "HEROKU_API_KEY": token}
+        return subprocess.run([str(CLI), *args], env=call_env, capture_output=True, text=True, timeout=120)
+
+    return sandbox, run
+
+
+def test_the_seed_articles_commands(heroku) -> None:
+    sandbox, run = heroku
+    info = run("spaces:peering:info", "demo-space")
+    assert info.returncode == 0, info.stderr
+    assert "AWS VPC CIDR:      10.0.0.0/16" in info.stdout and "Unavailable CIDRs: 10.1.0.0/16" in info.stdout
+    pcx_id = request_peering(sandbox.info)
+    time.sleep(0.5)
+    listed = run("spaces:peerings", "demo-space")
+    row = next(line for line in listed.stdout.splitlines() if pcx_id in line)
+    assert "unknown" in row and "pending-acceptance" in row
+    assert "heroku-managed" in listed.stdout
+    accepted = run("spaces:peerings:accept", pcx_id, "--space", "demo-space")
+    assert accepted.returncode == 0, accepted.stderr
+    assert f"Accepting and configuring peering connection {pcx_id}" in accepted.stdout + accepted.stderr
+    time.sleep(0.5)
+    row = next(line for line in run("spaces:peerings", "demo-space").stdout.splitlines() if pcx_id in line)
+    assert "customer-managed" in row and " active " in row
+    destroyed = run("spaces:peerings:destroy", pcx_id, "--space", "demo-space", "--confirm", pcx_id)
+    assert destroyed.returncode == 0, destroyed.stderr
+    row = next(line for line in run("spaces:peerings", "demo-space").stdout.splitlines() if pcx_id in line)
+    assert "deleted" in row
+    refused = run("spaces:peerings", "demo-space", token="wrong")
+    assert refused.returncode != 0 and "invalid" in refused.stderr
