@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 from pulumi.output import Unknown
@@ -124,80 +124,38 @@ class Deployment:
             if not self.preview:
                 self.state.put(StateEntry(urn, type_, "", custom, parent, deps, {}, {}))
             return "", {}
-        started = time.monotonic()
-        old = self.state.get(urn)
+        return self._resource(urn, type_, parent, deps, inputs, time.monotonic())
+
+    def _handler(self, type_: str) -> ResourceHandler:
         if type_.startswith(DYNAMIC_PREFIX):
-            return self._dynamic(urn, type_, parent, deps, inputs, old, started)
-        return self._aws(urn, type_, parent, deps, inputs, old, started)
+            return DynamicHandler(self.host())
+        return AwsHandler(self.ec2(), type_)
 
-    def _dynamic(
-        self,
-        urn: str,
-        type_: str,
-        parent: str,
-        deps: list[str],
-        inputs: dict[str, Any],
-        old: StateEntry | None,
-        started: float,
+    def _resource(
+        self, urn: str, type_: str, parent: str, deps: list[str], inputs: dict[str, Any], started: float
     ) -> tuple[str, dict[str, Any]]:
-        host = self.host()
-        news, failures = host.check(urn, old.inputs if old else {}, _plain(inputs))
-        if failures:
-            raise RunnerError(f"{short(urn)}: " + "; ".join(f"{prop}: {reason}" for prop, reason in failures))
+        """Create, update, replace or keep one resource, as the engine's step generator would."""
+        handler = self._handler(type_)
+        old = self.state.get(urn)
+        news = handler.check(urn, old, _plain(inputs))
+        op = "create"
         if old is not None:
-            diff = host.diff(urn, old.id, old.outputs, news)
-            if diff["changes"] == "none":
-                self._step("same", urn, started)
-                return old.id, old.outputs
-            if not diff["replaces"]:
-                if self.preview:
-                    self._step("update", urn, started)
-                    return old.id, {**old.outputs, **news}
-                outputs = host.update(urn, old.id, old.outputs, news)
-                self.state.put(StateEntry(urn, type_, old.id, True, parent, deps, news, outputs))
-                self._step("update", urn, started)
-                return old.id, outputs
-            self.replaced.append(old)
-        op = "replace" if old is not None else "create"
-        if self.preview:
-            self._step(op, urn, started)
-            return "", {k: v for k, v in news.items() if v != rpc.UNKNOWN}
-        id_, outputs = host.create(urn, news)
-        self.state.put(StateEntry(urn, type_, id_, True, parent, deps, news, outputs))
-        self._step(op, urn, started)
-        return id_, outputs
-
-    def _aws(
-        self,
-        urn: str,
-        type_: str,
-        parent: str,
-        deps: list[str],
-        inputs: dict[str, Any],
-        old: StateEntry | None,
-        started: float,
-    ) -> tuple[str, dict[str, Any]]:
-        news = _plain(inputs)
-        kind = aws_type(type_, news)
-        if old is not None:
-            changed = kind.changes(old.inputs, news)
+            changed, replace = handler.diff(urn, old, news)
             if not changed:
                 self._step("same", urn, started)
                 return old.id, old.outputs
-            if not kind.replaces(old.inputs, news):
-                if self.preview:
-                    self._step("update", urn, started)
-                    return old.id, {}
-                outputs = kind.update(self.ec2(), old.id, old.inputs, news)
-                self.state.put(StateEntry(urn, type_, old.id, True, parent, deps, news, outputs))
+            if not replace:
+                outputs = {**old.outputs, **news} if self.preview else handler.update(urn, old, news)
+                if not self.preview:
+                    self.state.put(StateEntry(urn, type_, old.id, True, parent, deps, news, outputs))
                 self._step("update", urn, started)
                 return old.id, outputs
             self.replaced.append(old)
-        op = "replace" if old is not None else "create"
+            op = "replace"
         if self.preview or _is_unknown(news):
             self._step(op, urn, started)
-            return "", {}
-        id_, outputs = kind.create(self.ec2(), news)
+            return "", {k: v for k, v in news.items() if not _is_unknown(v)}
+        id_, outputs = handler.create(urn, news)
         self.state.put(StateEntry(urn, type_, id_, True, parent, deps, news, outputs))
         self._step(op, urn, started)
         return id_, outputs
@@ -224,11 +182,8 @@ class Deployment:
         if self.preview:
             self._step("delete", entry.urn, started)
             return
-        if entry.custom and entry.id:
-            if entry.type.startswith(DYNAMIC_PREFIX):
-                self.host().delete(entry.urn, entry.id, entry.outputs)
-            elif not entry.type.startswith("pulumi:providers:"):
-                aws_type(entry.type, entry.inputs).delete(self.ec2(), entry.id, entry.inputs)
+        if entry.custom and entry.id and not entry.type.startswith("pulumi:providers:"):
+            self._handler(entry.type).delete(entry)
         if not keep_state:
             self.state.remove(entry.urn)
         if entry.custom:
@@ -239,11 +194,7 @@ class Deployment:
             if not entry.custom or not entry.id:
                 continue
             started = time.monotonic()
-            if entry.type.startswith(DYNAMIC_PREFIX):
-                id_, outputs = self.host().read(entry.urn, entry.id, entry.outputs)
-                live = outputs if id_ else None
-            else:
-                live = aws_type(entry.type, entry.inputs).read(self.ec2(), entry.id, entry.inputs)
+            live = self._handler(entry.type).read(entry)
             if live is None:
                 self.state.remove(entry.urn)
                 self._step("gone", entry.urn, started)
@@ -259,6 +210,75 @@ class Deployment:
 
 class RunnerError(Exception):
     """A step failed; the message is what the user needs to read."""
+
+
+class ResourceHandler(Protocol):
+    """One kind of resource provider, as the engine sees it."""
+
+    def check(self, urn: str, old: StateEntry | None, inputs: dict[str, Any]) -> dict[str, Any]: ...
+    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[bool, bool]: ...
+    def create(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]: ...
+    def update(self, urn: str, old: StateEntry, news: dict[str, Any]) -> dict[str, Any]: ...
+    def read(self, entry: StateEntry) -> dict[str, Any] | None: ...
+    def delete(self, entry: StateEntry) -> None: ...
+
+
+class DynamicHandler:
+    """Dynamic resources: Pulumi's provider host over gRPC; Diff and Update get the old outputs."""
+
+    def __init__(self, host: DynamicProviderHost) -> None:
+        self.host = host
+
+    def check(self, urn: str, old: StateEntry | None, inputs: dict[str, Any]) -> dict[str, Any]:
+        news, failures = self.host.check(urn, old.inputs if old else {}, inputs)
+        if failures:
+            raise RunnerError(f"{short(urn)}: " + "; ".join(f"{prop}: {reason}" for prop, reason in failures))
+        return news
+
+    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[bool, bool]:
+        diff = self.host.diff(urn, old.id, old.outputs, news)
+        return diff["changes"] != "none", bool(diff["replaces"])
+
+    def create(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return self.host.create(urn, news)
+
+    def update(self, urn: str, old: StateEntry, news: dict[str, Any]) -> dict[str, Any]:
+        return self.host.update(urn, old.id, old.outputs, news)
+
+    def read(self, entry: StateEntry) -> dict[str, Any] | None:
+        id_, outputs = self.host.read(entry.urn, entry.id, entry.outputs)
+        return outputs if id_ else None
+
+    def delete(self, entry: StateEntry) -> None:
+        self.host.delete(entry.urn, entry.id, entry.outputs)
+
+
+class AwsHandler:
+    """pulumi-aws resources: the explicit per-type EC2 mapping, diffing inputs as the bridge does."""
+
+    def __init__(self, ec2: Any, type_: str) -> None:
+        self.ec2 = ec2
+        self.type = type_
+
+    def check(self, urn: str, old: StateEntry | None, inputs: dict[str, Any]) -> dict[str, Any]:
+        aws_type(self.type, inputs)
+        return inputs
+
+    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[bool, bool]:
+        kind = aws_type(self.type, news)
+        return bool(kind.changes(old.inputs, news)), bool(kind.replaces(old.inputs, news))
+
+    def create(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return aws_type(self.type, news).create(self.ec2, news)
+
+    def update(self, urn: str, old: StateEntry, news: dict[str, Any]) -> dict[str, Any]:
+        return aws_type(self.type, news).update(self.ec2, old.id, old.inputs, news)
+
+    def read(self, entry: StateEntry) -> dict[str, Any] | None:
+        return aws_type(entry.type, entry.inputs).read(self.ec2, entry.id, entry.inputs)
+
+    def delete(self, entry: StateEntry) -> None:
+        aws_type(entry.type, entry.inputs).delete(self.ec2, entry.id, entry.inputs)
 
 
 class EngineMonitor(mocks.MockMonitor):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from sandbox.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
@@ -46,3 +50,38 @@ def request_peering(info: SandboxInfo, cidr: str | None = None, vpc_id: str | No
 def customer_status(info: SandboxInfo, pcx_id: str) -> str:
     found = customer_ec2(info).describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])
     return str(found["VpcPeeringConnections"][0]["Status"]["Code"])
+
+
+def start_served(ready: Path, *options: str) -> subprocess.Popen[str]:
+    """`python -m sandbox serve` in its own process, on free ports; returns once the ready file exists."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--ready-file",
+            str(ready),
+            "--heroku-port",
+            "0",
+            "--aws-port",
+            "0",
+            "--visibility-delay",
+            "0.3",
+            "--provisioning",
+            "0.3",
+            *options,
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"the sandbox did not become ready: {output}")
+        time.sleep(0.1)
+    return process

@@ -18,7 +18,7 @@ from sandbox.engine import Deployment, run_up
 from sandbox.heroku_world import Timings
 from sandbox.runner import stack_config
 from tests.conftest import SandboxFactory, StartedSandbox
-from tests.sandbox_helpers import customer_ec2
+from tests.sandbox_helpers import customer_ec2, start_served
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMINGS = Timings(visibility_delay=0.5, provisioning=0.5, expiry=3600, deleted_retention=1.0)
@@ -170,31 +170,8 @@ def test_main_command_for_a_new_user() -> None:
 
 def test_cli_attaches_to_a_served_sandbox_and_fails_cleanly(tmp_path: Path) -> None:
     ready = tmp_path / "ready.json"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--ready-file",
-            str(ready),
-            "--heroku-port",
-            "0",
-            "--aws-port",
-            "0",
-            "--visibility-delay",
-            "0.3",
-            "--provisioning",
-            "0.3",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
+    server = start_served(ready)
     try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
         base = [sys.executable, "-m", "sandbox"]
         common = ["--sandbox", str(ready), "--state-dir", str(tmp_path / "state")]
         bad = subprocess.run(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import yaml
 
 from sandbox.aws_accounts import ec2_client
 from sandbox.local_sandbox import SandboxInfo
+from tests.sandbox_helpers import start_served
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,33 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def served(tmp_path: Path):
     ready = tmp_path / "ready.json"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--ready-file",
-            str(ready),
-            "--heroku-port",
-            "0",
-            "--aws-port",
-            "0",
-            "--visibility-delay",
-            "0.2",
-            "--provisioning",
-            "0.2",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        assert time.monotonic() < deadline, "sandbox did not become ready"
-        time.sleep(0.1)
+    process = start_served(ready)
     yield process, SandboxInfo.load(ready), ready
     if process.poll() is None:
         process.kill()
