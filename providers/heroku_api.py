@@ -140,7 +140,7 @@ class HerokuClient:
     def accept_peering(self, space: str, pcx_id: str) -> Peering:
         """Accept with the public v3 form; safe to call again after a lost answer."""
         path = f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}/actions/accept"
-        last_error: HerokuError_ | None = None
+        last_error: HerokuAPIError | HerokuConnectionError | None = None
         for _attempt in range(self.accept_attempts):
             try:
                 return Peering.from_json(self._json("POST", path))
@@ -178,9 +178,7 @@ class HerokuClient:
                 auth=self._auth,
                 timeout=self.timeout,
             )
-        except requests.exceptions.RetryError as error:
-            raise HerokuConnectionError(method, path, _reason(error)) from None
-        except requests.exceptions.RequestException as error:
+        except requests.exceptions.RequestException as error:  # RetryError included
             raise HerokuConnectionError(method, path, _reason(error)) from None
         finally:
             with self._lock:
@@ -192,9 +190,6 @@ class HerokuClient:
         if response.status_code >= 400:
             raise _api_error(response, method, path, request_id)
         return response
-
-
-HerokuError_ = HerokuAPIError | HerokuConnectionError
 
 
 def _seg(value: str) -> str:
