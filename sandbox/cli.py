@@ -60,8 +60,8 @@ def _options(args: argparse.Namespace) -> SandboxOptions:
         timings=timings,
         token=args.token,
         seed=args.seed,
-        heroku_port=getattr(args, "heroku_port", 0),
-        aws_port=getattr(args, "aws_port", 0),
+        heroku_port=args.heroku_port,
+        aws_port=args.aws_port,
     )
 
 
