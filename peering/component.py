@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from providers.peering_acceptance import PeeringAcceptance
+from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT, PeeringAcceptance
 
 from .preflight import PeeringPlan
 from .stack_config import IngressRule
@@ -34,8 +34,8 @@ class HerokuPeeringArgs:
     peer_region: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     heroku_api_url: str | None = None
-    visibility_timeout: int = 600
-    activation_timeout: int = 1200
+    visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT
+    activation_timeout: int = DEFAULT_ACTIVATION_TIMEOUT
 
     @classmethod
     def from_plan(cls, plan: PeeringPlan) -> HerokuPeeringArgs:

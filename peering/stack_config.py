@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT
+
 from .errors import PlanError
 
 PROJECT = "heroku-peering"
@@ -38,8 +40,6 @@ ITEM_KEYS = {*SPEC_KEYS, "name"}
 INGRESS_KEYS = {"securityGroupId", "protocol", "fromPort", "toPort", "description"}
 # Every key the program reads, for the test that compares them with Pulumi.yaml.
 PROGRAM_KEYS = frozenset({*(f"{PROJECT}:{key}" for key in (*SPEC_KEYS, "peerings")), "heroku:apiKey"})
-DEFAULT_VISIBILITY_TIMEOUT = 600
-DEFAULT_ACTIVATION_TIMEOUT = 1200
 
 
 @dataclass(frozen=True)
