@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi_aws as aws
@@ -85,25 +86,25 @@ class Lookups:
         return self._vpcs[spec.vpc_id]
 
     def table_vpc(self, table_id: str) -> str | None:
-        if table_id not in self._table_vpcs:
-            try:
-                self._table_vpcs[table_id] = aws.ec2.get_route_table(route_table_id=table_id).vpc_id
-            except Exception:
-                self._table_vpcs[table_id] = None
-        return self._table_vpcs[table_id]
+        return _owner_vpc(self._table_vpcs, table_id, lambda: aws.ec2.get_route_table(route_table_id=table_id))
 
     def group_vpc(self, group_id: str) -> str | None:
-        if group_id not in self._group_vpcs:
-            try:
-                self._group_vpcs[group_id] = aws.ec2.get_security_group(id=group_id).vpc_id
-            except Exception:
-                self._group_vpcs[group_id] = None
-        return self._group_vpcs[group_id]
+        return _owner_vpc(self._group_vpcs, group_id, lambda: aws.ec2.get_security_group(id=group_id))
 
     def region(self) -> str:
         if self._region is None:
             self._region = str(aws.get_region().region)
         return self._region
+
+
+def _owner_vpc(cache: dict[str, str | None], key: str, describe: Callable[[], Any]) -> str | None:
+    """The VPC an AWS object belongs to, or None when AWS does not find it; asked once per object."""
+    if key not in cache:
+        try:
+            cache[key] = describe().vpc_id
+        except Exception:  # invoke failures: reported by the checks as "was not found"
+            cache[key] = None
+    return cache[key]
 
 
 def _reason(error: Exception) -> str:
