@@ -13,6 +13,7 @@ from .stack_state import StackState
 
 PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ACCEPTANCE_TYPE = "pulumi-python:dynamic/heroku:PeeringAcceptance"
+RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 
 
 def summarize(info: SandboxInfo, state: StackState) -> dict[str, Any]:
@@ -52,6 +53,7 @@ def summarize(info: SandboxInfo, state: StackState) -> dict[str, Any]:
         )
         for table in tables["RouteTables"]
     }
+    rule_ids = {e.id for e in state.ordered() if e.type == RULE_TYPE}
     groups = customer.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": info.security_group_ids}])[
         "SecurityGroupRules"
     ]
@@ -59,7 +61,7 @@ def summarize(info: SandboxInfo, state: StackState) -> dict[str, Any]:
         f"{rule['GroupId']} {rule['IpProtocol']} {rule.get('FromPort')}-{rule.get('ToPort')} "
         f"from {rule.get('CidrIpv4')}"
         for rule in groups
-        if not rule["IsEgress"] and rule.get("CidrIpv4", "").startswith("10.")
+        if rule["SecurityGroupRuleId"] in rule_ids
     )
     return {"peerings": peerings, "routes": routes, "security_group_rules": rules}
 
