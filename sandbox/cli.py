@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .heroku_world import Timings
+from .faults import FaultInjector, rules_from_options
+from .heroku_world import ANSWER_BODIES, Behaviour, Timings
 from .local_sandbox import (
     SANDBOX_AWS_PORT,
     SANDBOX_HEROKU_PORT,
@@ -45,6 +46,49 @@ def _add_timing_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long an unaccepted request lives before `expired` (default 7 days)",
     )
+    parser.add_argument(
+        "--deleted-retention",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long a deleted peering stays listed as `deleted` before Heroku answers 404 (default 60)",
+    )
+    harsh = parser.add_argument_group(
+        "Heroku's unpromised behaviours (each can also be switched on a running sandbox: PATCH /__sandbox/behaviour)"
+    )
+    harsh.add_argument(
+        "--pending-phase",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="a visible request first reads `pending`, a status the schema does not list (default 0)",
+    )
+    harsh.add_argument(
+        "--accept-lag",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="accept is refused this long after the request first reads pending-acceptance (default 0)",
+    )
+    harsh.add_argument(
+        "--accept-lag-status", type=int, choices=(404, 422), default=422, help="the refusal during the lag"
+    )
+    harsh.add_argument(
+        "--answer-body",
+        choices=ANSWER_BODIES,
+        default="empty",
+        help='what accept and destroy answer with (their schema says "rel": "empty"; default: no body)',
+    )
+    harsh.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="ROUTE:KIND=VALUE",
+        help="inject faults: KIND 429, 500, 503, drop (before processing), lost (after processing) with a rate "
+        "0..1, or latency in seconds; ROUTE is list, get, accept, destroy, peering_info, space... or * (repeatable; "
+        "also PUT /__sandbox/faults)",
+    )
+    harsh.add_argument("--fault-seed", type=int, default=0, help="seed for the fault draws (default 0)")
     parser.add_argument("--token", default="", help="the Heroku API token the emulator accepts (default: random)")
     parser.add_argument(
         "--seed",
@@ -55,9 +99,18 @@ def _add_timing_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args: argparse.Namespace) -> SandboxOptions:
-    timings = Timings(visibility_delay=args.visibility_delay, provisioning=args.provisioning, expiry=args.expiry)
+    timings = Timings(
+        visibility_delay=args.visibility_delay,
+        provisioning=args.provisioning,
+        expiry=args.expiry,
+        deleted_retention=args.deleted_retention,
+        pending_phase=args.pending_phase,
+        accept_lag=args.accept_lag,
+    )
     return SandboxOptions(
         timings=timings,
+        behaviour=Behaviour(answer_body=args.answer_body, accept_lag_status=args.accept_lag_status),
+        faults=FaultInjector(rules_from_options(args.fault), seed=args.fault_seed),
         token=args.token,
         seed=args.seed,
         heroku_port=args.heroku_port,
@@ -78,14 +131,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "serve":
-        return serve(args)
+        try:
+            options = _options(args)
+        except ValueError as error:  # a bad --fault
+            parser.error(str(error))
+        return serve(args, options)
     return run(args)
 
 
-def serve(args: argparse.Namespace) -> int:
-    sandbox = LocalSandbox(_options(args))
+def serve(args: argparse.Namespace, options: SandboxOptions) -> int:
+    sandbox = LocalSandbox(options)
     info = sandbox.start()
     stop = threading.Event()
 

@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .aws_accounts import HEROKU_ACCOUNT_ID
-from .faults import FaultInjector
-from .heroku_world import HerokuWorld, NotAcceptable, Space, UnknownPeering
+from .faults import FaultInjector, rules_from_options
+from .heroku_world import ANSWER_BODIES, HerokuWorld, NotAcceptable, NotYetAcceptable, Space, Timings, UnknownPeering
 from .rate_limit import TokenBucket
 
 SPACE = r"(?P<space>[^/]+)"
@@ -40,6 +40,7 @@ NOT_ACCEPTABLE_MESSAGE = (
     "Please specify a version along with Heroku's API MIME type. "
     "For example, `Accept: application/vnd.heroku+json; version=3`."
 )
+PEERING_NOT_FOUND = "Couldn't find that peering connection."
 UNKNOWN_ENDPOINT_MESSAGE = (
     "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), "
     "and did you specify your intended version with the `Accept` header?"
@@ -57,6 +58,7 @@ class LoggedRequest:
     duration: float
     request_id: str
     user_agent: str
+    answered: bool = True  # False: processed, then the connection was closed without an answer
 
 
 @dataclass
@@ -170,19 +172,73 @@ class HerokuEmulator:
             if route == "get":
                 return 200, world.peering(space, match["pcx_id"]), {}
             if route == "accept":
-                return 202, world.accept(space, match["pcx_id"]), {}
+                return 202, self._empty_answer(world.accept(space, match["pcx_id"])), {}
             if route == "accept_cli":
                 pcx_id = body.get("pcx_id") if isinstance(body, dict) else None
                 if not isinstance(pcx_id, str) or not pcx_id:
                     raise _ApiError(422, "invalid_params", "Missing required param: pcx_id.")
-                return 202, world.accept(space, pcx_id), {}
+                return 202, self._empty_answer(world.accept(space, pcx_id)), {}
             if route == "destroy":
-                return 202, world.destroy(space, match["pcx_id"]), {}
+                return 202, self._empty_answer(world.destroy(space, match["pcx_id"])), {}
         except UnknownPeering:
-            raise _ApiError(404, "not_found", "Couldn't find that peering connection.") from None
+            raise _ApiError(404, "not_found", PEERING_NOT_FOUND) from None
+        except NotYetAcceptable as refusal:
+            if refusal.status == 404:
+                raise _ApiError(404, "not_found", PEERING_NOT_FOUND) from None
+            raise _ApiError(422, "invalid_params", str(refusal)) from None
         except NotAcceptable as refusal:
             raise _ApiError(422, "invalid_params", str(refusal)) from None
         raise AssertionError(route)
+
+    def _empty_answer(self, peering: dict[str, Any]) -> Any:
+        """Accept and destroy are ``"rel": "empty"`` in Heroku's schema: no body is promised."""
+        body = self.world.behaviour.answer_body
+        return None if body == "empty" else {} if body == "{}" else peering
+
+    # -- the admin endpoint: switch behaviours on a running sandbox ------------------------
+
+    def admin(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        if path == "/__sandbox/requests" and method == "GET":
+            return 200, [asdict(entry) for entry in self.requests()]
+        if path == "/__sandbox/requests" and method == "DELETE":
+            self.clear_requests()
+            return 204, None
+        if path == "/__sandbox/behaviour" and method in ("GET", "PATCH"):
+            if method == "PATCH":
+                self.set_behaviour(body if isinstance(body, dict) else {})
+            return 200, self.behaviour()
+        if path == "/__sandbox/faults" and method == "PUT":
+            options = body.get("faults", []) if isinstance(body, dict) else []
+            self.settings.faults.configure(rules_from_options(list(options)), body.get("seed"))
+            return 200, {"faults": options}
+        found = re.match(rf"^/__sandbox/peerings/{PCX}/status$", path)
+        if found and method == "PUT" and isinstance(body, dict):
+            self.world.force_status(found["pcx_id"], body.get("status"))
+            return 200, {"pcx_id": found["pcx_id"], "status": body.get("status")}
+        return 404, {"id": "not_found", "message": "unknown sandbox endpoint"}
+
+    def behaviour(self) -> dict[str, Any]:
+        world = self.world
+        return {**asdict(world.timings), **asdict(world.behaviour)}
+
+    def set_behaviour(self, changes: dict[str, Any]) -> None:
+        """Any ``Timings`` field and ``answer_body``/``accept_lag_status``; unknown keys are refused."""
+        timing_keys = set(Timings.__dataclass_fields__)
+        unknown = set(changes) - timing_keys - {"answer_body", "accept_lag_status"}
+        if unknown:
+            raise ValueError(f"unknown behaviour keys {sorted(unknown)}")
+        world = self.world
+        timings = {k: float(v) for k, v in changes.items() if k in timing_keys}
+        if timings:
+            world.timings = Timings(**{**asdict(world.timings), **timings})
+        if "answer_body" in changes:
+            if changes["answer_body"] not in ANSWER_BODIES:
+                raise ValueError(f"answer_body: use one of {', '.join(ANSWER_BODIES)}")
+            world.behaviour.answer_body = changes["answer_body"]
+        if "accept_lag_status" in changes:
+            if changes["accept_lag_status"] not in (404, 422):
+                raise ValueError("accept_lag_status: use 404 or 422")
+            world.behaviour.accept_lag_status = int(changes["accept_lag_status"])
 
 
 def _space_json(space: Space) -> dict[str, Any]:
@@ -275,13 +331,16 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
         def do_PATCH(self) -> None:
             self._serve("PATCH")
 
+        def do_PUT(self) -> None:
+            self._serve("PUT")
+
         def _serve(self, method: str) -> None:
             started = time.monotonic()
             request_id = self.headers.get("Request-Id") or str(uuid.uuid4())
             path = self.path.split("?", 1)[0]
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if path.startswith("/__sandbox/"):
-                self._admin(method, path)
+                self._admin(method, path, raw)
                 return
             route = "unknown"
             for route_method, pattern, name in ROUTES:
@@ -291,15 +350,31 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
                     break
             else:
                 found = None
-            status, body, extra = self._answer(method, route, found, raw)
-            if status == 0:  # dropped connection
+            fault = emulator.settings.faults.draw(route)
+            if fault.latency:
+                time.sleep(fault.latency)
+            if fault.kind == "drop":  # closed before anything was processed
                 self.close_connection = True
-                self._log(method, path, route, 0, started, request_id)
+                self._log(method, path, route, 0, started, request_id, answered=False)
+                return
+            status, body, extra = self._answer(route, found, raw, fault.kind)
+            if fault.kind == "lost":  # processed, then the answer is lost
+                self.close_connection = True
+                self._log(method, path, route, status, started, request_id, answered=False)
                 return
             self._log(method, path, route, status, started, request_id)  # before the answer: no race
             self._send(status, body, {"Request-Id": request_id, **extra})
 
-        def _log(self, method: str, path: str, route: str, status: int, started: float, request_id: str) -> None:
+        def _log(
+            self,
+            method: str,
+            path: str,
+            route: str,
+            status: int,
+            started: float,
+            request_id: str,
+            answered: bool = True,
+        ) -> None:
             emulator._record(
                 LoggedRequest(
                     method,
@@ -310,19 +385,15 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
                     time.monotonic() - started,
                     request_id,
                     self.headers.get("User-Agent") or "",
+                    answered,
                 )
             )
 
         def _answer(
-            self, method: str, route: str, found: re.Match[str] | None, raw: bytes
+            self, route: str, found: re.Match[str] | None, raw: bytes, fault_kind: str
         ) -> tuple[int, Any, dict[str, str]]:
             extra: dict[str, str] = {}
             try:
-                fault = emulator.settings.faults.draw(route)
-                if fault.latency:
-                    time.sleep(fault.latency)
-                if fault.kind == "drop":
-                    return 0, None, {}
                 accept = self.headers.get("Accept") or ""
                 if "application/vnd.heroku+json; version=3" not in accept:
                     raise _ApiError(
@@ -333,8 +404,8 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
                 token = emulator.authenticate(self.headers.get("Authorization"))
                 bucket = emulator.bucket(token)
                 extra["RateLimit-Remaining"] = str(bucket.remaining)
-                if fault.kind in ("422", "429", "500", "503"):
-                    return self._fault(fault.kind, extra)
+                if fault_kind in ("404", "422", "429", "500", "503"):
+                    return self._fault(fault_kind, extra)
                 if found is None:
                     raise _ApiError(
                         404,
@@ -369,6 +440,8 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
             if kind == "503":
                 extra["Retry-After"] = str(emulator.settings.retry_after)
                 return 503, {"id": "unavailable", "message": "Service temporarily unavailable."}, extra
+            if kind == "404":
+                return 404, {"id": "not_found", "message": PEERING_NOT_FOUND}, extra
             if kind == "422":
                 return (
                     422,
@@ -377,14 +450,12 @@ def _handler_for(emulator: HerokuEmulator) -> type[BaseHTTPRequestHandler]:
                 )
             return 500, {"id": "internal_server_error", "message": "Internal server error."}, extra
 
-        def _admin(self, method: str, path: str) -> None:
-            if path == "/__sandbox/requests" and method == "GET":
-                self._send(200, [asdict(entry) for entry in emulator.requests()], {})
-            elif path == "/__sandbox/requests" and method == "DELETE":
-                emulator.clear_requests()
-                self._send(204, None, {})
-            else:
-                self._send(404, {"id": "not_found", "message": "unknown sandbox endpoint"}, {})
+        def _admin(self, method: str, path: str, raw: bytes) -> None:
+            try:
+                status, body = emulator.admin(method, path, _parse_body(raw))
+            except (_ApiError, ValueError, TypeError) as error:
+                status, body = 400, {"id": "bad_request", "message": str(error)}
+            self._send(status, body, {})
 
         def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
             data = b"" if body is None else json.dumps(body).encode()

@@ -23,12 +23,44 @@ from .aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 
 @dataclass(frozen=True)
 class Timings:
-    """Seconds; the real platform takes minutes for the first two and 7 days for expiry."""
+    """Seconds; the real platform takes minutes for the first two and 7 days for expiry.
+
+    ``pending_phase``: a visible request first reads ``pending`` (a status the schema does not
+    list, but terraform-provider-heroku's accepter waits through it). ``accept_lag``: accept is
+    refused for this long after the request first reads ``pending-acceptance`` (that accepter
+    retries accept for 5 minutes, which suggests it happens).
+    """
 
     visibility_delay: float = 2.0
     provisioning: float = 3.0
     expiry: float = 7 * 24 * 3600.0
     deleted_retention: float = 60.0
+    pending_phase: float = 0.0
+    accept_lag: float = 0.0
+
+
+ANSWER_BODIES = ("empty", "{}", "object")
+
+
+@dataclass
+class Behaviour:
+    """What Heroku does not promise, each variant switchable on a running sandbox.
+
+    ``answer_body``: accept and destroy are ``"rel": "empty"`` in Heroku's schema, so the answer
+    may be an empty 202 (the default here), ``{}`` or the peering object. ``accept_lag_status``: the
+    refusal during the accept lag (422 or 404). ``forced``: a status per pcx id that overrides the
+    real one, to stand for statuses nobody documents.
+    """
+
+    answer_body: str = "empty"
+    accept_lag_status: int = 422
+    forced: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.answer_body not in ANSWER_BODIES:
+            raise ValueError(f"answer_body {self.answer_body!r}: use one of {', '.join(ANSWER_BODIES)}")
+        if self.accept_lag_status not in (404, 422):
+            raise ValueError(f"accept_lag_status {self.accept_lag_status}: use 404 or 422")
 
 
 @dataclass
@@ -62,6 +94,14 @@ class NotAcceptable(ValueError):
     """The peering exists but its state forbids the action."""
 
 
+class NotYetAcceptable(NotAcceptable):
+    """Accept refused during the accept lag; ``status`` is how the refusal is answered (404 or 422)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class HerokuWorld:
     """Spaces, their VPCs in Heroku's AWS account, and the peering lifecycle."""
 
@@ -70,9 +110,11 @@ class HerokuWorld:
         moto_url: str,
         timings: Timings | None = None,
         clock: Callable[[], float] = time.time,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.moto_url = moto_url
         self.timings = timings or Timings()
+        self.behaviour = behaviour or Behaviour()
         self._clock = clock
         self._spaces: dict[str, Space] = {}
         self._overlays: dict[str, _Overlay] = {}
@@ -139,6 +181,13 @@ class HerokuWorld:
             raise NotAcceptable(
                 f"Peering connection {pcx_id} is {view['status']}; only a pending-acceptance peering can be accepted."
             )
+        with self._lock:
+            overlay = self._overlays[pcx_id]
+            acceptable_from = overlay.first_seen + self._pending_from() + self.timings.accept_lag
+            if self._clock() < acceptable_from:
+                raise NotYetAcceptable(
+                    f"Peering connection {pcx_id} is not ready to be accepted yet.", self.behaviour.accept_lag_status
+                )
         ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID)
         ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
         with self._lock:
@@ -149,11 +198,24 @@ class HerokuWorld:
         view = self.peering(space, pcx_id)
         if view["type"] == "heroku-managed":
             raise NotAcceptable(f"{pcx_id} is managed by Heroku and cannot be destroyed.")
-        if view["status"] != "deleted":
-            ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID)
-            ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+        if view["status"] == "deleted":
+            raise NotAcceptable(f"Peering connection {pcx_id} is already deleted.")
+        ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID)
+        ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
         self.sync()
         return self.peering(space, pcx_id)
+
+    def force_status(self, pcx_id: str, status: str | None) -> None:
+        """Report ``status`` for this peering from now on (None: its real status again)."""
+        with self._lock:
+            if status is None:
+                self.behaviour.forced.pop(pcx_id, None)
+            else:
+                self.behaviour.forced[pcx_id] = status
+
+    def _pending_from(self) -> float:
+        """Seconds after first sight at which a request reads ``pending-acceptance``."""
+        return self.timings.visibility_delay + self.timings.pending_phase
 
     # -- the status Heroku reports ---------------------------------------------------------
 
@@ -164,8 +226,9 @@ class HerokuWorld:
         peer = pcx.peer_vpc if pcx.vpc.id == space.vpc_id else pcx.vpc
         code = pcx._status.code
         status: str = code
+        forced = self.behaviour.forced.get(pcx.id)
         if code in ("initiating-request", "pending-acceptance"):
-            if now < overlay.first_seen + self.timings.visibility_delay:
+            if now < overlay.first_seen + self.timings.visibility_delay and forced is None:
                 return None
             if _overlaps(_vpc_cidrs(peer), [space.vpc_cidr, *space.unavailable_cidr_blocks]):
                 pcx._status.code, pcx._status.message = "failed", "Overlapping CIDR range"
@@ -173,6 +236,8 @@ class HerokuWorld:
             elif now >= overlay.first_seen + self.timings.expiry:
                 pcx._status.code, pcx._status.message = "expired", "Expired"
                 status = "expired"
+            elif now < overlay.first_seen + self._pending_from():
+                status = "pending"
             else:
                 status = "pending-acceptance"
         elif code == "active" and overlay.accepted_at is not None:
@@ -181,8 +246,9 @@ class HerokuWorld:
         elif code == "deleted":
             deleted_at = overlay.deleted_at if overlay.deleted_at is not None else now
             overlay.deleted_at = deleted_at
-            if now >= deleted_at + self.timings.deleted_retention:
+            if now >= deleted_at + self.timings.deleted_retention and forced is None:
                 return None
+        status = forced or status
         view: dict[str, Any] = {
             "type": _peering_type(managed, accepted=overlay.accepted_at is not None or code == "active"),
             "pcx_id": pcx.id,

@@ -15,7 +15,7 @@ from moto.server import ThreadedMotoServer
 from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
 from .faults import FaultInjector
 from .heroku_emulator import EmulatorSettings, HerokuEmulator
-from .heroku_world import HerokuWorld, Space, Timings
+from .heroku_world import Behaviour, HerokuWorld, Space, Timings
 
 DEMO_SPACE = "demo-space"
 DEMO_REGION = "us-east-1"
@@ -30,6 +30,7 @@ SANDBOX_AWS_PORT = 45601
 @dataclass
 class SandboxOptions:
     timings: Timings = field(default_factory=Timings)
+    behaviour: Behaviour = field(default_factory=Behaviour)
     token: str = ""
     region: str = DEMO_REGION
     space_region: str = DEMO_REGION
@@ -126,7 +127,7 @@ class LocalSandbox:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         moto_url = f"http://{host}:{port}"
-        self.world = HerokuWorld(moto_url, self.options.timings)
+        self.world = HerokuWorld(moto_url, self.options.timings, behaviour=self.options.behaviour)
         space = self.world.add_space(Space(name=DEMO_SPACE, region=self.options.space_region))
         tokens: dict[str, set[str] | None] = {self.token: None, **self.options.extra_tokens}
         settings = EmulatorSettings(
