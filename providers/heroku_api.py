@@ -1,12 +1,14 @@
 """A small Heroku Platform API client for Private Space peering, built on requests.
 
 Reads and deletes are retried by ``urllib3.util.Retry`` (429 and 5xx, exponential backoff,
-``Retry-After`` honoured). Accept is a POST, so it is never blindly retried: after a transient
-failure the client looks at the peering and only accepts again if it is still pending.
+``Retry-After`` honoured). Accept is a POST and is never retried here: the acceptance flow decides,
+after reading the peering again, whether another accept is safe. Accept and destroy return nothing:
+Heroku's schema marks both ``"rel": "empty"`` (no body promised), so callers read the peering after.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 import uuid
@@ -15,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
@@ -25,7 +28,7 @@ from .heroku_errors import (
     HerokuConnectionError,
     error_class_for,
 )
-from .heroku_models import ACCEPTED_STATUSES, Peering, PeeringInfo
+from .heroku_models import Peering, PeeringInfo
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,14 @@ def default_retry(total: int = 5, backoff_factor: float = 0.5, backoff_max: floa
         respect_retry_after_header=True,
         raise_on_status=False,
     )
+
+
+def single_attempt() -> Retry:
+    """No retry at the HTTP layer: for callers that retry themselves within a deadline."""
+    return Retry(total=0, redirect=0, raise_on_status=False)
+
+
+Timeout = tuple[float, float]
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -76,14 +87,12 @@ class HerokuClient:
         api_key: str | None = None,
         api_url: str | None = None,
         *,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         retry: Retry | None = None,
-        accept_attempts: int = 4,
     ) -> None:
         self.api_url = validate_api_url(api_url) if api_url else resolve_api_url()
         self._auth = _BearerAuth(resolve_token(api_key))
         self.timeout = timeout
-        self.accept_attempts = accept_attempts
         self.rate_limit_remaining: int | None = None
         self.requests_made = 0
         self._lock = threading.Lock()
@@ -133,30 +142,17 @@ class HerokuClient:
                 return
             range_header = next_range
 
-    def get_peering(self, space: str, pcx_id: str) -> Peering:
-        data = self._json("GET", f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}")
+    def get_peering(self, space: str, pcx_id: str, timeout: Timeout | None = None) -> Peering:
+        data = self._json("GET", f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}", timeout)
         return Peering.from_json(data)
 
-    def accept_peering(self, space: str, pcx_id: str) -> Peering:
-        """Accept with the public v3 form; safe to call again after a lost answer."""
-        path = f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}/actions/accept"
-        last_error: HerokuAPIError | HerokuConnectionError | None = None
-        for _attempt in range(self.accept_attempts):
-            try:
-                return Peering.from_json(self._json("POST", path))
-            except (HerokuConnectionError, HerokuAPIError) as error:
-                if isinstance(error, HerokuAPIError) and error.status not in RETRY_STATUSES:
-                    raise
-                last_error = error
-            current = self.get_peering(space, pcx_id)
-            if current.status in ACCEPTED_STATUSES:
-                return current
-        assert last_error is not None
-        raise last_error
+    def accept_peering(self, space: str, pcx_id: str, timeout: Timeout | None = None) -> None:
+        """One POST of the public v3 accept. Its body is ignored (``"rel": "empty"``)."""
+        self._request("POST", f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}/actions/accept", timeout=timeout)
 
-    def destroy_peering(self, space: str, pcx_id: str) -> Peering:
-        data = self._json("DELETE", f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}")
-        return Peering.from_json(data)
+    def destroy_peering(self, space: str, pcx_id: str, timeout: Timeout | None = None) -> None:
+        """DELETE the peering. Its body is ignored (``"rel": "empty"``)."""
+        self._request("DELETE", f"/spaces/{_seg(space)}/peerings/{_seg(pcx_id)}", timeout=timeout)
 
     def rate_limit(self) -> int:
         data = self._json("GET", "/account/rate-limits")
@@ -164,10 +160,22 @@ class HerokuClient:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _json(self, method: str, path: str) -> Any:
-        return self._request(method, path).json()
+    def _json(self, method: str, path: str, timeout: Timeout | None = None) -> Any:
+        response = self._request(method, path, timeout=timeout)
+        try:
+            return response.json()
+        except ValueError:
+            raise HerokuConnectionError(
+                method, path, f"{response.status_code} answer is not JSON ({len(response.content)} bytes)", "other"
+            ) from None
 
-    def _request(self, method: str, path: str, headers: dict[str, str] | None = None) -> requests.Response:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        timeout: Timeout | None = None,
+    ) -> requests.Response:
         request_id = str(uuid.uuid4())
         all_headers = {"Request-Id": request_id, **(headers or {})}
         try:
@@ -176,10 +184,10 @@ class HerokuClient:
                 self.api_url + path,
                 headers=all_headers,
                 auth=self._auth,
-                timeout=self.timeout,
+                timeout=timeout or self.timeout,
             )
         except requests.exceptions.RequestException as error:  # RetryError included
-            raise HerokuConnectionError(method, path, _reason(error)) from None
+            raise HerokuConnectionError(method, path, _reason(error), connection_kind(error)) from None
         finally:
             with self._lock:
                 self.requests_made += 1
@@ -194,6 +202,39 @@ class HerokuClient:
 
 def _seg(value: str) -> str:
     return quote(value, safe="")
+
+
+def connection_kind(error: BaseException) -> str:
+    """Which of ``CONNECTION_KINDS`` a requests failure is, looking through urllib3's wrappers."""
+    found: set[str] = set()
+    stack: list[object] = [error]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ConnectionRefusedError):
+            found.add("refused")
+        elif isinstance(item, (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError)):
+            found.add("read-timeout")
+        elif isinstance(item, (requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError)):
+            found.add("connect-timeout")
+        elif isinstance(item, (http.client.RemoteDisconnected, ConnectionResetError, urllib3.exceptions.ProtocolError)):
+            found.add("dropped")
+        stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None), *item.args])
+    for kind in ("refused", "read-timeout", "dropped", "connect-timeout"):
+        if kind in found:
+            return kind
+    return "other"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = (response.headers.get("Retry-After") or "").strip()
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP date: rare from Heroku; the caller's own backoff applies
 
 
 def _reason(error: Exception) -> str:
@@ -223,4 +264,5 @@ def _api_error(response: requests.Response, method: str, path: str, request_id: 
         request_id=response.headers.get("Request-Id") or request_id,
         method=method,
         path=path,
+        retry_after=_retry_after(response),
     )

@@ -20,14 +20,27 @@ class HerokuConfigError(HerokuError):
     """A base URL or other client setting is unusable."""
 
 
-class HerokuConnectionError(HerokuError):
-    """The API could not be reached (after retries)."""
+# What went wrong on the wire, in words a user can act on: a read timeout means Heroku got the
+# request and did not answer in time (it may have acted on it); a refused or timed-out connect means
+# the request never arrived.
+CONNECTION_KINDS = {
+    "read-timeout": "no answer within the read timeout (the request reached Heroku and may have been processed)",
+    "connect-timeout": "could not connect within the connect timeout (the request did not reach Heroku)",
+    "refused": "connection refused (nothing listens at the API URL; the request did not reach Heroku)",
+    "dropped": "the connection was closed before an answer arrived (the request may have been processed)",
+    "other": "could not connect",
+}
 
-    def __init__(self, method: str, path: str, reason: str) -> None:
+
+class HerokuConnectionError(HerokuError):
+    """The API could not be reached, or did not answer (after retries)."""
+
+    def __init__(self, method: str, path: str, reason: str, kind: str = "other") -> None:
         self.method = method
         self.path = path
         self.reason = reason
-        super().__init__(f"Heroku API {method} {path}: could not connect: {reason}")
+        self.kind = kind if kind in CONNECTION_KINDS else "other"
+        super().__init__(f"Heroku API {method} {path}: {CONNECTION_KINDS[self.kind]}: {reason}")
 
 
 class HerokuAPIError(HerokuError):
@@ -41,8 +54,10 @@ class HerokuAPIError(HerokuError):
         request_id: str | None,
         method: str,
         path: str,
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
+        self.retry_after = retry_after  # seconds, from Heroku's Retry-After header
         self.error_id = error_id
         self.message = message
         self.request_id = request_id

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from urllib3.util import Retry
 
-from providers.heroku_api import USER_AGENT, HerokuClient, default_retry
+from providers.heroku_api import USER_AGENT, HerokuClient, default_retry, single_attempt
 from providers.heroku_credentials import resolve_api_url, resolve_token
 from providers.heroku_errors import (
     HerokuAPIError,
@@ -24,7 +24,7 @@ from providers.heroku_errors import (
 )
 from sandbox.faults import FaultInjector, FaultRule
 from sandbox.local_sandbox import SandboxInfo
-from tests.sandbox_helpers import customer_status, request_peering
+from tests.sandbox_helpers import customer_status, request_peering, wait_for_heroku_status
 
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:
@@ -70,15 +70,15 @@ def test_accept_get_and_destroy_lifecycle(sandbox_info: SandboxInfo) -> None:
         wait_for_status(heroku, sandbox_info.space, pcx_id, "pending-acceptance")
         pending = heroku.get_peering(sandbox_info.space, pcx_id)
         assert pending.expires is not None and pending.type == "unknown"
-        accepted = heroku.accept_peering(sandbox_info.space, pcx_id)
-        assert accepted.status == "provisioning"
+        heroku.accept_peering(sandbox_info.space, pcx_id)  # returns nothing: the body is never read
+        assert heroku.get_peering(sandbox_info.space, pcx_id).status == "provisioning"
         wait_for_status(heroku, sandbox_info.space, pcx_id, "active")
         active = heroku.get_peering(sandbox_info.space, pcx_id)
         assert active.type == "customer-managed" and active.expires is None
         assert active.aws_account_id == sandbox_info.customer_account_id
         assert customer_status(sandbox_info, pcx_id) == "active"
-        gone = heroku.destroy_peering(sandbox_info.space, pcx_id)
-        assert gone.status == "deleted"
+        heroku.destroy_peering(sandbox_info.space, pcx_id)
+        assert heroku.get_peering(sandbox_info.space, pcx_id).status == "deleted"
         assert customer_status(sandbox_info, pcx_id) == "deleted"
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -95,7 +95,9 @@ def test_list_follows_next_range(make_sandbox) -> None:
     sandbox = make_sandbox()
     info = sandbox.info
     created = {request_peering(info) for _ in range(5)}
-    time.sleep(0.5)
+    for pcx_id in created:
+        wait_for_heroku_status(info, pcx_id, "pending-acceptance")
+    sandbox.emulator.clear_requests()
     with client_for(info) as heroku:
         peerings = heroku.list_peerings(info.space, page_size=2)
     ids = [p.pcx_id for p in peerings]
@@ -175,7 +177,21 @@ def test_unreachable_api_is_a_connection_error() -> None:
     assert "GET /spaces/s/peering-info" in str(caught.value)
 
 
-def test_accept_after_transient_failure_checks_status_first(make_sandbox) -> None:
+@pytest.mark.parametrize("body", ["empty", "{}", "object"])
+def test_accept_and_destroy_ignore_every_answer_body(make_sandbox, body: str) -> None:
+    sandbox = make_sandbox()
+    sandbox.world.behaviour.answer_body = body
+    info = sandbox.info
+    pcx_id = request_peering(info)
+    with client_for(info) as heroku:
+        wait_for_status(heroku, info.space, pcx_id, "pending-acceptance")
+        heroku.accept_peering(info.space, pcx_id)
+        wait_for_status(heroku, info.space, pcx_id, "active")
+        heroku.destroy_peering(info.space, pcx_id)
+        assert heroku.get_peering(info.space, pcx_id).status == "deleted"
+
+
+def test_accept_is_one_post_never_retried_by_the_client(make_sandbox) -> None:
     faults = FaultInjector()
     sandbox = make_sandbox(faults=faults)
     info = sandbox.info
@@ -183,26 +199,33 @@ def test_accept_after_transient_failure_checks_status_first(make_sandbox) -> Non
     with client_for(info) as heroku:
         wait_for_status(heroku, info.space, pcx_id, "pending-acceptance")
         faults.queue("accept", "503")
-        accepted = heroku.accept_peering(info.space, pcx_id)
-    assert accepted.status == "provisioning"
-    routes = [(e.route, e.status) for e in sandbox.emulator.requests() if e.route in ("accept", "get")]
-    assert routes[-3:] == [("accept", 503), ("get", 200), ("accept", 202)]
+        with pytest.raises(HerokuAPIError) as caught:
+            heroku.accept_peering(info.space, pcx_id)
+    assert caught.value.status == 503 and caught.value.retry_after == 1.0
+    accepts = [e.status for e in sandbox.emulator.requests() if e.route == "accept"]
+    assert accepts == [503]
 
 
-def test_accept_is_not_repeated_when_already_accepted(make_sandbox) -> None:
-    faults = FaultInjector()
+def test_connection_failures_say_which_kind(make_sandbox) -> None:
+    faults = FaultInjector({"get": FaultRule(latency=1.5)})
     sandbox = make_sandbox(faults=faults)
     info = sandbox.info
-    pcx_id = request_peering(info)
-    with client_for(info) as heroku:
-        wait_for_status(heroku, info.space, pcx_id, "pending-acceptance")
-        space = sandbox.world.find_space(info.space)
-        sandbox.world.accept(space, pcx_id)  # the first answer was lost, but Heroku did it
-        faults.queue("accept", "500")
-        accepted = heroku.accept_peering(info.space, pcx_id)
-    assert accepted.status in ("provisioning", "active")
-    accepts = [e.status for e in sandbox.emulator.requests() if e.route == "accept"]
-    assert accepts == [500]
+    with HerokuClient(info.heroku_api_key, info.heroku_url, timeout=(1.0, 0.3), retry=single_attempt()) as heroku:
+        with pytest.raises(HerokuConnectionError) as slow:
+            heroku.get_peering(info.space, "pcx-0123456789abcdef0")
+        faults.configure({"accept": FaultRule(lost=1.0)})
+        with pytest.raises(HerokuConnectionError) as lost:
+            heroku.accept_peering(info.space, "pcx-0123456789abcdef0")
+    with (
+        HerokuClient("t", "http://127.0.0.1:9", retry=single_attempt()) as nobody,
+        pytest.raises(HerokuConnectionError) as refused,
+    ):
+        nobody.get_peering("s", "pcx-0123456789abcdef0")
+    assert slow.value.kind == "read-timeout" and "no answer within the read timeout" in str(slow.value)
+    assert lost.value.kind == "dropped" and "may have been processed" in str(lost.value)
+    assert refused.value.kind == "refused" and "connection refused" in str(refused.value)
+    [lost_entry] = [e for e in sandbox.emulator.requests() if e.route == "accept"]
+    assert lost_entry.answered is False and lost_entry.status == 404  # processed: Heroku answered 404 unseen
 
 
 def test_error_classes(sandbox_info: SandboxInfo, make_sandbox) -> None:
