@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PENDING_STATUSES = frozenset({"initiating-request", "pending-acceptance"})
-ACCEPTED_STATUSES = frozenset({"provisioning", "active"})
-TERMINAL_STATUSES = frozenset({"failed", "expired", "rejected", "deleted"})
 HEROKU_MANAGED = "heroku-managed"
 
 

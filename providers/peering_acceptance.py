@@ -30,17 +30,18 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from .acceptance_wait import PeeringWaiter, PeeringWaitError, PollSchedule, describe_terminal
-from .heroku_api import HerokuClient
+from .acceptance_flow import DEFAULT_SCHEDULE, AcceptanceFlow, PeeringWaitError
+from .heroku_api import HerokuClient, single_attempt
 from .heroku_credentials import validate_api_url
-from .heroku_errors import HerokuConfigError, HerokuError, HerokuNotFound
-from .heroku_models import ACCEPTED_STATUSES, HEROKU_MANAGED, PENDING_STATUSES, TERMINAL_STATUSES, Peering
+from .heroku_errors import HerokuConfigError, HerokuError, HerokuInvalidParams, HerokuNotFound
+from .heroku_models import HEROKU_MANAGED, Peering
 
 PCX_ID = re.compile(r"^pcx-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 SPACE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?!-))+[a-z0-9]$")  # Heroku's schema pattern
 REPLACE_KEYS = ("space", "pcx_id")
 UPDATE_KEYS = ("api_url", "peer_vpc_id", "peer_account_id", "visibility_timeout", "activation_timeout")
 OUTPUT_KEYS = ("status", "type", "cidr_blocks", "aws_vpc_id", "aws_account_id", "aws_region", "expires")
+GONE_STATUSES = ("deleted", "deleting")
 DEFAULT_VISIBILITY_TIMEOUT = 600
 DEFAULT_ACTIVATION_TIMEOUT = 1200
 
@@ -110,8 +111,6 @@ def _outputs(inputs: dict[str, Any], peering: Peering) -> dict[str, Any]:
 class PeeringAcceptanceProvider(ResourceProvider):
     """Holds no state at pickling time; ``configure`` adds the token inside the host only."""
 
-    schedule = PollSchedule()
-
     def configure(self, req: ConfigureRequest) -> None:
         token = req.config.get("heroku:apiKey")
         self._token: str | None = str(token) if token else None
@@ -120,8 +119,10 @@ class PeeringAcceptanceProvider(ResourceProvider):
         # Never pickle a token, even if someone configures the instance in the program process.
         return {}
 
-    def _client(self, props: dict[str, Any]) -> HerokuClient:
-        return HerokuClient(getattr(self, "_token", None), props.get("api_url") or None)
+    def _client(self, props: dict[str, Any], *, retry_here: bool = True) -> HerokuClient:
+        """``retry_here=False``: no HTTP-level retries, for the flow that retries within its deadlines."""
+        retry = None if retry_here else single_attempt()
+        return HerokuClient(getattr(self, "_token", None), props.get("api_url") or None, retry=retry)
 
     # -- planning --------------------------------------------------------------------------
 
@@ -145,20 +146,13 @@ class PeeringAcceptanceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         space, pcx_id = str(props["space"]), str(props["pcx_id"])
-        with self._client(props) as client:
-            waiter = PeeringWaiter(client, space, pcx_id, _progress, self.schedule)
+        with self._client(props, retry_here=False) as client:
+            flow = AcceptanceFlow(client, space, pcx_id, _progress, DEFAULT_SCHEDULE)
             try:
-                peering = waiter.wait_visible(float(props.get("visibility_timeout") or DEFAULT_VISIBILITY_TIMEOUT))
-                _refuse_foreign(peering, props, space)
-                if peering.status in PENDING_STATUSES:
-                    _progress(f"accepting {pcx_id} in space {space}")
-                    peering = client.accept_peering(space, pcx_id)
-                elif peering.status in ACCEPTED_STATUSES:
-                    _progress(f"{pcx_id} is already {peering.status} in space {space}; adopting it")
-                elif peering.status in TERMINAL_STATUSES:
-                    raise PeeringAcceptanceError(describe_terminal(pcx_id, space, peering.status))
-                peering = waiter.wait_active(
-                    float(props.get("activation_timeout") or DEFAULT_ACTIVATION_TIMEOUT), peering
+                peering = flow.run(
+                    float(props.get("visibility_timeout") or DEFAULT_VISIBILITY_TIMEOUT),
+                    float(props.get("activation_timeout") or DEFAULT_ACTIVATION_TIMEOUT),
+                    lambda seen: _refuse_foreign(seen, props, space),
                 )
             except PeeringWaitError as error:
                 raise PeeringAcceptanceError(str(error)) from None
@@ -192,6 +186,14 @@ class PeeringAcceptanceProvider(ResourceProvider):
                 client.destroy_peering(space, id_)
             except HerokuNotFound:
                 return  # already gone: nothing to do
+            except HerokuInvalidParams:
+                # Refused, e.g. because an earlier DELETE whose answer was lost went through: done if it did.
+                try:
+                    status = client.get_peering(space, id_).status
+                except HerokuNotFound:
+                    return
+                if status not in GONE_STATUSES:
+                    raise
 
 
 def _refuse_foreign(peering: Peering, props: dict[str, Any], space: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,13 @@ from sandbox.dynamic_host import DynamicProviderHost, ProviderError
 from sandbox.faults import FaultInjector
 from sandbox.heroku_world import Timings
 from tests.conftest import SandboxFactory, StartedSandbox
-from tests.sandbox_helpers import customer_ec2, customer_status, request_peering
+from tests.sandbox_helpers import (
+    customer_ec2,
+    customer_status,
+    request_peering,
+    wait_for_heroku_status,
+    wait_until,
+)
 
 URN = "urn:pulumi:dev::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::space-accept"
 PROVIDER = serialize_provider(PeeringAcceptanceProvider())
@@ -69,6 +76,9 @@ def test_plugin_info_and_happy_path(sandbox: StartedSandbox, host: DynamicProvid
     assert 2.5 <= elapsed < 15, elapsed  # visibility 1 s + provisioning 1.5 s
     assert customer_status(sandbox.info, pcx_id) == "active"
     assert routes(sandbox).count("accept:202") == 1
+    wait_until(
+        lambda: any("is active in space" in line for line in host.stderr_lines), "the last progress line to be read"
+    )
     progress = [line for line in host.stderr_lines if "heroku:" in line]
     assert any("waiting for Heroku to see" in line for line in progress)
     assert any("status: provisioning" in line and "elapsed" in line for line in progress)
@@ -81,21 +91,21 @@ def test_plugin_info_and_happy_path(sandbox: StartedSandbox, host: DynamicProvid
 
 def test_adopts_an_already_active_peering(sandbox: StartedSandbox, host: DynamicProviderHost) -> None:
     pcx_id = request_peering(sandbox.info)
-    time.sleep(1.2)
+    wait_for_heroku_status(sandbox.info, pcx_id, "pending-acceptance")
     space = sandbox.world.find_space(sandbox.info.space)
     assert space is not None
     sandbox.world.accept(space, pcx_id)  # e.g. a run that crashed after accepting
-    time.sleep(1.6)
+    wait_for_heroku_status(sandbox.info, pcx_id, "active")
     sandbox.emulator.clear_requests()
     _, outs = host.create(URN, props(sandbox, pcx_id))
     assert outs["status"] == "active"
     assert routes(sandbox) == ["get:200"]
-    assert any("adopting" in line for line in host.stderr_lines)
+    wait_until(lambda: any("adopting" in line for line in host.stderr_lines), "the adoption's progress line")
 
 
 def test_adopts_a_provisioning_peering_without_accepting_again(sandbox, host) -> None:
     pcx_id = request_peering(sandbox.info)
-    time.sleep(1.2)
+    wait_for_heroku_status(sandbox.info, pcx_id, "pending-acceptance")
     space = sandbox.world.find_space(sandbox.info.space)
     sandbox.world.accept(space, pcx_id)
     sandbox.emulator.clear_requests()
@@ -120,7 +130,7 @@ def test_failed_state(sandbox, host) -> None:
 def test_expired_state(make_sandbox) -> None:
     sandbox = make_sandbox(timings=Timings(visibility_delay=0.2, provisioning=0.2, expiry=0.5))
     pcx_id = request_peering(sandbox.info)
-    time.sleep(1.0)
+    wait_for_heroku_status(sandbox.info, pcx_id, "expired")
     with DynamicProviderHost() as host:
         host.configure({"heroku:apiKey": sandbox.info.heroku_api_key})
         error = _create_error(host, props(sandbox, pcx_id))
@@ -138,7 +148,7 @@ def test_rejected_state(sandbox, host) -> None:
 def test_deleted_state(sandbox, host) -> None:
     pcx_id = request_peering(sandbox.info)
     customer_ec2(sandbox.info).delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
-    time.sleep(0.2)
+    wait_for_heroku_status(sandbox.info, pcx_id, "deleted")
     error = _create_error(host, props(sandbox, pcx_id))
     assert "is deleted" in error.reason and "pulumi refresh" in error.reason
 
@@ -174,17 +184,19 @@ def test_unauthorized_forbidden_unknown_space_and_invalid(make_sandbox) -> None:
         started = time.monotonic()
         reasons["404"] = _create_error(host, props(sandbox, pcx_id, space="no-such-space")).reason
         assert time.monotonic() - started < 5, "an unknown space must fail at once, not at the deadline"
-        time.sleep(1.2)  # visible; now Heroku refuses the accept itself (422)
-        sandbox_faults = sandbox.emulator.settings.faults
-        sandbox_faults.queue("accept", "422")
-        reasons["422"] = _create_error(host, props(sandbox, pcx_id)).reason
+        wait_for_heroku_status(sandbox.info, pcx_id, "pending-acceptance")  # now Heroku refuses the accept (422)
+        sandbox.emulator.settings.faults.queue("accept", "422", count=1000)  # refused until the deadline
+        reasons["422"] = _create_error(host, props(sandbox, pcx_id, visibility_timeout=2)).reason
     assert "401 unauthorized: Invalid credentials provided." in reasons["401"]
     assert "403 forbidden: You do not have access" in reasons["403"]
     assert "404 not_found: Couldn't find that space." in reasons["404"]
     assert "422 invalid_params: Peering connection cannot be accepted" in reasons["422"]
+    assert "did not take the accept" in reasons["422"]
+    accepts = [e.status for e in sandbox.emulator.requests() if e.route == "accept"]
+    assert len(accepts) >= 2 and set(accepts) == {422}  # retried, within the deadline
     logged = {entry.request_id for entry in sandbox.emulator.requests()}
     for reason in reasons.values():
-        request_id = reason.rsplit("Request-Id: ", 1)[1].rstrip(")")
+        [request_id] = re.findall(r"Request-Id: ([0-9a-f-]+)", reason)
         assert request_id in logged
 
 
@@ -194,7 +206,7 @@ def test_refresh_after_out_of_band_deletion_reports_gone(sandbox, host) -> None:
     customer_ec2(sandbox.info).delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
     gone_id, _ = host.read(URN, id_, outs)
     assert gone_id == ""  # `deleted` is gone
-    time.sleep(0.8)
+    wait_for_heroku_status(sandbox.info, pcx_id, None)
     gone_id, _ = host.read(URN, id_, outs)
     assert gone_id == ""  # and so is 404
 
@@ -205,9 +217,23 @@ def test_delete_twice_succeeds(sandbox, host) -> None:
     sandbox.emulator.clear_requests()
     host.delete(URN, id_, outs)
     assert customer_status(sandbox.info, pcx_id) == "deleted"
-    time.sleep(0.8)  # past the retention: Heroku answers 404
+    wait_for_heroku_status(sandbox.info, pcx_id, None)  # past the retention: Heroku answers 404
     host.delete(URN, id_, outs)
-    assert routes(sandbox) == ["destroy:202", "destroy:404"]
+    assert [r for r in routes(sandbox) if r.startswith("destroy")] == ["destroy:202", "destroy:404"]
+
+
+def test_delete_refused_because_already_deleted_is_done(make_sandbox) -> None:
+    """An earlier DELETE went through but its answer was lost: Heroku refuses the next one with 422."""
+    sandbox = make_sandbox(timings=Timings(visibility_delay=0.2, provisioning=0.2, deleted_retention=600))
+    pcx_id = request_peering(sandbox.info)
+    with DynamicProviderHost() as host:
+        host.configure({"heroku:apiKey": sandbox.info.heroku_api_key})
+        id_, outs = host.create(URN, props(sandbox, pcx_id))
+        sandbox.emulator.settings.faults.queue("destroy", "lost")
+        host.delete(URN, id_, outs)  # the client's own retry of the DELETE meets 422 "already deleted"
+    destroys = [(e.status, e.answered) for e in sandbox.emulator.requests() if e.route == "destroy"]
+    assert destroys == [(202, False), (422, True)]
+    assert customer_status(sandbox.info, pcx_id) == "deleted"
 
 
 def test_heroku_managed_peering_is_refused(sandbox, host) -> None:
