@@ -6,8 +6,9 @@ import itertools
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sandbox.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
 from sandbox.local_sandbox import SandboxInfo
@@ -85,3 +86,42 @@ def start_served(ready: Path, *options: str) -> subprocess.Popen[str]:
             raise AssertionError(f"the sandbox did not become ready: {output}")
         time.sleep(0.1)
     return process
+
+
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], what: str, timeout: float = 30.0) -> T:
+    """Poll ``condition`` until it is truthy: tests wait for states, never for sandbox timings."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.02)
+
+
+def heroku_status(info: SandboxInfo, pcx_id: str) -> str | None:
+    """What Heroku reports for the peering; None while it answers 404."""
+    from providers.heroku_api import HerokuClient
+    from providers.heroku_errors import HerokuNotFound
+
+    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
+        try:
+            return heroku.get_peering(info.space, pcx_id).status
+        except HerokuNotFound:
+            return None
+
+
+def wait_for_heroku_status(info: SandboxInfo, pcx_id: str, *wanted: str | None) -> str | None:
+    """Until Heroku reports one of ``wanted`` (None: 404)."""
+    seen: list[str | None] = []
+
+    def reached() -> bool:
+        seen.append(heroku_status(info, pcx_id))
+        return seen[-1] in wanted
+
+    wait_until(reached, f"{pcx_id} to read {wanted} (last: {seen[-1:]})")
+    return seen[-1]

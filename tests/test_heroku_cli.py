@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SandboxFactory
-from tests.sandbox_helpers import request_peering
+from tests.sandbox_helpers import request_peering, wait_for_heroku_status
 
 CLI = Path(__file__).resolve().parents[1] / ".cache/heroku-cli/node_modules/.bin/heroku"
 
@@ -42,7 +41,7 @@ def test_the_seed_articles_commands(heroku) -> None:
     assert info.returncode == 0, info.stderr
     assert "AWS VPC CIDR:      10.0.0.0/16" in info.stdout and "Unavailable CIDRs: 10.1.0.0/16" in info.stdout
     pcx_id = request_peering(sandbox.info)
-    time.sleep(0.5)
+    wait_for_heroku_status(sandbox.info, pcx_id, "pending-acceptance")
     listed = run("spaces:peerings", "demo-space")
     row = next(line for line in listed.stdout.splitlines() if pcx_id in line)
     assert "unknown" in row and "pending-acceptance" in row
@@ -50,7 +49,7 @@ def test_the_seed_articles_commands(heroku) -> None:
     accepted = run("spaces:peerings:accept", pcx_id, "--space", "demo-space")
     assert accepted.returncode == 0, accepted.stderr
     assert f"Accepting and configuring peering connection {pcx_id}" in accepted.stdout + accepted.stderr
-    time.sleep(0.5)
+    wait_for_heroku_status(sandbox.info, pcx_id, "active")
     row = next(line for line in run("spaces:peerings", "demo-space").stdout.splitlines() if pcx_id in line)
     assert "customer-managed" in row and " active " in row
     destroyed = run("spaces:peerings:destroy", pcx_id, "--space", "demo-space", "--confirm", pcx_id)
