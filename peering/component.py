@@ -25,6 +25,7 @@ class HerokuPeeringArgs:
 
     space: str
     vpc_id: str
+    account_id: str | None  # the VPC's owner, as Heroku reports the peer account
     peer_account_id: str
     peer_vpc_id: str
     route_table_ids: tuple[str, ...]
@@ -43,6 +44,7 @@ class HerokuPeeringArgs:
         return cls(
             space=spec.space,
             vpc_id=spec.vpc_id,
+            account_id=plan.vpc.owner_id,
             peer_account_id=plan.peer.aws_account_id,
             peer_vpc_id=plan.peer.vpc_id,
             route_table_ids=plan.route_table_ids,
@@ -62,8 +64,12 @@ def slug(value: str | int | None) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "-", str(value)).strip("-")
 
 
+def _port(value: int | None) -> str:
+    return "all" if value in (None, -1) else str(value)
+
+
 def rule_name(name: str, rule: IngressRule, cidr: str) -> str:
-    ports = "all" if rule.protocol == "-1" else f"{slug(rule.from_port)}-{slug(rule.to_port)}"
+    ports = "all" if rule.protocol == "-1" else f"{_port(rule.from_port)}-{_port(rule.to_port)}"
     return f"{name}-ingress-{rule.security_group_id}-{slug(rule.protocol)}-{ports}-{slug(cidr)}"
 
 
@@ -92,6 +98,7 @@ class HerokuPeering(pulumi.ComponentResource):
             pcx_id=self.connection.id,
             api_url=args.heroku_api_url,
             peer_vpc_id=args.vpc_id,
+            peer_account_id=args.account_id,
             visibility_timeout=args.visibility_timeout,
             activation_timeout=args.activation_timeout,
             opts=child,

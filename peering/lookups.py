@@ -82,7 +82,9 @@ class Lookups:
                     and association.state in (None, "", "associated", "associating")
                 ):
                     cidrs.append(association.cidr_block)
-            self._vpcs[spec.vpc_id] = VpcFacts(spec.vpc_id, tuple(cidrs), tuple(tables.ids or ()))
+            self._vpcs[spec.vpc_id] = VpcFacts(
+                spec.vpc_id, tuple(cidrs), tuple(tables.ids or ()), str(found.owner_id) if found.owner_id else None
+            )
         return self._vpcs[spec.vpc_id]
 
     def table_vpc(self, table_id: str) -> str | None:

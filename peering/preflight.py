@@ -29,6 +29,7 @@ class VpcFacts:
     vpc_id: str
     cidrs: tuple[str, ...]  # primary and associated secondary IPv4 blocks
     route_table_ids: tuple[str, ...]  # every route table of the VPC
+    owner_id: str | None = None  # the account that owns the VPC: the peer account Heroku will report
 
 
 @dataclass(frozen=True)

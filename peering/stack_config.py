@@ -220,23 +220,40 @@ def _ingress(raw: Any, prefix: str, problems: list[str]) -> tuple[IngressRule, .
         if protocol is None:
             problems.append(f"{where}.protocol = {item.get('protocol')!r}: use tcp, udp, icmp or all")
             continue
-        from_port, to_port = item.get("fromPort"), item.get("toPort", item.get("fromPort"))
         if protocol == "-1":
             from_port = to_port = None
-        elif not _valid_ports(protocol, from_port, to_port):
-            problems.append(
-                f"{where}.fromPort/toPort = {from_port!r}/{to_port!r}: give ports 0-65535 with fromPort <= toPort "
-                "(for icmp: type and code, -1 for all)"
-            )
-            continue
+        elif protocol == "icmp":
+            # terraform-provider-aws: for ICMP, from_port is the type and to_port the code; -1 means all.
+            from_port, to_port = item.get("fromPort", -1), item.get("toPort", -1)
+            if not _valid_icmp(from_port, to_port):
+                problems.append(
+                    f"{where}.fromPort/toPort = {from_port!r}/{to_port!r}: for icmp, fromPort is the ICMP type and "
+                    "toPort the ICMP code, each -1..255 (-1: all, the default); all types (-1) need all codes (-1)"
+                )
+                continue
+        else:
+            from_port, to_port = item.get("fromPort"), item.get("toPort", item.get("fromPort"))
+            if not _valid_ports(from_port, to_port):
+                problems.append(
+                    f"{where}.fromPort/toPort = {from_port!r}/{to_port!r}: give ports 0-65535 with fromPort <= toPort"
+                )
+                continue
         description = item.get("description") or "from Heroku Private Space dynos"
         if isinstance(group, str) and SG_ID.match(group):
             rules.append(IngressRule(group, protocol, from_port, to_port, str(description)))
     return tuple(rules)
 
 
-def _valid_ports(protocol: str, low: Any, high: Any) -> bool:
-    if isinstance(low, bool) or isinstance(high, bool) or not isinstance(low, int) or not isinstance(high, int):
+def _whole(*values: Any) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def _valid_ports(low: Any, high: Any) -> bool:
+    return _whole(low, high) and 0 <= low <= high <= 65535
+
+
+def _valid_icmp(icmp_type: Any, code: Any) -> bool:
+    """AWS: type and code each -1..255; "all types" (-1) requires "all codes" (-1)."""
+    if not _whole(icmp_type, code) or not (-1 <= icmp_type <= 255 and -1 <= code <= 255):
         return False
-    smallest = -1 if protocol == "icmp" else 0
-    return smallest <= low <= 65535 and smallest <= high <= 65535 and (protocol == "icmp" or low <= high)
+    return bool(icmp_type != -1 or code == -1)

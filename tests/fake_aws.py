@@ -25,6 +25,7 @@ class FakeVpc:
     cidrs: list[str]
     tables: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
+    owner_id: str = "123456789012"
 
 
 class FakeAws(Mocks):
@@ -52,7 +53,12 @@ class FakeAws(Mocks):
             associations = [
                 {"associationId": f"a{i}", "cidrBlock": c, "state": "associated"} for i, c in enumerate(vpc.cidrs)
             ]
-            return {"id": vpc.vpc_id, "cidrBlock": vpc.cidrs[0], "cidrBlockAssociations": associations}, []
+            return {
+                "id": vpc.vpc_id,
+                "cidrBlock": vpc.cidrs[0],
+                "cidrBlockAssociations": associations,
+                "ownerId": vpc.owner_id,
+            }, []
         if args.token == "aws:ec2/getRouteTables:getRouteTables":
             vpc = self.vpcs.get(a["vpcId"])
             return {"ids": list(vpc.tables) if vpc else []}, []

@@ -108,6 +108,7 @@ def test_single_peering_graph(heroku: StartedSandbox) -> None:
     assert pcx.inputs["tags"]["heroku-space"] == "demo-space"
     assert accept.inputs["space"] == "demo-space" and accept.inputs["pcx_id"].startswith("pcx-")
     assert accept.inputs["api_url"] == heroku.info.heroku_url and accept.inputs["peer_vpc_id"] == VPC
+    assert accept.inputs["peer_account_id"] == "123456789012"  # the VPC's owner: checked against Heroku's view
     assert "__provider" in accept.inputs
     assert pcx.urn in accept.dependencies
     assert {(r.inputs["routeTableId"], r.inputs["destinationCidrBlock"]) for r in routes} == {
@@ -163,6 +164,18 @@ def test_several_peerings(heroku: StartedSandbox) -> None:
     for accept in monitor.by_type(ACCEPTANCE):
         pcx = next(p for p in pcxs if p.urn in accept.dependencies)
         assert pcx.parent == accept.parent
+
+
+def test_icmp_type_and_code(heroku: StartedSandbox) -> None:
+    ingress = [
+        {"securityGroupId": SG, "protocol": "icmp"},  # all types, all codes
+        {"securityGroupId": SG, "protocol": "icmp", "fromPort": 3, "toPort": 4},  # type 3 code 4
+        {"securityGroupId": SG, "protocol": "icmp", "fromPort": 8},  # type 8, every code
+    ]
+    monitor = run(base_config(heroku, ingress=ingress))
+    seen = {(r.inputs["fromPort"], r.inputs["toPort"]) for r in monitor.by_type(RULE)}
+    assert seen == {(-1, -1), (3, 4), (8, -1)}
+    assert len(monitor.by_type(RULE)) == 3 * len(DYNO_CIDRS)  # distinct names for distinct rules
 
 
 def test_inter_region_sets_peer_region(heroku: StartedSandbox) -> None:
@@ -227,6 +240,16 @@ PREFLIGHT_CASES: dict[str, tuple[dict[str, Any], list[FakeVpc] | None, list[str]
         {"ingress": [{"securityGroupId": SG, "protocol": "tcp", "fromPort": 90000}]},
         None,
         ["ingress[0].fromPort/toPort = 90000/90000"],
+    ),
+    "icmp code out of range": (
+        {"ingress": [{"securityGroupId": SG, "protocol": "icmp", "fromPort": 8, "toPort": 256}]},
+        None,
+        ["ingress[0].fromPort/toPort = 8/256", "ICMP type", "ICMP code"],
+    ),
+    "icmp all types with one code": (
+        {"ingress": [{"securityGroupId": SG, "protocol": "icmp", "fromPort": -1, "toPort": 0}]},
+        None,
+        ["ingress[0].fromPort/toPort = -1/0", "all types (-1) need all codes (-1)"],
     ),
     "bad protocol": (
         {"ingress": [{"securityGroupId": SG, "protocol": "sctp"}]},
