@@ -11,9 +11,10 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .faults import FaultInjector, rules_from_options
-from .heroku_world import ANSWER_BODIES, Behaviour, Timings
-from .local_sandbox import (
+from .runner.commands import add_commands, run
+from .world.faults import FaultInjector, rules_from_options
+from .world.heroku_world import ANSWER_BODIES, Behaviour, Timings
+from .world.local_sandbox import (
     SANDBOX_AWS_PORT,
     SANDBOX_HEROKU_PORT,
     SANDBOX_SEED,
@@ -21,7 +22,6 @@ from .local_sandbox import (
     SandboxInfo,
     SandboxOptions,
 )
-from .runner import add_commands, run
 
 
 def _add_timing_options(parser: argparse.ArgumentParser) -> None:

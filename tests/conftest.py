@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from sandbox.faults import FaultInjector
-from sandbox.heroku_emulator import HerokuEmulator
-from sandbox.heroku_world import HerokuWorld, Timings
-from sandbox.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+from sandbox.world.faults import FaultInjector
+from sandbox.world.heroku_emulator import HerokuEmulator
+from sandbox.world.heroku_world import HerokuWorld, Timings
+from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
 
 FAST = Timings(visibility_delay=0.3, provisioning=0.3, expiry=3600.0, deleted_retention=1.0)
 

@@ -14,11 +14,12 @@ import pulumi
 import pytest
 
 from providers.heroku_api import HerokuClient
-from sandbox.engine import Deployment, run_up
-from sandbox.heroku_world import Timings
-from sandbox.runner import stack_config
+from sandbox.runner.commands import stack_config
+from sandbox.runner.engine import Deployment, run_up
+from sandbox.world.heroku_world import Timings
+from sandbox.world.peering_requests import customer_ec2
+from sandbox.world.served_sandbox import start_served
 from tests.conftest import SandboxFactory, StartedSandbox
-from tests.sandbox_helpers import customer_ec2, start_served
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMINGS = Timings(visibility_delay=0.5, provisioning=0.5, expiry=3600, deleted_retention=1.0)

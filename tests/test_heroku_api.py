@@ -22,9 +22,9 @@ from providers.heroku_errors import (
     HerokuRateLimited,
     HerokuUnauthorized,
 )
-from sandbox.faults import FaultInjector, FaultRule
-from sandbox.local_sandbox import SandboxInfo
-from tests.sandbox_helpers import customer_status, request_peering, wait_for_heroku_status
+from sandbox.world.faults import FaultInjector, FaultRule
+from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.peering_requests import customer_status, request_peering, wait_for_heroku_status
 
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.world.peering_requests import request_peering, wait_for_heroku_status
 from tests.conftest import SandboxFactory
-from tests.sandbox_helpers import request_peering, wait_for_heroku_status
 
 CLI = Path(__file__).resolve().parents[1] / ".cache/heroku-cli/node_modules/.bin/heroku"
 

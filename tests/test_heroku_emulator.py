@@ -13,13 +13,13 @@ import pytest
 import requests
 from jsonschema import Draft4Validator, FormatChecker
 
-from sandbox.aws_accounts import CUSTOMER_ACCOUNT_ID
-from sandbox.faults import FaultInjector, FaultRule
-from sandbox.heroku_world import Timings
-from sandbox.local_sandbox import SandboxInfo
-from tests.sandbox_helpers import customer_ec2, customer_status, request_peering
+from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID
+from sandbox.world.faults import FaultInjector, FaultRule
+from sandbox.world.heroku_world import Timings
+from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.peering_requests import customer_ec2, customer_status, request_peering
 
-SCHEMA = json.loads((Path(__file__).parents[1] / "sandbox/schema/peering-schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[1] / "sandbox/world/schema/peering-schema.json").read_text())
 ACCEPT = "application/vnd.heroku+json; version=3"
 
 

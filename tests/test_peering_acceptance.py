@@ -13,18 +13,18 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
-from sandbox.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
-from sandbox.dynamic_host import DynamicProviderHost, ProviderError
-from sandbox.faults import FaultInjector
-from sandbox.heroku_world import Timings
-from tests.conftest import SandboxFactory, StartedSandbox
-from tests.sandbox_helpers import (
+from sandbox.runner.dynamic_host import DynamicProviderHost, ProviderError
+from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
+from sandbox.world.faults import FaultInjector
+from sandbox.world.heroku_world import Timings
+from sandbox.world.peering_requests import (
     customer_ec2,
     customer_status,
     request_peering,
     wait_for_heroku_status,
     wait_until,
 )
+from tests.conftest import SandboxFactory, StartedSandbox
 
 URN = "urn:pulumi:dev::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::space-accept"
 PROVIDER = serialize_provider(PeeringAcceptanceProvider())

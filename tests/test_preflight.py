@@ -21,6 +21,7 @@ INFO = PeeringInfo(
 SPACE = SpaceFacts("demo-space", INFO, "allocated", "cedar")
 VPC_ID = "vpc-0a1b2c3d4e5f60001"
 
+
 def spec(**kwargs: object) -> PeeringSpec:
     return PeeringSpec(name="p", space="demo-space", vpc_id=VPC_ID, key_prefix="heroku-peering:", **kwargs)  # type: ignore[arg-type]
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from pulumi.runtime.rpc import UNKNOWN
 
-from sandbox.heroku_world import Space
-from sandbox.program_runtime import PROJECT, RecordingMonitor, run_program
+from sandbox.runner.program_runtime import PROJECT, RecordingMonitor, run_program
+from sandbox.world.heroku_world import Space
 from tests.conftest import StartedSandbox
 from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE, FakeAws, FakeVpc
 
@@ -31,7 +31,7 @@ DYNO_CIDRS = ["10.0.128.0/20", "10.0.144.0/20", "10.0.0.0/20", "10.0.16.0/20"]
 @pytest.fixture(scope="module")
 def heroku(request: pytest.FixtureRequest) -> Iterator[StartedSandbox]:
     """One emulator with the demo space plus a second Cedar space and a Fir space."""
-    from sandbox.local_sandbox import LocalSandbox
+    from sandbox.world.local_sandbox import LocalSandbox
 
     sandbox = LocalSandbox()
     info = sandbox.start()

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.aws_accounts import ec2_client
-from sandbox.local_sandbox import SandboxInfo
-from tests.sandbox_helpers import start_served, wait_for_heroku_status
+from sandbox.world.aws_accounts import ec2_client
+from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.peering_requests import wait_for_heroku_status
+from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,10 +18,10 @@ import yaml
 
 from providers.heroku_errors import HerokuError
 
+from ..world.heroku_world import Timings
+from ..world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
 from .dynamic_host import ProviderError
 from .engine import Deployment, RunnerError, run_up
-from .heroku_world import Timings
-from .local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
 from .program_runtime import PROJECT_ROOT
 from .summary import render, summarize
 

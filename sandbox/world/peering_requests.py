@@ -1,17 +1,22 @@
-"""Test helpers: start a sandbox with given timings and create AWS-side peering requests."""
+"""Acting on the world by hand, as the seed article's reader would: request a peering, watch its status.
+
+Shared by the tests and the benchmarks.
+"""
 
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sandbox.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
-from sandbox.local_sandbox import SandboxInfo
+from moto.ec2.models import ec2_backends
+
+from providers.heroku_api import HerokuClient
+from providers.heroku_errors import HerokuNotFound
+
+from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
+from .local_sandbox import SandboxInfo
 
 _cidr_counter = itertools.count(20)
 
@@ -21,10 +26,6 @@ def customer_ec2(info: SandboxInfo, region: str | None = None) -> Any:
 
 
 def space_vpc_id(info: SandboxInfo) -> str:
-    from moto.ec2.models import ec2_backends
-
-    from sandbox.aws_accounts import HEROKU_ACCOUNT_ID
-
     backend = ec2_backends[HEROKU_ACCOUNT_ID][info.space_region]
     for vpc in backend.vpcs.values():
         if vpc.cidr_block == "10.0.0.0/16":
@@ -38,8 +39,6 @@ def request_peering(info: SandboxInfo, cidr: str | None = None, vpc_id: str | No
     if vpc_id is None:
         cidr = cidr or f"172.{next(_cidr_counter)}.0.0/16"
         vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    from providers.heroku_api import HerokuClient
-
     with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
         peer = heroku.peering_info(info.space)
     pcx = ec2.create_vpc_peering_connection(
@@ -51,41 +50,6 @@ def request_peering(info: SandboxInfo, cidr: str | None = None, vpc_id: str | No
 def customer_status(info: SandboxInfo, pcx_id: str) -> str:
     found = customer_ec2(info).describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])
     return str(found["VpcPeeringConnections"][0]["Status"]["Code"])
-
-
-def start_served(ready: Path, *options: str) -> subprocess.Popen[str]:
-    """`python -m sandbox serve` in its own process, on free ports; returns once the ready file exists."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--ready-file",
-            str(ready),
-            "--heroku-port",
-            "0",
-            "--aws-port",
-            "0",
-            "--visibility-delay",
-            "0.3",
-            "--provisioning",
-            "0.3",
-            *options,
-        ],
-        cwd=Path(__file__).resolve().parents[1],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"the sandbox did not become ready: {output}")
-        time.sleep(0.1)
-    return process
 
 
 T = TypeVar("T")
@@ -105,9 +69,6 @@ def wait_until(condition: Callable[[], T], what: str, timeout: float = 30.0) -> 
 
 def heroku_status(info: SandboxInfo, pcx_id: str) -> str | None:
     """What Heroku reports for the peering; None while it answers 404."""
-    from providers.heroku_api import HerokuClient
-    from providers.heroku_errors import HerokuNotFound
-
     with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
         try:
             return heroku.get_peering(info.space, pcx_id).status

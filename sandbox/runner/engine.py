@@ -20,7 +20,7 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from .aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
+from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
 from .aws_resources import aws_type, invoke
 from .dynamic_host import DynamicProviderHost
 from .program_runtime import config_strings, ensure_event_loop, run_program

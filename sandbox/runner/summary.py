@@ -7,8 +7,8 @@ from typing import Any
 from providers.heroku_api import HerokuClient
 from providers.heroku_errors import HerokuNotFound
 
-from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
-from .local_sandbox import SandboxInfo
+from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
+from ..world.local_sandbox import SandboxInfo
 from .stack_state import StackState
 
 PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
