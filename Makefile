@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 HEROKU_CLI := .cache/heroku-cli/node_modules/.bin/heroku
 
-.PHONY: demo test lint benchmark clean
+.PHONY: demo test lint benchmark reliability clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: lint $(HEROKU_CLI)
 
 benchmark: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.acceptance_schedule
+
+# Evidence that the acceptance survives faults: a fault matrix, 20 seeds a mix (about 15 minutes).
+reliability: $(BIN)/.installed
+	$(BIN)/python -m benchmarks.reliability_matrix --seeds 20
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state
