@@ -30,6 +30,7 @@ test: lint $(HEROKU_CLI)
 
 benchmark: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.acceptance_schedule
+	$(BIN)/python -m benchmarks.scale
 
 # Evidence that the acceptance survives faults: a fault matrix, 20 seeds a mix (about 15 minutes).
 reliability: $(BIN)/.installed

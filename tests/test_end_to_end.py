@@ -26,7 +26,7 @@ TIMINGS = Timings(visibility_delay=0.5, provisioning=0.5, expiry=3600, deleted_r
 
 
 def deploy(sandbox: StartedSandbox, state: Path, command: str, *overrides: str) -> Deployment:
-    config = stack_config("sandbox", sandbox.info, list(overrides))
+    config = stack_config("e2e", sandbox.info, list(overrides))  # no Pulumi.e2e.yaml: the demo peering
     deployment = Deployment(
         config,
         state,
@@ -37,7 +37,7 @@ def deploy(sandbox: StartedSandbox, state: Path, command: str, *overrides: str) 
     )
     try:
         if command in ("preview", "up"):
-            run_up(deployment, "sandbox")
+            run_up(deployment, "e2e")
         elif command == "refresh":
             deployment.refresh()
         else:

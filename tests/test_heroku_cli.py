@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.world.heroku_world import Timings
 from sandbox.world.peering_requests import request_peering, wait_for_heroku_status
 from tests.conftest import SandboxFactory
 
@@ -17,7 +18,8 @@ CLI = Path(__file__).resolve().parents[1] / ".cache/heroku-cli/node_modules/.bin
 @pytest.fixture
 def heroku(make_sandbox: SandboxFactory, tmp_path: Path):
     assert CLI.exists(), f"the Heroku CLI is missing at {CLI}: run `make test`, which installs it with npm"
-    sandbox = make_sandbox()
+    # Long retention: the CLI takes a second or two to start, and must still see the deleted peering listed.
+    sandbox = make_sandbox(timings=Timings(visibility_delay=0.3, provisioning=0.3, deleted_retention=600))
     env = {
         **os.environ,
         "HOME": str(tmp_path),

@@ -1,10 +1,14 @@
-"""The pulumi-aws resources and lookups the program uses, carried out as EC2 calls against moto.
+"""The pulumi-aws resources programs make, carried out as EC2 calls against moto, as pulumi-aws would.
 
-Small, explicit and per type: an unknown type, lookup or input is an error, never a guess.
+pulumi-aws is a bridge over terraform-provider-aws: whether a change is made in place or forces a
+replacement, and which EC2 calls each step makes, come from that provider's schema and CRUD code.
+Each ``AwsType`` below cites the file it copies (hashicorp/terraform-provider-aws,
+``internal/service/ec2/``). An input the table does not know is an error, never a guess.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,41 +23,72 @@ class UnsupportedByRunner(Exception):
     """The program uses a type, lookup or input the sandbox runner does not model."""
 
 
-def _check_inputs(type_: str, inputs: Inputs, known: frozenset[str]) -> None:
+def check_inputs(type_: str, inputs: Inputs, known: frozenset[str]) -> None:
     unknown = sorted(key for key, value in inputs.items() if key not in known and value is not None)
     if unknown:
         raise UnsupportedByRunner(f"{type_}: the sandbox runner does not model the inputs {unknown}")
 
 
-def _tags(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
+def aws_tags(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in sorted((tags or {}).items())]
 
 
-def _not_found(error: ClientError) -> bool:
+def _tag_map(described: list[dict[str, str]] | None) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in described or []}
+
+
+def not_found(error: ClientError) -> bool:
     code = error.response.get("Error", {}).get("Code", "")
     return "NotFound" in code or code.endswith(".Malformed")
 
 
+def update_tags(ec2: Any, resource_id: str, olds: Inputs, news: Inputs) -> None:
+    """terraform-provider-aws ``UpdateTags``: DeleteTags for removed keys, CreateTags for new or changed."""
+    old_tags, new_tags = dict(olds.get("tags") or {}), dict(news.get("tags") or {})
+    removed = [{"Key": key} for key in old_tags if key not in new_tags]
+    if removed:
+        ec2.delete_tags(Resources=[resource_id], Tags=removed)
+    changed = {key: value for key, value in new_tags.items() if old_tags.get(key) != value}
+    if changed:
+        ec2.create_tags(Resources=[resource_id], Tags=aws_tags(changed))
+
+
 @dataclass(frozen=True)
 class AwsType:
-    """How one pulumi-aws type maps to EC2: inputs it knows, which ones change in place."""
+    """One pulumi-aws type: which inputs force a replacement, which change in place, and its EC2 calls."""
 
     token: str
-    known: frozenset[str]
-    in_place: frozenset[str]
+    source: str  # the terraform-provider-aws file whose schema and CRUD this copies
+    force_new: frozenset[str]  # ForceNew / RequiresReplace in that schema
+    in_place: frozenset[str]  # updated by the Update function
     create: Callable[[Any, Inputs], tuple[str, Outputs]]
     read: Callable[[Any, str, Inputs], Outputs | None]
     update: Callable[[Any, str, Inputs, Inputs], Outputs]
     delete: Callable[[Any, str, Inputs], None]
+    find: Callable[[Any, Inputs], str | None]  # a live resource matching these inputs (interrupted creates)
+    delete_before_replace: bool = False
 
-    def replaces(self, olds: Inputs, news: Inputs) -> list[str]:
-        return sorted(k for k in set(olds) | set(news) if olds.get(k) != news.get(k) and k not in self.in_place)
+    @property
+    def known(self) -> frozenset[str]:
+        return self.force_new | self.in_place
 
-    def changes(self, olds: Inputs, news: Inputs) -> list[str]:
-        return sorted(k for k in set(olds) | set(news) if olds.get(k) != news.get(k))
+    def changed(self, olds: Inputs, live: Inputs, news: Inputs) -> list[str]:
+        """Inputs whose new value differs from the last known one (live outputs first, as after a refresh).
+
+        Like the bridge, an output the program never set (Optional+Computed) is not a difference.
+        """
+        keys = (set(news) | set(olds)) & self.known
+        return sorted(k for k in keys if news.get(k) != live.get(k, olds.get(k)))
+
+    def replaces(self, changed: list[str]) -> list[str]:
+        return [key for key in changed if key in self.force_new]
 
 
-# -- aws.ec2.VpcPeeringConnection ------------------------------------------------------------
+# -- aws_vpc_peering_connection: internal/service/ec2/vpc_peering_connection.go ---------------------
+# Schema: vpc_id, peer_vpc_id, peer_owner_id, peer_region ForceNew; tags and auto_accept in place
+# (Update: UpdateTags on tags_all). Read treats the states below as gone. Delete: NotFound and
+# "InvalidStateTransition ... to deleting" (a failed peering) are success.
+GONE_PCX_STATES = ("deleted", "deleting", "failed", "rejected", "expired")
 
 
 def _pcx_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
@@ -65,7 +100,7 @@ def _pcx_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
     if inputs.get("peerRegion"):
         kwargs["PeerRegion"] = inputs["peerRegion"]
     if inputs.get("tags"):
-        kwargs["TagSpecifications"] = [{"ResourceType": "vpc-peering-connection", "Tags": _tags(inputs["tags"])}]
+        kwargs["TagSpecifications"] = [{"ResourceType": "vpc-peering-connection", "Tags": aws_tags(inputs["tags"])}]
     pcx = ec2.create_vpc_peering_connection(**kwargs)["VpcPeeringConnection"]
     pcx_id = pcx["VpcPeeringConnectionId"]
     return pcx_id, {**inputs, "acceptStatus": pcx["Status"]["Code"], "tagsAll": dict(inputs.get("tags") or {})}
@@ -75,23 +110,18 @@ def _pcx_read(ec2: Any, pcx_id: str, inputs: Inputs) -> Outputs | None:
     try:
         found = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
     except ClientError as error:
-        if _not_found(error):
+        if not_found(error):
             return None
         raise
-    if not found or found[0]["Status"]["Code"] in ("deleted", "deleting", "failed", "rejected", "expired"):
-        return None  # as pulumi-aws: a peering in these states is gone
+    if not found or found[0]["Status"]["Code"] in GONE_PCX_STATES:
+        return None
     pcx = found[0]
-    tags = {tag["Key"]: tag["Value"] for tag in pcx.get("Tags", [])}
+    tags = _tag_map(pcx.get("Tags"))
     return {**inputs, "acceptStatus": pcx["Status"]["Code"], "tags": tags, "tagsAll": tags}
 
 
 def _pcx_update(ec2: Any, pcx_id: str, olds: Inputs, news: Inputs) -> Outputs:
-    old_tags, new_tags = dict(olds.get("tags") or {}), dict(news.get("tags") or {})
-    removed = [{"Key": key} for key in old_tags if key not in new_tags]
-    if removed:
-        ec2.delete_tags(Resources=[pcx_id], Tags=removed)
-    if new_tags:
-        ec2.create_tags(Resources=[pcx_id], Tags=_tags(new_tags))
+    update_tags(ec2, pcx_id, olds, news)
     return _pcx_read(ec2, pcx_id, news) or {**news}
 
 
@@ -99,15 +129,32 @@ def _pcx_delete(ec2: Any, pcx_id: str, _inputs: Inputs) -> None:
     try:
         ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
     except ClientError as error:
-        if not _not_found(error):
+        message = error.response.get("Error", {}).get("Message", "")
+        if not (not_found(error) or ("InvalidStateTransition" in str(error) and "to deleting" in message)):
             raise
 
 
-# -- aws.ec2.Route ---------------------------------------------------------------------------
+def _pcx_find(ec2: Any, inputs: Inputs) -> str | None:
+    filters = [
+        {"Name": "requester-vpc-info.vpc-id", "Values": [inputs["vpcId"]]},
+        {"Name": "accepter-vpc-info.vpc-id", "Values": [inputs["peerVpcId"]]},
+    ]
+    found = ec2.describe_vpc_peering_connections(Filters=filters)["VpcPeeringConnections"]
+    wanted = dict(inputs.get("tags") or {})
+    for pcx in found:
+        if pcx["Status"]["Code"] not in GONE_PCX_STATES and _tag_map(pcx.get("Tags")) == wanted:
+            return str(pcx["VpcPeeringConnectionId"])
+    return None
 
 
-def _route_id(inputs: Inputs) -> str:
-    return f"r-{inputs['routeTableId']}-{inputs['destinationCidrBlock']}"
+# -- aws_route: internal/service/ec2/vpc_route.go ---------------------------------------------------
+# Schema: route_table_id and destination_cidr_block ForceNew; the target (vpc_peering_connection_id)
+# is updated in place with ReplaceRoute. Id: RouteCreateID = "r-" + table + hashcode(destination),
+# hashcode being crc32 (internal/create.StringHashcode). Delete: InvalidRoute.NotFound is success.
+
+
+def route_id(table_id: str, destination: str) -> str:
+    return f"r-{table_id}{zlib.crc32(destination.encode())}"
 
 
 def _route_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
@@ -116,88 +163,154 @@ def _route_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
         DestinationCidrBlock=inputs["destinationCidrBlock"],
         VpcPeeringConnectionId=inputs["vpcPeeringConnectionId"],
     )
-    return _route_id(inputs), {**inputs, "state": "active", "origin": "CreateRoute"}
+    return route_id(inputs["routeTableId"], inputs["destinationCidrBlock"]), {
+        **inputs,
+        "state": "active",
+        "origin": "CreateRoute",
+    }
 
 
-def _route_read(ec2: Any, _id: str, inputs: Inputs) -> Outputs | None:
+def find_route(ec2: Any, table_id: str, destination: str) -> dict[str, Any] | None:
     try:
-        tables = ec2.describe_route_tables(RouteTableIds=[inputs["routeTableId"]])["RouteTables"]
+        tables = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
     except ClientError as error:
-        if _not_found(error):
+        if not_found(error):
             return None
         raise
     for route in tables[0]["Routes"] if tables else []:
-        if route.get("DestinationCidrBlock") == inputs["destinationCidrBlock"]:
-            return {
-                **inputs,
-                "vpcPeeringConnectionId": route.get("VpcPeeringConnectionId"),
-                "state": route.get("State", "active"),
-                "origin": route.get("Origin", "CreateRoute"),
-            }
+        if route.get("DestinationCidrBlock") == destination:
+            return dict(route)
     return None
 
 
-def _route_update(ec2: Any, route_id: str, _olds: Inputs, news: Inputs) -> Outputs:
+def _route_read(ec2: Any, _id: str, inputs: Inputs) -> Outputs | None:
+    route = find_route(ec2, inputs["routeTableId"], inputs["destinationCidrBlock"])
+    if route is None:
+        return None
+    return {
+        **inputs,
+        "vpcPeeringConnectionId": route.get("VpcPeeringConnectionId"),
+        "state": route.get("State", "active"),
+        "origin": route.get("Origin", "CreateRoute"),
+    }
+
+
+def _route_update(ec2: Any, id_: str, _olds: Inputs, news: Inputs) -> Outputs:
     ec2.replace_route(
         RouteTableId=news["routeTableId"],
         DestinationCidrBlock=news["destinationCidrBlock"],
         VpcPeeringConnectionId=news["vpcPeeringConnectionId"],
     )
-    return _route_read(ec2, route_id, news) or {**news}
+    return _route_read(ec2, id_, news) or {**news}
 
 
 def _route_delete(ec2: Any, _id: str, inputs: Inputs) -> None:
     try:
         ec2.delete_route(RouteTableId=inputs["routeTableId"], DestinationCidrBlock=inputs["destinationCidrBlock"])
     except ClientError as error:
-        if not _not_found(error):
+        if not not_found(error):
             raise
 
 
-# -- aws.vpc.SecurityGroupIngressRule --------------------------------------------------------
+def _route_find(ec2: Any, inputs: Inputs) -> str | None:
+    route = find_route(ec2, inputs["routeTableId"], inputs["destinationCidrBlock"])
+    if route is None or route.get("VpcPeeringConnectionId") != inputs.get("vpcPeeringConnectionId"):
+        return None
+    return route_id(inputs["routeTableId"], inputs["destinationCidrBlock"])
+
+
+# -- aws_vpc_security_group_ingress_rule: internal/service/ec2/vpc_security_group_ingress_rule.go ---
+# Schema: only security_group_id RequiresReplace; cidr_ipv4, description, from_port, ip_protocol and
+# to_port change in place with ModifySecurityGroupRules, tags with UpdateTags. Delete:
+# InvalidGroup.NotFound and InvalidSecurityGroupRuleId.NotFound are success.
+
+
+def _permission(inputs: Inputs) -> dict[str, Any]:
+    rule: dict[str, Any] = {"IpProtocol": inputs["ipProtocol"], "CidrIpv4": inputs["cidrIpv4"]}
+    if inputs.get("description"):
+        rule["Description"] = inputs["description"]
+    if inputs.get("fromPort") is not None:
+        rule["FromPort"] = int(inputs["fromPort"])
+        rule["ToPort"] = int(inputs["toPort"])
+    return rule
 
 
 def _rule_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
-    permission: dict[str, Any] = {
-        "IpProtocol": inputs["ipProtocol"],
-        "IpRanges": [
-            {
-                "CidrIp": inputs["cidrIpv4"],
-                **({"Description": inputs["description"]} if inputs.get("description") else {}),
-            }
-        ],
-    }
-    if inputs.get("fromPort") is not None:
-        permission["FromPort"] = int(inputs["fromPort"])
-        permission["ToPort"] = int(inputs["toPort"])
-    kwargs: dict[str, Any] = {"GroupId": inputs["securityGroupId"], "IpPermissions": [permission]}
+    rule = _permission(inputs)
+    ip_range = {"CidrIp": rule.pop("CidrIpv4")}
+    if "Description" in rule:
+        ip_range["Description"] = rule.pop("Description")
+    kwargs: dict[str, Any] = {"GroupId": inputs["securityGroupId"], "IpPermissions": [{**rule, "IpRanges": [ip_range]}]}
     if inputs.get("tags"):
-        kwargs["TagSpecifications"] = [{"ResourceType": "security-group-rule", "Tags": _tags(inputs["tags"])}]
+        kwargs["TagSpecifications"] = [{"ResourceType": "security-group-rule", "Tags": aws_tags(inputs["tags"])}]
     created = ec2.authorize_security_group_ingress(**kwargs)["SecurityGroupRules"][0]
     rule_id = created["SecurityGroupRuleId"]
     return rule_id, {**inputs, "securityGroupRuleId": rule_id}
 
 
+def _described_rules(ec2: Any, group_id: str) -> list[dict[str, Any]]:
+    try:
+        found = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])
+    except ClientError as error:
+        if not_found(error):
+            return []
+        raise
+    return list(found["SecurityGroupRules"])
+
+
 def _rule_read(ec2: Any, rule_id: str, inputs: Inputs) -> Outputs | None:
-    found = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [inputs["securityGroupId"]]}])[
-        "SecurityGroupRules"
-    ]
-    for rule in found:
+    for rule in _described_rules(ec2, inputs["securityGroupId"]):
         if rule["SecurityGroupRuleId"] == rule_id:
-            return {**inputs, "securityGroupRuleId": rule_id, "description": rule.get("Description")}
+            live: Outputs = {
+                **inputs,
+                "securityGroupRuleId": rule_id,
+                "ipProtocol": rule["IpProtocol"],
+                "cidrIpv4": rule.get("CidrIpv4"),
+                "description": rule.get("Description"),
+                # as Read: no tags on either side stays null
+                "tags": _tag_map(rule.get("Tags")) or ({} if inputs.get("tags") else None),
+            }
+            if inputs.get("fromPort") is not None or rule.get("FromPort", -1) != -1:  # as Read: -1 stays null
+                live["fromPort"], live["toPort"] = rule.get("FromPort"), rule.get("ToPort")
+            return live
     return None
 
 
-def _rule_update(_ec2: Any, _id: str, _olds: Inputs, _news: Inputs) -> Outputs:
-    raise UnsupportedByRunner("SecurityGroupIngressRule has no in-place change in the sandbox runner")
+def _rule_update(ec2: Any, rule_id: str, olds: Inputs, news: Inputs) -> Outputs:
+    if any(olds.get(k) != news.get(k) for k in ("cidrIpv4", "description", "fromPort", "ipProtocol", "toPort")):
+        ec2.modify_security_group_rules(
+            GroupId=news["securityGroupId"],
+            SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": _permission(news)}],
+        )
+    update_tags(ec2, rule_id, olds, news)
+    return _rule_read(ec2, rule_id, news) or {**news, "securityGroupRuleId": rule_id}
 
 
 def _rule_delete(ec2: Any, rule_id: str, inputs: Inputs) -> None:
     try:
         ec2.revoke_security_group_ingress(GroupId=inputs["securityGroupId"], SecurityGroupRuleIds=[rule_id])
     except ClientError as error:
-        if not _not_found(error):
+        if not not_found(error):
             raise
+
+
+def same_rule(rule: Mapping[str, Any], inputs: Inputs) -> bool:
+    """What AWS calls a duplicate: protocol, ports and source, whatever the description."""
+    ports = (rule.get("FromPort"), rule.get("ToPort"))
+    wanted = (inputs.get("fromPort"), inputs.get("toPort")) if inputs.get("fromPort") is not None else (-1, -1)
+    return (
+        not rule.get("IsEgress")
+        and rule.get("IpProtocol") == inputs["ipProtocol"]
+        and rule.get("CidrIpv4") == inputs["cidrIpv4"]
+        and ports == wanted
+    )
+
+
+def _rule_find(ec2: Any, inputs: Inputs) -> str | None:
+    for rule in _described_rules(ec2, inputs["securityGroupId"]):
+        if same_rule(rule, inputs):
+            return str(rule["SecurityGroupRuleId"])
+    return None
 
 
 AWS_TYPES: dict[str, AwsType] = {
@@ -205,30 +318,36 @@ AWS_TYPES: dict[str, AwsType] = {
     for t in (
         AwsType(
             "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
-            frozenset({"vpcId", "peerVpcId", "peerOwnerId", "peerRegion", "autoAccept", "tags"}),
-            frozenset({"tags"}),
+            "vpc_peering_connection.go",
+            frozenset({"vpcId", "peerVpcId", "peerOwnerId", "peerRegion"}),
+            frozenset({"autoAccept", "tags"}),
             _pcx_create,
             _pcx_read,
             _pcx_update,
             _pcx_delete,
+            _pcx_find,
         ),
         AwsType(
             "aws:ec2/route:Route",
-            frozenset({"routeTableId", "destinationCidrBlock", "vpcPeeringConnectionId"}),
+            "vpc_route.go",
+            frozenset({"routeTableId", "destinationCidrBlock"}),
             frozenset({"vpcPeeringConnectionId"}),
             _route_create,
             _route_read,
             _route_update,
             _route_delete,
+            _route_find,
         ),
         AwsType(
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-            frozenset({"securityGroupId", "ipProtocol", "cidrIpv4", "fromPort", "toPort", "description", "tags"}),
-            frozenset(),
+            "vpc_security_group_ingress_rule.go",
+            frozenset({"securityGroupId"}),
+            frozenset({"ipProtocol", "cidrIpv4", "fromPort", "toPort", "description", "tags"}),
             _rule_create,
             _rule_read,
             _rule_update,
             _rule_delete,
+            _rule_find,
         ),
     )
 }
@@ -238,40 +357,5 @@ def aws_type(token: str, inputs: Inputs) -> AwsType:
     found = AWS_TYPES.get(token)
     if found is None:
         raise UnsupportedByRunner(f"the sandbox runner does not model the resource type {token}")
-    _check_inputs(token, inputs, found.known)
+    check_inputs(token, inputs, found.known)
     return found
-
-
-# -- lookups (invokes) -----------------------------------------------------------------------
-
-
-def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
-    """The pulumi-aws lookups the program makes, answered from moto (wire camelCase keys)."""
-    if token == "aws:index/getRegion:getRegion":  # noqa: S105 - an invoke token, not a secret
-        return {"id": region, "name": region, "region": region}
-    if token == "aws:ec2/getVpc:getVpc":  # noqa: S105
-        _check_inputs(token, args, frozenset({"id"}))
-        vpc = ec2.describe_vpcs(VpcIds=[args["id"]])["Vpcs"][0]
-        associations = [
-            {"associationId": a["AssociationId"], "cidrBlock": a["CidrBlock"], "state": a["CidrBlockState"]["State"]}
-            for a in vpc.get("CidrBlockAssociationSet", [])
-        ]
-        return {
-            "id": vpc["VpcId"],
-            "cidrBlock": vpc["CidrBlock"],
-            "cidrBlockAssociations": associations,
-            "ownerId": vpc.get("OwnerId"),
-        }
-    if token == "aws:ec2/getRouteTables:getRouteTables":  # noqa: S105
-        _check_inputs(token, args, frozenset({"vpcId"}))
-        tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [args["vpcId"]]}])["RouteTables"]
-        return {"id": region, "ids": sorted(t["RouteTableId"] for t in tables)}
-    if token == "aws:ec2/getRouteTable:getRouteTable":  # noqa: S105
-        _check_inputs(token, args, frozenset({"routeTableId"}))
-        table = ec2.describe_route_tables(RouteTableIds=[args["routeTableId"]])["RouteTables"][0]
-        return {"id": table["RouteTableId"], "routeTableId": table["RouteTableId"], "vpcId": table["VpcId"]}
-    if token == "aws:ec2/getSecurityGroup:getSecurityGroup":  # noqa: S105
-        _check_inputs(token, args, frozenset({"id"}))
-        group = ec2.describe_security_groups(GroupIds=[args["id"]])["SecurityGroups"][0]
-        return {"id": group["GroupId"], "vpcId": group["VpcId"], "name": group["GroupName"]}
-    raise UnsupportedByRunner(f"the sandbox runner does not model the lookup {token}")

@@ -51,12 +51,15 @@ class DynamicProviderHost:
         env: Mapping[str, str] | None = None,
         project: str = "heroku-peering",
         on_stderr: Callable[[str], None] | None = None,
+        cwd: Path = PROJECT_ROOT,
     ) -> None:
         self._on_stderr = on_stderr
-        full_env = {**os.environ, **(env or {}), "PULUMI_PROJECT": project}
+        # As `pulumi up` starts it: in the program's directory; this project importable for its providers.
+        path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        full_env = {**os.environ, **(env or {}), "PULUMI_PROJECT": project, "PYTHONPATH": path}
         self._process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
-            cwd=PROJECT_ROOT,
+            cwd=cwd,
             env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

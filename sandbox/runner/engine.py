@@ -1,8 +1,10 @@
 """A small stand-in for the Pulumi engine: runs the real program and carries out every step.
 
 Registrations arrive through Pulumi's own Python runtime (``set_mocks`` with our monitor).
-pulumi-aws resources and lookups become EC2 calls against moto as the customer; dynamic
-resources go to Pulumi's own provider host over gRPC. ``preview`` only checks and diffs.
+pulumi-aws resources and lookups become EC2 calls against moto as the customer, with
+terraform-provider-aws's rules for what updates in place (``aws_resources``); dynamic resources
+go to Pulumi's own provider host over gRPC. ``preview`` only checks and diffs. Every provider call
+is journalled first (``stack_state``), as the engine records pending operations.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
-from .aws_resources import aws_type, invoke
+from .aws_lookups import invoke
+from .aws_resources import aws_type
 from .dynamic_host import DynamicProviderHost
-from .program_runtime import config_strings, ensure_event_loop, run_program
-from .stack_state import StackState, StateEntry
+from .plan_display import Change, creation_properties, property_changes, render
+from .program_runtime import DEFAULT_PROGRAM, Program, config_strings, ensure_event_loop, run_program
+from .stack_state import PendingOperation, StackState, StateEntry, dependents_first
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 Printer = Callable[[str], None]
@@ -32,9 +36,10 @@ Printer = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Step:
-    op: str  # create, update, replace, same, delete, read, gone
+    op: str  # create, update, replace, same, delete, import, read, gone
     urn: str
     seconds: float = 0.0
+    change: Change | None = None
 
 
 def _is_unknown(value: Any) -> bool:
@@ -71,9 +76,12 @@ class Deployment:
         region: str,
         printer: Printer = print,
         preview: bool = False,
+        sandbox_id: str = "",
+        program: Program = DEFAULT_PROGRAM,
     ) -> None:
         self.config = dict(config)
-        self.state = StackState(state_path)
+        self.program = program
+        self.state = StackState(state_path, sandbox_id)
         self.aws_endpoint = aws_endpoint
         self.region = region
         self.print = printer
@@ -97,7 +105,11 @@ class Deployment:
     def host(self) -> DynamicProviderHost:
         with self._lock:
             if self._host is None:
-                self._host = DynamicProviderHost(on_stderr=lambda line: self.print(f"      {line}"))
+                self._host = DynamicProviderHost(
+                    project=self.program.name,
+                    on_stderr=lambda line: self.print(f"      {line}"),
+                    cwd=self.program.directory,
+                )
                 self._host.configure(config_strings(self.config))
             return self._host
 
@@ -105,14 +117,26 @@ class Deployment:
         if self._host is not None:
             self._host.close()
 
-    def _step(self, op: str, urn: str, started: float) -> None:
-        step = Step(op, urn, time.monotonic() - started)
-        self.steps.append(step)
-        marks = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " ", "read": " ", "gone": "-"}
+    def _step(self, op: str, urn: str, started: float, change: Change | None = None) -> None:
+        step = Step(op, urn, time.monotonic() - started, change)
+        with self._lock:
+            self.steps.append(step)
+        if self.preview and change is not None:  # as `pulumi preview --diff`
+            if op != "same":
+                with self._lock:  # steps run side by side: one block at a time
+                    self.print("\n".join(render(change)))
+            return
+        marks = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "import": "=", "same": " "}
+        marks.update(read=" ", gone="-")
         verb = {"same": "unchanged", "read": "refreshed", "gone": "gone (dropped from state)"}.get(op, op + "d")
-        if self.preview and op != "same":
-            verb = f"will be {op}d"
-        self.print(f"  {marks[op]:2} {short(urn):60} {verb} ({step.seconds:.1f}s)")
+        with self._lock:
+            self.print(f"  {marks[op]:2} {short(urn):60} {verb} ({step.seconds:.1f}s)")
+
+    def warn_pending(self) -> None:
+        """What the engine prints when the last run was interrupted during a provider call."""
+        warning = self.state.pending_warning()
+        if warning:
+            self.print("warning: " + warning.replace("\n", "\n    "))
 
     # -- registrations (called from Pulumi's runtime) --------------------------------------
 
@@ -138,26 +162,53 @@ class Deployment:
         handler = self._handler(type_)
         old = self.state.get(urn)
         news = handler.check(urn, old, _plain(inputs))
-        op = "create"
-        if old is not None:
-            changed, replace = handler.diff(urn, old, news)
+        if old is None:
+            change = Change("create", urn, type_, "", creation_properties(news))
+        else:
+            changed, replaces = handler.diff(urn, old, news)
+            last = {k: old.outputs.get(k, old.inputs.get(k)) for k in changed}
+            props = property_changes(last, {k: news.get(k) for k in changed}, replaces)
             if not changed:
-                self._step("same", urn, started)
+                self._step("same", urn, started, Change("same", urn, type_, old.id))
                 return old.id, old.outputs
-            if not replace:
-                outputs = {**old.outputs, **news} if self.preview else handler.update(urn, old, news)
-                if not self.preview:
-                    self.state.put(StateEntry(urn, type_, old.id, True, parent, deps, news, outputs))
-                self._step("update", urn, started)
+            change = Change("replace" if replaces else "update", urn, type_, old.id, props)
+            if not replaces:
+                if self.preview:
+                    self._step("update", urn, started, change)
+                    return old.id, {**old.outputs, **news}
+                outputs = self._journalled(
+                    PendingOperation("updating", urn, type_, news, old.id),
+                    lambda: ("", handler.update(urn, old, news)),
+                    lambda _id, outs: StateEntry(urn, type_, old.id, True, parent, deps, news, outs),
+                )[1]
+                self._step("update", urn, started, change)
                 return old.id, outputs
             self.replaced.append(old)
-            op = "replace"
         if self.preview or _is_unknown(news):
-            self._step(op, urn, started)
+            self._step(change.op, urn, started, change)
             return "", {k: v for k, v in news.items() if not _is_unknown(v)}
-        id_, outputs = handler.create(urn, news)
-        self.state.put(StateEntry(urn, type_, id_, True, parent, deps, news, outputs))
-        self._step(op, urn, started)
+        id_, outputs = self._journalled(
+            PendingOperation("creating", urn, type_, news),
+            lambda: handler.create(urn, news),
+            lambda new_id, outs: StateEntry(urn, type_, new_id, True, parent, deps, news, outs),
+        )
+        self._step(change.op, urn, started, change)
+        return id_, outputs
+
+    def _journalled(
+        self,
+        operation: PendingOperation,
+        call: Callable[[], tuple[str, dict[str, Any]]],
+        entry: Callable[[str, dict[str, Any]], StateEntry],
+    ) -> tuple[str, dict[str, Any]]:
+        """The pending operation is on disk before the provider is called; a failure clears it, a kill does not."""
+        self.state.begin(operation)
+        try:
+            id_, outputs = call()
+        except Exception:
+            self.state.end(operation)
+            raise
+        self.state.end(operation, entry(id_, outputs))
         return id_, outputs
 
     def lookup(self, token: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -170,26 +221,44 @@ class Deployment:
     # -- whole operations ------------------------------------------------------------------
 
     def delete_leftovers(self) -> None:
-        """Resources the program no longer declares, and the old halves of replacements."""
+        """Resources the program no longer declares, then the old halves of replacements.
+
+        As the engine schedules them: the originals of create-before-delete replacements go last, so
+        that what still pointed at them (routes to an old pcx) is gone first.
+        """
         gone = {urn for urn in self.state.entries if urn not in self.registered}
-        for entry in self.replaced:
-            self._delete(entry, keep_state=True)
         for entry in self.state.deletion_order(gone):
             self._delete(entry)
+        for entry in dependents_first(self.replaced):
+            self._delete(entry, keep_state=True)
 
     def _delete(self, entry: StateEntry, keep_state: bool = False) -> None:
+        """``keep_state``: the old half of a replacement, whose URN the new half already holds."""
         started = time.monotonic()
+        change = Change("delete", entry.urn, entry.type, entry.id)
         if self.preview:
-            self._step("delete", entry.urn, started)
+            if entry.custom and not keep_state:  # a replacement's old half is part of its "+-" step
+                self._step("delete", entry.urn, started, change)
             return
         if entry.custom and entry.id and not entry.type.startswith("pulumi:providers:"):
-            self._handler(entry.type).delete(entry)
-        if not keep_state:
+            operation = PendingOperation("deleting", entry.urn, entry.type, entry.inputs, entry.id)
+            self.state.begin(operation)
+            try:
+                self._handler(entry.type).delete(entry)
+            except Exception:
+                self.state.end(operation)
+                raise
+            self.state.end(operation, remove=not keep_state)
+        elif not keep_state:
             self.state.remove(entry.urn)
-        if entry.custom:
-            self._step("delete", entry.urn, started)
+        if keep_state:
+            with self._lock:
+                self.print(f"  -  {short(entry.urn):60} deleted original {entry.id} (replaced)")
+        elif entry.custom:
+            self._step("delete", entry.urn, started, change)
 
     def refresh(self) -> None:
+        self.resolve_pending()
         for entry in self.state.ordered():
             if not entry.custom or not entry.id:
                 continue
@@ -202,6 +271,37 @@ class Deployment:
                 entry.outputs = live
                 self.state.put(entry)
                 self._step("read", entry.urn, started)
+
+    def resolve_pending(self) -> None:
+        """Interrupted creates: find what the provider made and record it, or clear the operation.
+
+        The engine can only ask (an interactive refresh offers to import or clear a pending create);
+        here each type knows how to find what it would have made (the pcx by its VPCs and tags, the
+        route by its table, destination and target, the rule by its group, protocol, ports and CIDR).
+        A find whose URN is already taken (a later run created it again) is recorded under its own key,
+        so the next `up` or `destroy` deletes it: no orphan survives.
+        """
+        for operation in list(self.state.pending):
+            found: tuple[str, dict[str, Any]] | None = None
+            if operation.kind == "creating":
+                found = self._handler(operation.type).find(operation)
+            if found is None:
+                self.state.end(operation)
+                what = "nothing it created was found" if operation.kind == "creating" else "the next read settles it"
+                self.print(f"  pending {operation.kind} of {short(operation.urn)} cleared: {what}")
+                continue
+            id_, outputs = found
+            taken = self.state.get(operation.urn)
+            key = operation.urn if taken is None or taken.id == id_ else f"{operation.urn}#orphan-{id_}"
+            entry = StateEntry(key, operation.type, id_, True, "", [], operation.inputs, outputs)
+            self.state.end(operation, entry)
+            if key == operation.urn:
+                self.print(f"  = {short(operation.urn)}: {id_}, made by the interrupted run, recorded in the stack")
+            else:
+                self.print(
+                    f"  - {short(operation.urn)}: {id_}, made by the interrupted run, is an orphan (the stack has "
+                    f"{taken.id if taken else '?'}): the next `up` or `destroy` deletes it"
+                )
 
     def destroy(self) -> None:
         for entry in self.state.deletion_order():
@@ -216,11 +316,15 @@ class ResourceHandler(Protocol):
     """One kind of resource provider, as the engine sees it."""
 
     def check(self, urn: str, old: StateEntry | None, inputs: dict[str, Any]) -> dict[str, Any]: ...
-    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[bool, bool]: ...
+    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """The changed inputs, and those of them that force a replacement."""
+
     def create(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]: ...
     def update(self, urn: str, old: StateEntry, news: dict[str, Any]) -> dict[str, Any]: ...
     def read(self, entry: StateEntry) -> dict[str, Any] | None: ...
     def delete(self, entry: StateEntry) -> None: ...
+    def find(self, operation: PendingOperation) -> tuple[str, dict[str, Any]] | None:
+        """What an interrupted create made, if it made anything."""
 
 
 class DynamicHandler:
@@ -235,9 +339,13 @@ class DynamicHandler:
             raise RunnerError(f"{short(urn)}: " + "; ".join(f"{prop}: {reason}" for prop, reason in failures))
         return news
 
-    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[bool, bool]:
+    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[list[str], list[str]]:
         diff = self.host.diff(urn, old.id, old.outputs, news)
-        return diff["changes"] != "none", bool(diff["replaces"])
+        if diff["changes"] == "none":
+            return [], []
+        changed = sorted(k for k in set(old.inputs) | set(news) if old.inputs.get(k) != news.get(k))
+        replaces = list(diff["replaces"])
+        return sorted(set(changed) | set(replaces)) or ["__provider"], replaces
 
     def create(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return self.host.create(urn, news)
@@ -252,6 +360,14 @@ class DynamicHandler:
     def delete(self, entry: StateEntry) -> None:
         self.host.delete(entry.urn, entry.id, entry.outputs)
 
+    def find(self, operation: PendingOperation) -> tuple[str, dict[str, Any]] | None:
+        """The acceptance's id is its pcx id: a Read tells whether Heroku still has it."""
+        pcx_id = operation.inputs.get("pcx_id")
+        if not isinstance(pcx_id, str):
+            return None
+        id_, outputs = self.host.read(operation.urn, pcx_id, operation.inputs)
+        return (id_, outputs) if id_ else None
+
 
 class AwsHandler:
     """pulumi-aws resources: the explicit per-type EC2 mapping, diffing inputs as the bridge does."""
@@ -264,9 +380,10 @@ class AwsHandler:
         aws_type(self.type, inputs)
         return inputs
 
-    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[bool, bool]:
+    def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[list[str], list[str]]:
         kind = aws_type(self.type, news)
-        return bool(kind.changes(old.inputs, news)), bool(kind.replaces(old.inputs, news))
+        changed = kind.changed(old.inputs, old.outputs, news)
+        return changed, kind.replaces(changed)
 
     def create(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return aws_type(self.type, news).create(self.ec2, news)
@@ -279,6 +396,14 @@ class AwsHandler:
 
     def delete(self, entry: StateEntry) -> None:
         aws_type(entry.type, entry.inputs).delete(self.ec2, entry.id, entry.inputs)
+
+    def find(self, operation: PendingOperation) -> tuple[str, dict[str, Any]] | None:
+        kind = aws_type(operation.type, operation.inputs)
+        found = kind.find(self.ec2, operation.inputs)
+        if found is None:
+            return None
+        outputs = kind.read(self.ec2, found, operation.inputs)
+        return (found, outputs) if outputs is not None else None
 
 
 class EngineMonitor(mocks.MockMonitor):
@@ -311,5 +436,11 @@ class EngineMonitor(mocks.MockMonitor):
 
 def run_up(deployment: Deployment, stack: str) -> None:
     """Preview or up: run the program, then delete what it no longer declares."""
-    run_program(EngineMonitor(deployment), deployment.config, preview=deployment.preview, stack=stack)
+    run_program(
+        EngineMonitor(deployment),
+        deployment.config,
+        preview=deployment.preview,
+        stack=stack,
+        program=deployment.program,
+    )
     deployment.delete_leftovers()

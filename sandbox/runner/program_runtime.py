@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import runpy
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pulumi import Output
 from pulumi.output import Unknown
 from pulumi.runtime import mocks, rpc, settings
@@ -25,6 +28,40 @@ from pulumi.runtime.sync_await import _sync_await
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "heroku-peering"
 SECRET_KEYS = ("heroku:apiKey",)
+
+
+@dataclass(frozen=True)
+class Program:
+    """A Pulumi Python program: a directory with its ``Pulumi.yaml``, ``__main__.py`` and stack files."""
+
+    directory: Path = PROJECT_ROOT
+
+    @property
+    def name(self) -> str:
+        project = yaml.safe_load((self.directory / "Pulumi.yaml").read_text()) or {}
+        return str(project.get("name") or PROJECT)
+
+    @property
+    def main(self) -> Path:
+        return self.directory / "__main__.py"
+
+    def stack_config(self, stack: str) -> dict[str, Any]:
+        """``config:`` of ``Pulumi.<stack>.yaml`` as written (empty when there is no such file)."""
+        path = self.directory / f"Pulumi.{stack}.yaml"
+        if not path.exists():
+            return {}
+        return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+
+    @contextmanager
+    def importable(self) -> Iterator[None]:
+        """The program's directory and this project on ``sys.path``, as `pulumi up` runs it from its directory."""
+        added = [str(path) for path in (self.directory, PROJECT_ROOT) if str(path) not in sys.path]
+        sys.path[:0] = added
+        try:
+            yield
+        finally:
+            for path in added:
+                sys.path.remove(path)
 
 
 @dataclass(frozen=True)
@@ -66,6 +103,9 @@ class RecordingMonitor(mocks.MockMonitor):
         return [r for r in self.registrations if r.type == type_]
 
 
+DEFAULT_PROGRAM = Program()
+
+
 def ensure_event_loop() -> None:
     """Deserializing resource references needs a loop on the calling (gRPC worker) thread."""
     try:
@@ -85,18 +125,19 @@ def run_program(
     *,
     preview: bool = False,
     stack: str = "dev",
-    program: Path = PROJECT_ROOT / "__main__.py",
+    program: Program = DEFAULT_PROGRAM,
 ) -> None:
     """Execute the program once; a ``pulumi.RunError`` from it propagates unchanged."""
-    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    mocks.set_mocks(monitor.mocks, project=program.name, stack=stack, preview=preview, monitor=monitor)
     set_all_config(config_strings(config), [key for key in SECRET_KEYS if key in config])
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
 
     def execute() -> None:
-        runpy.run_path(str(program), run_name="__main__")
+        runpy.run_path(str(program.main), run_name="__main__")
 
-    _sync_await(run_pulumi_func(execute))
+    with program.importable():
+        _sync_await(run_pulumi_func(execute))
     if isinstance(monitor, RecordingMonitor):
         monitor.exports = stack_exports()
 

@@ -44,7 +44,9 @@ def summarize(info: SandboxInfo, state: StackState) -> dict[str, Any]:
                 }
             )
     pcx_ids = {p["pcx_id"] for p in peerings}
-    tables = customer.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [info.customer_vpc_id]}])
+    # The stack's own tables and groups (a stack may peer other VPCs than the demo's), and the demo's.
+    vpc_ids = sorted({info.customer_vpc_id, *(str(e.inputs["vpcId"]) for e in state.ordered() if e.type == PCX_TYPE)})
+    tables = customer.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": vpc_ids}])
     routes = {
         table["RouteTableId"]: sorted(
             f"{route['DestinationCidrBlock']} -> {route['VpcPeeringConnectionId']}"
@@ -54,7 +56,10 @@ def summarize(info: SandboxInfo, state: StackState) -> dict[str, Any]:
         for table in tables["RouteTables"]
     }
     rule_ids = {e.id for e in state.ordered() if e.type == RULE_TYPE}
-    groups = customer.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": info.security_group_ids}])[
+    group_ids = sorted(
+        {*info.security_group_ids, *(str(e.inputs["securityGroupId"]) for e in state.ordered() if e.type == RULE_TYPE)}
+    )
+    groups = customer.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": group_ids}])[
         "SecurityGroupRules"
     ]
     rules = sorted(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ class SandboxInfo:
     subnet_ids: list[str]
     route_table_ids: list[str]
     security_group_ids: list[str]
+    sandbox_id: str = ""  # one per start: state kept for one sandbox is never taken for another's
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -69,7 +71,7 @@ class SandboxInfo:
     @classmethod
     def load(cls, path: str | Path) -> SandboxInfo:
         data: dict[str, Any] = json.loads(Path(path).read_text())
-        known = {name: data[name] for name in cls.__dataclass_fields__}
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
 
     def environment(self) -> dict[str, str]:
@@ -83,8 +85,8 @@ class SandboxInfo:
             "AWS_DEFAULT_REGION": self.region,
         }
 
-    def stack_config(self) -> dict[str, Any]:
-        """The `sandbox` stack's config for this sandbox (as `pulumi config set` would store it)."""
+    def endpoint_config(self) -> dict[str, Any]:
+        """What points any stack at this sandbox (as `pulumi config set` would store it)."""
         return {
             "aws:region": self.region,
             "aws:endpoints": [{"ec2": self.aws_endpoint_url}],
@@ -93,9 +95,14 @@ class SandboxInfo:
             "aws:skipMetadataApiCheck": True,
             "aws:accessKey": "testing",
             "aws:secretKey": "testing",
+            "heroku-peering:herokuApiUrl": self.heroku_url,
+        }
+
+    def demo_peering_config(self) -> dict[str, Any]:
+        """The demo peering: the seeded space, VPC and security group."""
+        return {
             "heroku-peering:space": self.space,
             "heroku-peering:vpcId": self.customer_vpc_id,
-            "heroku-peering:herokuApiUrl": self.heroku_url,
             "heroku-peering:ingress": [
                 {
                     "securityGroupId": self.security_group_ids[0],
@@ -106,6 +113,10 @@ class SandboxInfo:
                 }
             ],
         }
+
+    def stack_config(self) -> dict[str, Any]:
+        """The `sandbox` stack's config for this sandbox: the endpoints and the demo peering."""
+        return {**self.endpoint_config(), **self.demo_peering_config()}
 
 
 class LocalSandbox:
@@ -170,6 +181,7 @@ class LocalSandbox:
             subnet_ids=subnet_ids,
             route_table_ids=table_ids,
             security_group_ids=[group],
+            sandbox_id=uuid.uuid4().hex,
         )
 
     def stop(self) -> None:

@@ -1,0 +1,201 @@
+"""Figures at scale: how `up` grows with peerings and route tables, and what it costs Heroku's budget.
+
+- `up` with 1, 4, 8 and 16 peerings (one VPC each, to the demo space), wall time beside one peering's.
+  Pulumi's Python provider host serves 4 calls at a time, so more than 4 acceptances queue.
+- 50 peerings x 10 route tables: program evaluation (a preview) beside the same AWS graph without the
+  Heroku parts (no pre-flight, no acceptance); Heroku requests of `up` and of a no-op `up`, which must
+  grow with peerings and not with routes; the same for 50 x 1 route table.
+- the size of the pickled provider (``__provider``), stored with every acceptance.
+
+Everything runs for real in one sandbox (moto and the emulator); the baseline graph runs through
+the same runner.
+
+    python -m benchmarks.scale [--sizes 1 4 8 16] [--wide 50] [--tables 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pulumi.dynamic.dynamic import serialize_provider
+
+from providers.peering_acceptance import PeeringAcceptanceProvider
+from sandbox.runner.commands import stack_config
+from sandbox.runner.engine import Deployment, run_up
+from sandbox.runner.program_runtime import DEFAULT_PROGRAM, Program
+from sandbox.world.heroku_world import Timings
+from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+from sandbox.world.peering_requests import customer_ec2
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMINGS = Timings(visibility_delay=1.0, provisioning=2.0)
+BASELINE_PROGRAM = '''"""The AWS half of the same graph, every Heroku value written in: no pre-flight, no acceptance."""
+import json
+from pathlib import Path
+
+import pulumi_aws as aws
+
+for item in json.loads((Path(__file__).parent / "graph.json").read_text()):
+    pcx = aws.ec2.VpcPeeringConnection(
+        item["name"] + "-pcx", vpc_id=item["vpc"], peer_vpc_id=item["peer_vpc"], peer_owner_id=item["peer_owner"]
+    )
+    for table in item["tables"]:
+        aws.ec2.Route(
+            f"{item['name']}-route-{table}",
+            route_table_id=table,
+            destination_cidr_block=item["cidr"],
+            vpc_peering_connection_id=pcx.id,
+        )
+'''
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    heroku_requests: int
+    resources: int
+
+
+def make_vpcs(info: SandboxInfo, count: int, tables: int, offset: int) -> list[str]:
+    """``count`` VPCs with ``tables`` route tables each (the main one included)."""
+    ec2 = customer_ec2(info)
+    vpcs = []
+    for index in range(offset, offset + count):
+        vpc = ec2.create_vpc(CidrBlock=f"192.168.{index}.0/24")["Vpc"]["VpcId"]
+        for _ in range(tables - 1):
+            ec2.create_route_table(VpcId=vpc)
+        vpcs.append(vpc)
+    return vpcs
+
+
+def operate(
+    sandbox: LocalSandbox,
+    config: dict[str, Any],
+    command: str,
+    *,
+    state: Path | None = None,
+    program: Program = DEFAULT_PROGRAM,
+) -> Run:
+    """One runner operation; ``state`` keeps the stack between operations."""
+    assert sandbox.info is not None and sandbox.emulator is not None
+    sandbox.emulator.clear_requests()
+    deployment = Deployment(
+        config,
+        state,
+        sandbox.info.aws_endpoint_url,
+        sandbox.info.region,
+        printer=lambda line: None,
+        preview=command == "preview",
+        program=program,
+    )
+    started = time.monotonic()
+    try:
+        if command == "destroy":
+            deployment.destroy()
+        else:
+            run_up(deployment, "scale")
+    finally:
+        deployment.close()
+    return Run(time.monotonic() - started, len(sandbox.emulator.requests()), len(deployment.steps))
+
+
+def peerings_config(info: SandboxInfo, vpcs: list[str]) -> dict[str, Any]:
+    peerings = [{"name": f"p{i}", "space": info.space, "vpcId": vpc} for i, vpc in enumerate(vpcs)]
+    config = stack_config("scale", info, [])
+    for key in ("space", "vpcId", "ingress"):
+        config.pop(f"heroku-peering:{key}", None)
+    return {**config, "heroku-peering:peerings": peerings}
+
+
+def baseline_preview(sandbox: LocalSandbox, info: SandboxInfo, vpcs: list[str]) -> Run:
+    peer = sandbox.world.spaces()[0] if sandbox.world else None
+    assert peer is not None
+    ec2 = customer_ec2(info)
+    graph = [
+        {
+            "name": f"p{i}",
+            "vpc": vpc,
+            "peer_vpc": peer.vpc_id,
+            "peer_owner": info.heroku_account_id,
+            "cidr": peer.vpc_cidr,
+            "tables": [
+                t["RouteTableId"]
+                for t in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+            ],
+        }
+        for i, vpc in enumerate(vpcs)
+    ]
+    directory = Path(tempfile.mkdtemp())
+    (directory / "Pulumi.yaml").write_text("name: baseline\nruntime: python\n")
+    (directory / "__main__.py").write_text(BASELINE_PROGRAM)
+    (directory / "graph.json").write_text(json.dumps(graph))
+    config = {k: v for k, v in stack_config("scale", info, []).items() if k.startswith("aws:")}
+    return operate(sandbox, config, "preview", program=Program(directory))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 4, 8, 16])
+    parser.add_argument("--wide", type=int, default=50, help="peerings in the wide case")
+    parser.add_argument("--tables", type=int, default=10, help="route tables per VPC in the wide case")
+    args = parser.parse_args()
+    print(
+        f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; sandbox visibility {TIMINGS.visibility_delay:.0f} s, provisioning "
+        f"{TIMINGS.provisioning:.0f} s.\n"
+    )
+    sandbox = LocalSandbox(SandboxOptions(timings=TIMINGS, rate_limit_capacity=100_000))
+    info = sandbox.start()
+    try:
+        offset = 0
+        print(f"{'up with N peerings':28} {'wall s':>8} {'x one':>7} {'Heroku req':>11} {'resources':>10}")
+        one: float | None = None
+        for size in args.sizes:
+            vpcs = make_vpcs(info, size, 1, offset)
+            offset += size
+            state = Path(tempfile.mkdtemp()) / "state.json"
+            config = peerings_config(info, vpcs)
+            up = operate(sandbox, config, "up", state=state)
+            one = one or up.seconds
+            print(
+                f"{size:>4} peering(s){'':14} {up.seconds:>8.1f} {up.seconds / one:>7.1f} {up.heroku_requests:>11} "
+                f"{up.resources:>10}"
+            )
+            operate(sandbox, config, "destroy", state=state)
+        print()
+        print(f"{'wide case':56} {'ours':>14} {'AWS-only graph':>16}")
+        for tables in (1, args.tables):
+            vpcs = make_vpcs(info, args.wide, tables, offset)
+            offset += args.wide
+            config = peerings_config(info, vpcs)
+            ours = operate(sandbox, config, "preview")
+            base = baseline_preview(sandbox, info, vpcs)
+            label = f"{args.wide} peerings x {tables} route table(s)"
+            print(f"{label + ': program evaluation (preview) s':56} {ours.seconds:>14.1f} {base.seconds:>16.1f}")
+            print(f"{'  resources in the graph':56} {ours.resources:>14} {base.resources:>16}")
+            print(f"{'  Heroku requests of the preview':56} {ours.heroku_requests:>14} {base.heroku_requests:>16}")
+            state = Path(tempfile.mkdtemp()) / "state.json"
+            up = operate(sandbox, config, "up", state=state)
+            again = operate(sandbox, config, "up", state=state)
+            print(f"{'  Heroku requests of up':56} {up.heroku_requests:>14} {'-':>16}")
+            print(f"{'  Heroku requests of a no-op up':56} {again.heroku_requests:>14} {'-':>16}")
+            print(f"{'  up wall s':56} {up.seconds:>14.1f} {'-':>16}")
+            operate(sandbox, config, "destroy", state=state)
+        print()
+        size = len(serialize_provider(PeeringAcceptanceProvider()))
+        print(f"__provider (pickled provider, stored with each acceptance): {size} bytes")
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
