@@ -5,11 +5,11 @@ import pulumi
 from peering.component import HerokuPeering, HerokuPeeringArgs
 from peering.errors import PlanError
 from peering.lookups import Lookups, heroku_token_from_stack, plan_all
-from peering.stack_config import config_getter, read_specs
+from peering.stack_config import config_getter, read_specs, stack_config_keys
 
 config = pulumi.Config()
 try:
-    specs = read_specs(config_getter(config))
+    specs = read_specs(config_getter(config), stack_config_keys())
     plans = plan_all(specs, Lookups(heroku_token_from_stack()))
 except PlanError as error:
     # A user mistake: one readable message, no traceback, nothing registered.

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT, PeeringAcceptance
 
+from .existing import MARKER_TAG, Adoption, rule_key
 from .preflight import PeeringPlan
 from .stack_config import IngressRule
 
@@ -37,6 +38,8 @@ class HerokuPeeringArgs:
     heroku_api_url: str | None = None
     visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT
     activation_timeout: int = DEFAULT_ACTIVATION_TIMEOUT
+    marker: str = ""  # tags what this stack creates, so that pre-flight knows its own objects
+    adoption: Adoption | None = None  # a hand-made peering to import instead of requesting one
 
     @classmethod
     def from_plan(cls, plan: PeeringPlan) -> HerokuPeeringArgs:
@@ -56,6 +59,8 @@ class HerokuPeeringArgs:
             heroku_api_url=spec.heroku_api_url,
             visibility_timeout=spec.visibility_timeout,
             activation_timeout=spec.activation_timeout,
+            marker=plan.marker,
+            adoption=plan.adoption,
         )
 
 
@@ -82,16 +87,32 @@ class HerokuPeering(pulumi.ComponentResource):
         self.peering_name = name
         child = pulumi.ResourceOptions(parent=self)
         tags = {"Name": f"heroku-{args.space}", "heroku-space": args.space, **args.tags}
-        self.connection = aws.ec2.VpcPeeringConnection(
-            f"{name}-pcx",
-            vpc_id=args.vpc_id,
-            peer_owner_id=args.peer_account_id,
-            peer_vpc_id=args.peer_vpc_id,
-            peer_region=args.peer_region,
-            auto_accept=False,
-            tags=tags,
-            opts=child,
-        )
+        if args.marker:
+            tags[MARKER_TAG] = args.marker
+        adoption = args.adoption
+        if adoption is None:
+            self.connection = aws.ec2.VpcPeeringConnection(
+                f"{name}-pcx",
+                vpc_id=args.vpc_id,
+                peer_owner_id=args.peer_account_id,
+                peer_vpc_id=args.peer_vpc_id,
+                peer_region=args.peer_region,
+                auto_accept=False,
+                tags=tags,
+                opts=child,
+            )
+        else:  # imported as it is: the engine refuses an import whose inputs differ from what exists
+            self.connection = aws.ec2.VpcPeeringConnection(
+                f"{name}-pcx",
+                vpc_id=args.vpc_id,
+                peer_owner_id=args.peer_account_id,
+                peer_vpc_id=args.peer_vpc_id,
+                peer_region=args.peer_region,
+                tags=dict(adoption.pcx.tags) or None,
+                # Its tags stay the user's; the stack's marker is a separate aws.ec2.Tag (below), which
+                # terraform-provider-aws says not to mix with a resource's own tags unless they are ignored.
+                opts=pulumi.ResourceOptions(parent=self, import_=adoption.pcx.pcx_id, ignore_changes=["tags"]),
+            )
         self.acceptance = PeeringAcceptance(
             f"{name}-accept",
             space=args.space,
@@ -103,33 +124,51 @@ class HerokuPeering(pulumi.ComponentResource):
             activation_timeout=args.activation_timeout,
             opts=child,
         )
-        after_acceptance = pulumi.ResourceOptions(parent=self, depends_on=[self.acceptance])
+
+        def after_acceptance(import_id: str | None = None) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, depends_on=[self.acceptance], import_=import_id)
+
+        imported_routes = adoption.routes if adoption else {}
         self.routes = [
             aws.ec2.Route(
                 f"{name}-route-{table}-{slug(cidr)}",
                 route_table_id=table,
                 destination_cidr_block=cidr,
                 vpc_peering_connection_id=self.acceptance.pcx_id,
-                opts=after_acceptance,
+                opts=after_acceptance(imported_routes.get((table, cidr))),
             )
             for table in args.route_table_ids
             for cidr in args.destination_cidrs
         ]
-        self.rules = [
-            aws.vpc.SecurityGroupIngressRule(
-                rule_name(name, rule, cidr),
-                security_group_id=rule.security_group_id,
-                ip_protocol=rule.protocol,
-                cidr_ipv4=cidr,
-                from_port=rule.from_port,
-                to_port=rule.to_port,
-                description=rule.description,
-                tags=tags,
-                opts=after_acceptance,
+        imported_rules = adoption.rules if adoption else {}
+        self.rules = []
+        for rule in args.ingress:
+            for cidr in args.source_cidrs:
+                found = imported_rules.get(rule_key(rule.security_group_id, rule, cidr))
+                self.rules.append(
+                    aws.vpc.SecurityGroupIngressRule(
+                        rule_name(name, rule, cidr),
+                        security_group_id=rule.security_group_id,
+                        ip_protocol=rule.protocol,
+                        cidr_ipv4=cidr,
+                        from_port=rule.from_port,
+                        to_port=rule.to_port,
+                        description=found.description if found else rule.description,
+                        tags=(dict(found.tags) or None) if found else tags,
+                        opts=after_acceptance(found.rule_id if found else None),
+                    )
+                )
+        created = len(self.routes) - len(imported_routes) + len(self.rules) - len(imported_rules)
+        if adoption is not None and args.marker and (adoption.complete or created > 0):
+            # Routes carry no tags: this tag on the adopted peering tells later runs that every route to it is
+            # the stack's, so that none is imported twice. It is added in the first run that changes anything.
+            aws.ec2.Tag(
+                f"{name}-marker",
+                resource_id=self.connection.id,
+                key=MARKER_TAG,
+                value=args.marker,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.acceptance]),
             )
-            for rule in args.ingress
-            for cidr in args.source_cidrs
-        ]
         self.pcx_id = self.connection.id
         self.heroku_status = self.acceptance.status
         self.routed_cidrs = list(args.destination_cidrs)

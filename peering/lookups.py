@@ -1,25 +1,54 @@
-"""Facts for the pre-flight checks: Heroku's peering info and the VPC's, each fetched once."""
+"""Facts for the pre-flight checks, each fetched once: Heroku's space and peerings; the VPC, its route
+tables (with their routes), the security groups (with their rules) and the peering connections that
+already exist, read with pulumi-aws invokes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 from pulumi.runtime.config import get_config
 
 from providers.heroku_api import HerokuClient
+from providers.heroku_credentials import resolve_api_url
 from providers.heroku_errors import (
     HerokuConfigError,
+    HerokuConnectionError,
     HerokuCredentialsError,
     HerokuError,
     HerokuNotFound,
     HerokuUnauthorized,
 )
+from providers.heroku_models import Peering
 
-from .errors import PlanError
+from .errors import PlanError, shown
+from .existing import (
+    LIVE_PCX_STATES,
+    ExistingFacts,
+    PcxFacts,
+    RouteFacts,
+    RuleFacts,
+    TableFacts,
+    adoption_imports,
+    check_existing,
+)
 from .preflight import PeeringPlan, SpaceFacts, VpcFacts, check_across, plan_peering
 from .stack_config import PeeringSpec
+
+ROUTE_TARGETS = (
+    "vpc_peering_connection_id",
+    "gateway_id",
+    "nat_gateway_id",
+    "transit_gateway_id",
+    "network_interface_id",
+    "vpc_endpoint_id",
+    "egress_only_gateway_id",
+    "carrier_gateway_id",
+    "local_gateway_id",
+    "core_network_arn",
+)
 
 
 class LookupProblem(Exception):
@@ -33,8 +62,11 @@ class Lookups:
         self._token = heroku_token
         self._spaces: dict[tuple[str | None, str], SpaceFacts] = {}
         self._vpcs: dict[str, VpcFacts] = {}
-        self._table_vpcs: dict[str, str | None] = {}
-        self._group_vpcs: dict[str, str | None] = {}
+        self._tables: dict[str, TableFacts] = {}
+        self._groups: dict[str, tuple[str | None, tuple[RuleFacts, ...]]] = {}
+        self._between: dict[tuple[str, str], tuple[PcxFacts, ...]] = {}
+        self._pcxs: dict[str, PcxFacts | None] = {}
+        self._heroku_peerings: dict[tuple[str | None, str], tuple[Peering, ...]] = {}
         self._region: str | None = None
 
     def space(self, spec: PeeringSpec) -> SpaceFacts:
@@ -58,6 +90,12 @@ class Lookups:
                 raise LookupProblem(str(error)) from None
             except HerokuConfigError as error:
                 raise LookupProblem(f"{spec.key_prefix}herokuApiUrl: {error}") from None
+            except HerokuConnectionError as error:
+                url = spec.heroku_api_url or resolve_api_url()
+                raise LookupProblem(
+                    f"{spec.key_prefix}herokuApiUrl = {shown(url)}: the Heroku API could not be reached ({error}). "
+                    "Check the URL (and HEROKU_HOST), or leave herokuApiUrl unset for https://api.heroku.com."
+                ) from None
             except HerokuError as error:
                 raise LookupProblem(f"{spec.key_prefix}space = {spec.space!r}: {error}") from None
             generation = (space.get("generation") or {}).get("name", "") if isinstance(space, dict) else ""
@@ -87,11 +125,113 @@ class Lookups:
             )
         return self._vpcs[spec.vpc_id]
 
-    def table_vpc(self, table_id: str) -> str | None:
-        return _owner_vpc(self._table_vpcs, table_id, lambda: aws.ec2.get_route_table(route_table_id=table_id))
+    def route_table(self, table_id: str) -> TableFacts:
+        """The table's VPC and routes (``vpc_id`` None when AWS does not know the table)."""
+        if table_id not in self._tables:
+            try:
+                found = aws.ec2.get_route_table(route_table_id=table_id)
+            except Exception:  # invoke failures: reported by the checks as "was not found"
+                self._tables[table_id] = TableFacts(table_id, None)
+            else:
+                routes = tuple(
+                    RouteFacts(
+                        route.cidr_block,
+                        next((str(getattr(route, k)) for k in ROUTE_TARGETS if getattr(route, k, None)), ""),
+                    )
+                    for route in found.routes or []
+                    if route.cidr_block
+                )
+                self._tables[table_id] = TableFacts(table_id, found.vpc_id, routes)
+        return self._tables[table_id]
 
-    def group_vpc(self, group_id: str) -> str | None:
-        return _owner_vpc(self._group_vpcs, group_id, lambda: aws.ec2.get_security_group(id=group_id))
+    def security_group(self, group_id: str) -> tuple[str | None, tuple[RuleFacts, ...]]:
+        """The group's VPC (None when AWS does not know it) and its rules."""
+        if group_id not in self._groups:
+            try:
+                vpc_id = aws.ec2.get_security_group(id=group_id).vpc_id
+            except Exception:  # reported by the checks as "was not found"
+                self._groups[group_id] = (None, ())
+                return self._groups[group_id]
+            ids = aws.vpc.get_security_group_rules(filters=[{"name": "group-id", "values": [group_id]}]).ids or []
+            rules = []
+            for rule_id in ids:
+                rule = aws.vpc.get_security_group_rule(security_group_rule_id=rule_id)
+                low, high = rule.from_port, rule.to_port
+                rules.append(
+                    RuleFacts(
+                        rule_id,
+                        str(rule.ip_protocol),
+                        None if low in (None, -1) and rule.ip_protocol == "-1" else low,
+                        None if high in (None, -1) and rule.ip_protocol == "-1" else high,
+                        rule.cidr_ipv4 or None,
+                        rule.description or None,
+                        dict(rule.tags or {}),
+                        bool(rule.is_egress),
+                    )
+                )
+            self._groups[group_id] = (vpc_id, tuple(rules))
+        return self._groups[group_id]
+
+    def peerings_between(self, vpc_id: str, peer_vpc_id: str) -> tuple[PcxFacts, ...]:
+        """Live peering connections between the two VPCs, requested from either side."""
+        key = (vpc_id, peer_vpc_id)
+        if key not in self._between:
+            found: list[PcxFacts] = []
+            for requester, accepter in ((vpc_id, peer_vpc_id), (peer_vpc_id, vpc_id)):
+                ids = aws.ec2.get_vpc_peering_connections(
+                    filters=[
+                        {"name": "requester-vpc-info.vpc-id", "values": [requester]},
+                        {"name": "accepter-vpc-info.vpc-id", "values": [accepter]},
+                        {"name": "status-code", "values": list(LIVE_PCX_STATES)},
+                    ]
+                ).ids
+                found.extend(pcx for pcx in (self.pcx(pcx_id) for pcx_id in ids or []) if pcx is not None)
+            self._between[key] = tuple(found)
+        return self._between[key]
+
+    def pcx(self, pcx_id: str) -> PcxFacts | None:
+        """One peering connection, or None when AWS does not know it (any more)."""
+        if pcx_id not in self._pcxs:
+            try:
+                found = aws.ec2.get_vpc_peering_connection(id=pcx_id)
+            except Exception:
+                self._pcxs[pcx_id] = None
+            else:
+                self._pcxs[pcx_id] = PcxFacts(
+                    pcx_id,
+                    str(found.status),
+                    str(found.vpc_id),
+                    str(found.peer_vpc_id),
+                    dict(found.tags or {}),
+                    str(found.requester_region or ""),
+                    str(found.peer_region or ""),
+                    str(found.peer_owner_id or ""),
+                )
+        return self._pcxs[pcx_id]
+
+    def heroku_peerings(self, spec: PeeringSpec) -> tuple[Peering, ...]:
+        """The space's peerings as Heroku lists them (the customer side may not see Heroku-requested ones)."""
+        key = (spec.heroku_api_url, spec.space)
+        if key not in self._heroku_peerings:
+            try:
+                with HerokuClient(self._token, spec.heroku_api_url) as heroku:
+                    self._heroku_peerings[key] = tuple(heroku.list_peerings(spec.space))
+            except HerokuError as error:
+                raise LookupProblem(f"{spec.key_prefix}space = {shown(spec.space)}: {error}") from None
+        return self._heroku_peerings[key]
+
+    def existing(self, spec: PeeringSpec, plan: PeeringPlan) -> ExistingFacts:
+        tables = {table: self.route_table(table) for table in plan.route_table_ids}
+        rules = {rule.security_group_id: self.security_group(rule.security_group_id)[1] for rule in spec.ingress}
+        between = self.peerings_between(spec.vpc_id, plan.peer.vpc_id)
+        adopted = self.pcx(spec.pcx_id) if spec.pcx_id else None
+        targets = {
+            route.target: self.pcx(route.target)
+            for table in tables.values()
+            for route in table.routes
+            if route.target.startswith("pcx-") and route.destination in plan.destination_cidrs
+        }
+        return ExistingFacts(tables, rules, between, self.heroku_peerings(spec), targets, adopted)
 
     def region(self) -> str:
         if self._region is None:
@@ -99,14 +239,9 @@ class Lookups:
         return self._region
 
 
-def _owner_vpc(cache: dict[str, str | None], key: str, describe: Callable[[], Any]) -> str | None:
-    """The VPC an AWS object belongs to, or None when AWS does not find it; asked once per object."""
-    if key not in cache:
-        try:
-            cache[key] = describe().vpc_id
-        except Exception:  # invoke failures: reported by the checks as "was not found"
-            cache[key] = None
-    return cache[key]
+def _target(route: Any) -> str:
+    """What a route points at: the first target attribute the data source filled."""
+    return next((str(getattr(route, key)) for key in ROUTE_TARGETS if getattr(route, key, None)), "")
 
 
 def _reason(error: Exception) -> str:
@@ -121,7 +256,7 @@ def heroku_token_from_stack() -> str | None:
 
 
 def plan_all(specs: list[PeeringSpec], lookups: Lookups) -> list[PeeringPlan]:
-    """Check every spec; raise one PlanError listing every problem, or return the plans."""
+    """Check every spec, against each other and against what exists; one PlanError lists every problem."""
     problems: list[str] = []
     plans: list[PeeringPlan] = []
     for spec in specs:
@@ -132,12 +267,27 @@ def plan_all(specs: list[PeeringSpec], lookups: Lookups) -> list[PeeringPlan]:
         except LookupProblem as problem:
             problems.append(str(problem))
             continue
-        tables = {table: lookups.table_vpc(table) for table in spec.route_table_ids or ()}
-        groups = {rule.security_group_id: lookups.group_vpc(rule.security_group_id) for rule in spec.ingress}
+        tables = {table: lookups.route_table(table).vpc_id for table in spec.route_table_ids or ()}
+        groups = {rule.security_group_id: lookups.security_group(rule.security_group_id)[0] for rule in spec.ingress}
         plan, found = plan_peering(spec, space, vpc, region, tables, groups)
         problems.extend(found)
-        if plan is not None:
-            plans.append(plan)
+        if plan is None:
+            continue
+        marker = f"{pulumi.get_project()}/{pulumi.get_stack()}/{spec.name}"
+        try:
+            facts = lookups.existing(spec, plan)
+        except LookupProblem as problem:
+            problems.append(str(problem))
+            continue
+        adoption, found = check_existing(
+            spec, plan.peer.vpc_id, plan.route_table_ids, plan.destination_cidrs, plan.source_cidrs, facts, marker
+        )
+        problems.extend(found)
+        if adoption is not None:
+            adoption = adoption_imports(
+                adoption, plan.route_table_ids, plan.destination_cidrs, plan.source_cidrs, spec, facts
+            )
+        plans.append(replace(plan, marker=marker, adoption=adoption))
     if not problems:
         problems = check_across(plans)
     if problems:

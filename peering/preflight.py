@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from providers.heroku_models import PeeringInfo
 
+from .existing import Adoption
 from .stack_config import PeeringSpec
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
@@ -43,6 +44,8 @@ class PeeringPlan:
     route_table_ids: tuple[str, ...]
     destination_cidrs: tuple[str, ...]
     source_cidrs: tuple[str, ...]
+    marker: str = ""  # the tag value that marks objects as this stack's (project/stack/peering)
+    adoption: Adoption | None = None  # a hand-made peering taken over (pcxId)
 
     @property
     def peer_region(self) -> str | None:

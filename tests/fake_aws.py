@@ -26,6 +26,8 @@ class FakeVpc:
     tables: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
     owner_id: str = "123456789012"
+    routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # table -> (destination, pcx)
+    rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # group -> rules (wire form)
 
 
 class FakeAws(Mocks):
@@ -66,12 +68,29 @@ class FakeAws(Mocks):
             owner = self._owner("tables", a["routeTableId"])
             if owner is None:
                 return {}, [("routeTableId", "Your query returned no results")]
-            return {"vpcId": owner.vpc_id, "routeTableId": a["routeTableId"]}, []
+            routes = [{"cidrBlock": c, "vpcPeeringConnectionId": t} for c, t in owner.routes.get(a["routeTableId"], [])]
+            return {"vpcId": owner.vpc_id, "routeTableId": a["routeTableId"], "routes": routes}, []
         if args.token == "aws:ec2/getSecurityGroup:getSecurityGroup":
             owner = self._owner("groups", a["id"])
             if owner is None:
                 return {}, [("id", "no matching SecurityGroup found")]
             return {"vpcId": owner.vpc_id, "id": a["id"]}, []
+        if args.token == "aws:vpc/getSecurityGroupRules:getSecurityGroupRules":
+            group = a["filters"][0]["values"][0]
+            return {"ids": [rule["id"] for vpc in self.vpcs.values() for rule in vpc.rules.get(group, [])]}, []
+        if args.token == "aws:vpc/getSecurityGroupRule:getSecurityGroupRule":
+            rule = next(
+                r
+                for v in self.vpcs.values()
+                for rs in v.rules.values()
+                for r in rs
+                if r["id"] == a["securityGroupRuleId"]
+            )
+            return rule, []
+        if args.token == "aws:ec2/getVpcPeeringConnections:getVpcPeeringConnections":
+            return {"ids": []}, []
+        if args.token == "aws:ec2/getVpcPeeringConnection:getVpcPeeringConnection":
+            return {}, [("id", "no matching EC2 VPC Peering Connection found")]
         raise Exception(f"FakeAws does not know the invoke {args.token}")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:

@@ -105,7 +105,7 @@ def test_up_twice_refresh_recreate_destroy(sandbox: StartedSandbox, tmp_path: Pa
     sandbox.emulator.clear_requests()
     second = deploy(sandbox, state, "up")
     assert ops(second) == Counter(same=9)
-    assert [e.route for e in sandbox.emulator.requests()] == ["peering_info", "space"]  # pre-flight only
+    assert [e.route for e in sandbox.emulator.requests()] == ["peering_info", "space", "list"]  # pre-flight only
 
     with HerokuClient(sandbox.info.heroku_api_key, sandbox.info.heroku_url) as heroku:
         heroku.destroy_peering(sandbox.info.space, pcx_id)  # out of band, on Heroku's side
@@ -133,7 +133,7 @@ def test_preview_creates_nothing(sandbox: StartedSandbox, tmp_path: Path) -> Non
     assert ops(preview) == Counter(create=9)
     assert customer_pcxs(sandbox) == {}
     assert not (tmp_path / "state.json").exists()
-    assert {e.route for e in sandbox.emulator.requests()} == {"peering_info", "space"}
+    assert {e.route for e in sandbox.emulator.requests()} == {"peering_info", "space", "list"}
 
 
 def test_preflight_failure_creates_nothing(sandbox: StartedSandbox, tmp_path: Path) -> None:

@@ -251,6 +251,36 @@ PREFLIGHT_CASES: dict[str, tuple[dict[str, Any], list[FakeVpc] | None, list[str]
         None,
         ["ingress[0].fromPort/toPort = -1/0", "all types (-1) need all codes (-1)"],
     ),
+    "description too long": (
+        {"ingress": [{"securityGroupId": SG, "protocol": "tcp", "fromPort": 443, "description": "d" * 256}]},
+        None,
+        ["ingress[0].description", "at most 255 characters"],
+    ),
+    "description with characters AWS refuses": (
+        {"ingress": [{"securityGroupId": SG, "protocol": "tcp", "fromPort": 443, "description": "dynos → db"}]},
+        None,
+        ["ingress[0].description", "AWS does not allow '→'"],
+    ),
+    "reserved tag prefix": ({"tags": {"aws:team": "x"}}, None, ["tags.'aws:team'", "reserved"]),
+    "tag key too long": ({"tags": {"k" * 129: "x"}}, None, ["must have 1 to 128 characters"]),
+    "tag value too long": ({"tags": {"team": "v" * 257}}, None, ["tags.'team'", "at most 256 characters (257 given)"]),
+    "too many tags": (
+        {"tags": {f"k{i}": "v" for i in range(48)}},
+        None,
+        ["48 tags, with the 3 this project adds", "that is 51; AWS allows 50"],
+    ),
+    "huge value is cut": ({"vpcId": "v" * 100_000}, None, ["vpcId = 'vvvv", "(100002 characters)"]),
+    "unknown top-level key": (
+        {"vpcID": "vpc-0a1b2c3d4e5f60001"},
+        None,
+        ["heroku-peering:vpcID", "did you mean vpcId?"],
+    ),
+    "bad pcxId": ({"pcxId": "pcx-123"}, None, ["pcxId = 'pcx-123'", "hand-made peering connection"]),
+    "unreachable herokuApiUrl": (
+        {"herokuApiUrl": "http://127.0.0.1:9"},
+        None,
+        ["herokuApiUrl = 'http://127.0.0.1:9'", "could not be reached", "connection refused"],
+    ),
     "bad protocol": (
         {"ingress": [{"securityGroupId": SG, "protocol": "sctp"}]},
         None,
@@ -259,7 +289,7 @@ PREFLIGHT_CASES: dict[str, tuple[dict[str, Any], list[FakeVpc] | None, list[str]
     "unknown ingress key": (
         {"ingress": [{"securityGroupId": SG, "port": 80, "fromPort": 80}]},
         None,
-        ["unknown keys ['port']"],
+        ["ingress[0].port is not a key of a rule (did you mean"],
     ),
     "http api url": ({"herokuApiUrl": "http://api.example.com"}, None, ["herokuApiUrl", "plain http"]),
     "negative timeout": ({"visibilityTimeout": -5}, None, ["visibilityTimeout = -5"]),
@@ -275,6 +305,22 @@ def test_preflight_failures_register_nothing(heroku: StartedSandbox, case: str) 
         assert text in message, message
 
 
+@pytest.mark.parametrize("key", ["ingress", "routeTo", "routeTableIds", "pcxId"])
+def test_per_peering_keys_are_refused_at_the_top_level_with_peerings(heroku: StartedSandbox, key: str) -> None:
+    values = {"ingress": [], "routeTo": "bogus", "routeTableIds": [RTB_A], "pcxId": "pcx-0123456789abcdef0"}
+    config = base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[{"space": "demo-space", "vpcId": VPC}])
+    config[f"{PROJECT}:{key}"] = values[key] or [{"securityGroupId": SG}]
+    message, _ = fails(config)
+    assert f"heroku-peering:{key} is set at the top level together with heroku-peering:peerings" in message
+    assert "only makes sense per peering" in message
+
+
+def test_unknown_item_key_suggests_the_nearest(heroku: StartedSandbox) -> None:
+    peerings = [{"space": "demo-space", "vpcid": VPC}]
+    message, _ = fails(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings))
+    assert "heroku-peering:peerings[0].vpcid is not a key of a peering (did you mean vpcId?)" in message
+
+
 def test_missing_token_names_every_source(heroku: StartedSandbox) -> None:
     message, _ = fails(base_config(heroku, **{"heroku:apiKey": None}))
     assert "heroku:apiKey" in message and "HEROKU_API_KEY" in message and ".netrc" in message
@@ -286,7 +332,7 @@ def test_conflicts_between_peerings(heroku: StartedSandbox) -> None:
     assert "one peering connection between two VPCs" in message
     both = base_config(heroku, space=None, peerings=[{"space": "demo-space", "vpcId": VPC}])
     message, _ = fails(both)
-    assert "peerings is set together with" in message
+    assert "heroku-peering:vpcId is set at the top level together with heroku-peering:peerings" in message
 
 
 def test_several_problems_are_reported_together(heroku: StartedSandbox) -> None:
@@ -310,7 +356,7 @@ def test_program_reads_exactly_the_declared_keys(heroku: StartedSandbox, monkeyp
     monkeypatch.setattr("pulumi.config.get_config", recording)
     monkeypatch.setattr("peering.lookups.get_config", recording)
     run(base_config(heroku, routeTableIds=[RTB_A], tags={"a": "b"}, visibilityTimeout=60, activationTimeout=60))
-    run(base_config(heroku, space=None, vpcId=None, peerings=[{"space": "demo-space", "vpcId": VPC}]))
+    run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[{"space": "demo-space", "vpcId": VPC}]))
     assert {key for key in read if key.startswith((f"{PROJECT}:", "heroku:"))} == declared
     from peering.stack_config import PROGRAM_KEYS
 

@@ -5,6 +5,7 @@ Small and explicit: an unknown lookup or argument is an error, never a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .aws_resources import Inputs, Outputs, UnsupportedByRunner, check_inputs
@@ -36,9 +37,105 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
     if token == "aws:ec2/getRouteTable:getRouteTable":  # noqa: S105
         check_inputs(token, args, frozenset({"routeTableId"}))
         table = ec2.describe_route_tables(RouteTableIds=[args["routeTableId"]])["RouteTables"][0]
-        return {"id": table["RouteTableId"], "routeTableId": table["RouteTableId"], "vpcId": table["VpcId"]}
+        return {
+            "id": table["RouteTableId"],
+            "routeTableId": table["RouteTableId"],
+            "vpcId": table["VpcId"],
+            "routes": [_route(route) for route in table["Routes"] if route.get("GatewayId") != "local"],
+        }
     if token == "aws:ec2/getSecurityGroup:getSecurityGroup":  # noqa: S105
         check_inputs(token, args, frozenset({"id"}))
         group = ec2.describe_security_groups(GroupIds=[args["id"]])["SecurityGroups"][0]
         return {"id": group["GroupId"], "vpcId": group["VpcId"], "name": group["GroupName"]}
+    if token == "aws:vpc/getSecurityGroupRules:getSecurityGroupRules":  # noqa: S105
+        check_inputs(token, args, frozenset({"filters"}))
+        found = ec2.describe_security_group_rules(Filters=_filters(args))["SecurityGroupRules"]
+        return {"id": region, "ids": sorted(rule["SecurityGroupRuleId"] for rule in found)}
+    if token == "aws:vpc/getSecurityGroupRule:getSecurityGroupRule":  # noqa: S105
+        check_inputs(token, args, frozenset({"securityGroupRuleId"}))
+        rule = ec2.describe_security_group_rules(SecurityGroupRuleIds=[args["securityGroupRuleId"]])[
+            "SecurityGroupRules"
+        ][0]
+        return {
+            "id": rule["SecurityGroupRuleId"],
+            "securityGroupRuleId": rule["SecurityGroupRuleId"],
+            "securityGroupId": rule["GroupId"],
+            "isEgress": rule["IsEgress"],
+            "ipProtocol": rule["IpProtocol"],
+            "fromPort": rule.get("FromPort"),
+            "toPort": rule.get("ToPort"),
+            "cidrIpv4": rule.get("CidrIpv4"),
+            "description": rule.get("Description"),
+            "tags": {tag["Key"]: tag["Value"] for tag in rule.get("Tags", [])},
+        }
+    if token == "aws:ec2/getVpcPeeringConnections:getVpcPeeringConnections":  # noqa: S105
+        check_inputs(token, args, frozenset({"filters"}))
+        found = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
+        wanted = _filters(args)
+        return {"id": region, "ids": sorted(p["VpcPeeringConnectionId"] for p in found if _pcx_matches(p, wanted))}
+    if token == "aws:ec2/getVpcPeeringConnection:getVpcPeeringConnection":  # noqa: S105
+        check_inputs(token, args, frozenset({"id"}))
+        pcx = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[args["id"]])["VpcPeeringConnections"][0]
+        requester, accepter = pcx["RequesterVpcInfo"], pcx["AccepterVpcInfo"]
+        return {
+            "id": pcx["VpcPeeringConnectionId"],
+            "status": pcx["Status"]["Code"],
+            "vpcId": requester["VpcId"],
+            "ownerId": requester.get("OwnerId"),
+            "requesterRegion": requester.get("Region"),
+            "peerVpcId": accepter["VpcId"],
+            "peerOwnerId": accepter.get("OwnerId"),
+            "peerRegion": accepter.get("Region"),
+            "tags": {tag["Key"]: tag["Value"] for tag in pcx.get("Tags", [])},
+        }
     raise UnsupportedByRunner(f"the sandbox runner does not model the lookup {token}")
+
+
+# data source aws_route_table's `routes` (internal/service/ec2/vpc_route_table_data_source.go), minus the local route
+ROUTE_FIELDS = {
+    "DestinationCidrBlock": "cidrBlock",
+    "GatewayId": "gatewayId",
+    "NatGatewayId": "natGatewayId",
+    "TransitGatewayId": "transitGatewayId",
+    "NetworkInterfaceId": "networkInterfaceId",
+    "VpcPeeringConnectionId": "vpcPeeringConnectionId",
+    "InstanceId": "instanceId",
+    "EgressOnlyInternetGatewayId": "egressOnlyGatewayId",
+    "CarrierGatewayId": "carrierGatewayId",
+    "LocalGatewayId": "localGatewayId",
+    "CoreNetworkArn": "coreNetworkArn",
+}
+
+
+def _route(route: dict[str, Any]) -> dict[str, Any]:
+    return {wire: route.get(field, "") for field, wire in ROUTE_FIELDS.items()}
+
+
+# DescribeVpcPeeringConnections filters (EC2 API reference). moto ignores them, so they are applied
+# here as EC2 does: values of one filter are alternatives, filters all apply.
+PCX_FILTERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "requester-vpc-info.vpc-id": lambda pcx: pcx["RequesterVpcInfo"]["VpcId"],
+    "accepter-vpc-info.vpc-id": lambda pcx: pcx["AccepterVpcInfo"]["VpcId"],
+    "requester-vpc-info.owner-id": lambda pcx: pcx["RequesterVpcInfo"].get("OwnerId"),
+    "accepter-vpc-info.owner-id": lambda pcx: pcx["AccepterVpcInfo"].get("OwnerId"),
+    "status-code": lambda pcx: pcx["Status"]["Code"],
+    "vpc-peering-connection-id": lambda pcx: pcx["VpcPeeringConnectionId"],
+}
+
+
+def _pcx_matches(pcx: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
+    for wanted in filters:
+        name = wanted["Name"]
+        if name.startswith("tag:"):
+            value = {tag["Key"]: tag["Value"] for tag in pcx.get("Tags", [])}.get(name[4:])
+        elif name in PCX_FILTERS:
+            value = PCX_FILTERS[name](pcx)
+        else:
+            raise UnsupportedByRunner(f"getVpcPeeringConnections: the sandbox runner does not model the filter {name}")
+        if value not in wanted["Values"]:
+            return False
+    return True
+
+
+def _filters(args: Inputs) -> list[dict[str, Any]]:
+    return [{"Name": f["name"], "Values": list(f["values"])} for f in args.get("filters") or []]

@@ -66,6 +66,8 @@ class AwsType:
     update: Callable[[Any, str, Inputs, Inputs], Outputs]
     delete: Callable[[Any, str, Inputs], None]
     find: Callable[[Any, Inputs], str | None]  # a live resource matching these inputs (interrupted creates)
+    import_read: Callable[[Any, str], tuple[str, Outputs] | None] | None = None  # the TF importer: id -> live
+    computed: frozenset[str] = frozenset()  # Optional+Computed inputs: unset in the program is no difference
     delete_before_replace: bool = False
 
     @property
@@ -75,9 +77,9 @@ class AwsType:
     def changed(self, olds: Inputs, live: Inputs, news: Inputs) -> list[str]:
         """Inputs whose new value differs from the last known one (live outputs first, as after a refresh).
 
-        Like the bridge, an output the program never set (Optional+Computed) is not a difference.
+        Like the bridge, an Optional+Computed input the program leaves unset is not a difference.
         """
-        keys = (set(news) | set(olds)) & self.known
+        keys = {k for k in (set(news) | set(olds)) & self.known if not (k in self.computed and news.get(k) is None)}
         return sorted(k for k in keys if news.get(k) != live.get(k, olds.get(k)))
 
     def replaces(self, changed: list[str]) -> list[str]:
@@ -132,6 +134,29 @@ def _pcx_delete(ec2: Any, pcx_id: str, _inputs: Inputs) -> None:
         message = error.response.get("Error", {}).get("Message", "")
         if not (not_found(error) or ("InvalidStateTransition" in str(error) and "to deleting" in message)):
             raise
+
+
+def _pcx_import(ec2: Any, pcx_id: str) -> tuple[str, Outputs] | None:
+    """Read as the requester (ImportStatePassthrough, then Read)."""
+    try:
+        found = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise
+    if not found or found[0]["Status"]["Code"] in GONE_PCX_STATES:
+        return None
+    pcx = found[0]
+    tags = _tag_map(pcx.get("Tags")) or None
+    return pcx_id, {
+        "vpcId": pcx["RequesterVpcInfo"]["VpcId"],
+        "peerVpcId": pcx["AccepterVpcInfo"]["VpcId"],
+        "peerOwnerId": pcx["AccepterVpcInfo"]["OwnerId"],
+        "peerRegion": pcx["AccepterVpcInfo"].get("Region"),
+        "tags": tags,
+        "acceptStatus": pcx["Status"]["Code"],
+        "tagsAll": tags or {},
+    }
 
 
 def _pcx_find(ec2: Any, inputs: Inputs) -> str | None:
@@ -212,6 +237,20 @@ def _route_delete(ec2: Any, _id: str, inputs: Inputs) -> None:
             raise
 
 
+def _route_import(ec2: Any, import_id: str) -> tuple[str, Outputs] | None:
+    """resourceRouteImport: ``ROUTETABLEID_DESTINATION``."""
+    table_id, separator, destination = import_id.partition("_")
+    if not separator or not table_id or not destination:
+        raise UnsupportedByRunner(f"route import id {import_id!r}: expected ROUTETABLEID_DESTINATION")
+    route = find_route(ec2, table_id, destination)
+    if route is None:
+        return None
+    inputs = {"routeTableId": table_id, "destinationCidrBlock": destination}
+    if route.get("VpcPeeringConnectionId"):
+        inputs["vpcPeeringConnectionId"] = route["VpcPeeringConnectionId"]
+    return route_id(table_id, destination), {**inputs, "state": route.get("State"), "origin": route.get("Origin")}
+
+
 def _route_find(ec2: Any, inputs: Inputs) -> str | None:
     route = find_route(ec2, inputs["routeTableId"], inputs["destinationCidrBlock"])
     if route is None or route.get("VpcPeeringConnectionId") != inputs.get("vpcPeeringConnectionId"):
@@ -258,6 +297,19 @@ def _described_rules(ec2: Any, group_id: str) -> list[dict[str, Any]]:
     return list(found["SecurityGroupRules"])
 
 
+def _rule_import(ec2: Any, rule_id: str) -> tuple[str, Outputs] | None:
+    try:
+        found = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])["SecurityGroupRules"]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise
+    if not found:
+        return None
+    outputs = _rule_read(ec2, rule_id, {"securityGroupId": found[0]["GroupId"]})
+    return (rule_id, outputs) if outputs is not None else None
+
+
 def _rule_read(ec2: Any, rule_id: str, inputs: Inputs) -> Outputs | None:
     for rule in _described_rules(ec2, inputs["securityGroupId"]):
         if rule["SecurityGroupRuleId"] == rule_id:
@@ -266,7 +318,7 @@ def _rule_read(ec2: Any, rule_id: str, inputs: Inputs) -> Outputs | None:
                 "securityGroupRuleId": rule_id,
                 "ipProtocol": rule["IpProtocol"],
                 "cidrIpv4": rule.get("CidrIpv4"),
-                "description": rule.get("Description"),
+                "description": rule.get("Description") or None,
                 # as Read: no tags on either side stays null
                 "tags": _tag_map(rule.get("Tags")) or ({} if inputs.get("tags") else None),
             }
@@ -313,6 +365,37 @@ def _rule_find(ec2: Any, inputs: Inputs) -> str | None:
     return None
 
 
+# -- aws_ec2_tag: internal/service/ec2/tag.go --------------------------------------------------------
+# Schema: resource_id and key ForceNew, value in place (CreateTags); id "resource_id,key".
+
+
+def _tag_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    ec2.create_tags(Resources=[inputs["resourceId"]], Tags=[{"Key": inputs["key"], "Value": inputs["value"]}])
+    return f"{inputs['resourceId']},{inputs['key']}", dict(inputs)
+
+
+def _tag_read(ec2: Any, _id: str, inputs: Inputs) -> Outputs | None:
+    filters = [
+        {"Name": "resource-id", "Values": [inputs["resourceId"]]},
+        {"Name": "key", "Values": [inputs["key"]]},
+    ]
+    found = ec2.describe_tags(Filters=filters)["Tags"]
+    return {**inputs, "value": found[0]["Value"]} if found else None
+
+
+def _tag_update(ec2: Any, id_: str, _olds: Inputs, news: Inputs) -> Outputs:
+    return _tag_create(ec2, news)[1]
+
+
+def _tag_delete(ec2: Any, _id: str, inputs: Inputs) -> None:
+    ec2.delete_tags(Resources=[inputs["resourceId"]], Tags=[{"Key": inputs["key"]}])
+
+
+def _tag_find(ec2: Any, inputs: Inputs) -> str | None:
+    found = _tag_read(ec2, "", inputs)
+    return f"{inputs['resourceId']},{inputs['key']}" if found and found["value"] == inputs["value"] else None
+
+
 AWS_TYPES: dict[str, AwsType] = {
     t.token: t
     for t in (
@@ -326,6 +409,8 @@ AWS_TYPES: dict[str, AwsType] = {
             _pcx_update,
             _pcx_delete,
             _pcx_find,
+            _pcx_import,
+            frozenset({"peerOwnerId", "peerRegion"}),
         ),
         AwsType(
             "aws:ec2/route:Route",
@@ -337,6 +422,7 @@ AWS_TYPES: dict[str, AwsType] = {
             _route_update,
             _route_delete,
             _route_find,
+            _route_import,
         ),
         AwsType(
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -348,6 +434,18 @@ AWS_TYPES: dict[str, AwsType] = {
             _rule_update,
             _rule_delete,
             _rule_find,
+            _rule_import,
+        ),
+        AwsType(
+            "aws:ec2/tag:Tag",
+            "tag.go",
+            frozenset({"resourceId", "key"}),
+            frozenset({"value"}),
+            _tag_create,
+            _tag_read,
+            _tag_update,
+            _tag_delete,
+            _tag_find,
         ),
     )
 }

@@ -61,6 +61,17 @@ def _plain(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _ignoring(news: dict[str, Any], olds: Mapping[str, Any], ignored: tuple[str, ...]) -> dict[str, Any]:
+    """processIgnoreChanges (step_generator.go): ignored inputs keep their old values."""
+    kept = dict(news)
+    for key in ignored:
+        if key in olds:
+            kept[key] = olds[key]
+        else:
+            kept.pop(key, None)
+    return kept
+
+
 def short(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
@@ -89,6 +100,7 @@ class Deployment:
         self.steps: list[Step] = []
         self.registered: set[str] = set()
         self.replaced: list[StateEntry] = []
+        self.ignored: dict[str, tuple[str, ...]] = {}  # ignoreChanges per URN
         self._host: DynamicProviderHost | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -141,14 +153,57 @@ class Deployment:
     # -- registrations (called from Pulumi's runtime) --------------------------------------
 
     def register(
-        self, urn: str, type_: str, custom: bool, parent: str, deps: list[str], inputs: dict[str, Any]
+        self,
+        urn: str,
+        type_: str,
+        custom: bool,
+        parent: str,
+        deps: list[str],
+        inputs: dict[str, Any],
+        import_id: str = "",
+        ignore_changes: tuple[str, ...] = (),
     ) -> tuple[str, dict[str, Any]]:
         self.registered.add(urn)
+        self.ignored[urn] = ignore_changes
         if not custom or type_.startswith("pulumi:providers:"):
             if not self.preview:
                 self.state.put(StateEntry(urn, type_, "", custom, parent, deps, {}, {}))
             return "", {}
+        old = self.state.get(urn)
+        # step_generator.go: an import happens when nothing is recorded or the recorded (import) id differs.
+        if import_id and (old is None or (old.import_id or old.id) != import_id):
+            return self._import(urn, type_, parent, deps, inputs, import_id, time.monotonic())
         return self._resource(urn, type_, parent, deps, inputs, time.monotonic())
+
+    def _import(
+        self, urn: str, type_: str, parent: str, deps: list[str], inputs: dict[str, Any], import_id: str, started: float
+    ) -> tuple[str, dict[str, Any]]:
+        """ImportStep.Apply (step.go): read what exists, diff the program's inputs against it, record it unchanged.
+
+        Any difference fails the import ("inputs to import do not match the existing resource"); a preview
+        only warns, as the engine does.
+        """
+        if type_.startswith(DYNAMIC_PREFIX):
+            raise RunnerError(f"{short(urn)}: dynamic resources cannot be imported (pulumi/pulumi#16175)")
+        kind = aws_type(type_, _plain(inputs))
+        read = kind.import_read(self.ec2(), import_id) if kind.import_read else None
+        if read is None:
+            raise RunnerError(f"{short(urn)}: resource '{import_id}' does not exist")
+        id_, live = read
+        news = _ignoring(_plain(inputs), live, self.ignored.get(urn, ()))
+        differ = [] if _is_unknown(news) else kind.changed(live, live, news)
+        change = Change("import", urn, type_, id_, property_changes({k: live.get(k) for k in differ}, news, []))
+        if differ:
+            details = "; ".join(f"{k}: {live.get(k)!r} exists, {news.get(k)!r} asked" for k in differ)
+            message = f"{short(urn)}: inputs to import do not match the existing resource: {differ} ({details})"
+            if not self.preview:
+                raise RunnerError(message)
+            with self._lock:
+                self.print(f"warning: {message}; importing this resource will fail")
+        if not self.preview:
+            self.state.put(StateEntry(urn, type_, id_, True, parent, deps, news, live, import_id))
+        self._step("import", urn, started, change)
+        return id_, {**news, **live}
 
     def _handler(self, type_: str) -> ResourceHandler:
         if type_.startswith(DYNAMIC_PREFIX):
@@ -162,6 +217,8 @@ class Deployment:
         handler = self._handler(type_)
         old = self.state.get(urn)
         news = handler.check(urn, old, _plain(inputs))
+        if old is not None:
+            news = _ignoring(news, old.inputs, self.ignored.get(urn, ()))
         if old is None:
             change = Change("create", urn, type_, "", creation_properties(news))
         else:
@@ -179,7 +236,7 @@ class Deployment:
                 outputs = self._journalled(
                     PendingOperation("updating", urn, type_, news, old.id),
                     lambda: ("", handler.update(urn, old, news)),
-                    lambda _id, outs: StateEntry(urn, type_, old.id, True, parent, deps, news, outs),
+                    lambda _id, outs: StateEntry(urn, type_, old.id, True, parent, deps, news, outs, old.import_id),
                 )[1]
                 self._step("update", urn, started, change)
                 return old.id, outputs
@@ -427,7 +484,14 @@ class EngineMonitor(mocks.MockMonitor):
         ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         id_, outputs = self.deployment.register(
-            urn, request.type, bool(request.custom), request.parent, list(request.dependencies), inputs
+            urn,
+            request.type,
+            bool(request.custom),
+            request.parent,
+            list(request.dependencies),
+            inputs,
+            request.importId,
+            tuple(request.ignoreChanges),
         )
         state = _sync_await(rpc.serialize_properties(outputs, {}))
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, outputs)

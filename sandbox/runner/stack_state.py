@@ -26,6 +26,7 @@ class StateEntry:
     dependencies: list[str]
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    import_id: str = ""  # the engine's ImportID: an import with this id is done, not repeated
 
 
 @dataclass(frozen=True)

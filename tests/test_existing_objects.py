@@ -1,0 +1,245 @@
+"""What already exists, on a served sandbox through `python -m sandbox up`: conflicts are refused before
+anything is created or accepted, and a peering made by hand (the seed article's procedure) is adopted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from providers.heroku_api import HerokuClient
+from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
+from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.peering_requests import customer_ec2, wait_for_heroku_status
+from sandbox.world.served_sandbox import start_served
+
+ROOT = Path(__file__).resolve().parents[1]
+SPACE_CIDR = "10.0.0.0/16"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[SandboxInfo, Path]]:
+    ready = tmp_path / "ready.json"
+    server = start_served(ready, "--deleted-retention", "600")
+    yield SandboxInfo.load(ready), ready
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def sandbox_cli(ready: Path, command: str, *args: str) -> subprocess.CompletedProcess[str]:
+    state = ready.parent / "state"
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", command, "--sandbox", str(ready), "--state-dir", str(state), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def requests_log(info: SandboxInfo) -> list[dict[str, Any]]:
+    import requests
+
+    return list(requests.get(info.heroku_url + "/__sandbox/requests", timeout=5).json())
+
+
+def aws_snapshot(info: SandboxInfo) -> dict[str, Any]:
+    """Everything of the customer's account `up` could touch."""
+    ec2 = customer_ec2(info)
+    pcxs = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
+    tables = ec2.describe_route_tables()["RouteTables"]
+    rules = ec2.describe_security_group_rules()["SecurityGroupRules"]
+    return {
+        "pcxs": sorted((p["VpcPeeringConnectionId"], p["Status"]["Code"], str(p.get("Tags"))) for p in pcxs),
+        "routes": sorted(
+            (
+                t["RouteTableId"],
+                r.get("DestinationCidrBlock"),
+                str(r.get("VpcPeeringConnectionId") or r.get("GatewayId")),
+            )
+            for t in tables
+            for r in t["Routes"]
+        ),
+        "rules": sorted(
+            (r["SecurityGroupRuleId"], r.get("CidrIpv4"), str(r.get("Description")), str(r.get("Tags"))) for r in rules
+        ),
+    }
+
+
+def refused(info: SandboxInfo, ready: Path, *expected: str) -> None:
+    before = aws_snapshot(info)
+    result = sandbox_cli(ready, "up")
+    assert result.returncode == 1, result.stdout + result.stderr
+    error = result.stdout.split("error: ", 1)[1]
+    for text in expected:
+        assert text in error, error
+    assert "Traceback" not in result.stdout + result.stderr
+    assert aws_snapshot(info) == before, "a refused up must create, change and delete nothing"
+    assert not [e for e in requests_log(info) if e["route"] in ("accept", "accept_cli", "destroy")]
+
+
+def test_a_route_to_another_target_is_refused(served: tuple[SandboxInfo, Path]) -> None:
+    info, ready = served
+    ec2 = customer_ec2(info)
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=info.customer_vpc_id)
+    table = info.route_table_ids[0]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock=SPACE_CIDR, GatewayId=gateway)
+    refused(
+        info, ready, f"route table {table} already routes {SPACE_CIDR} to {gateway}", "delete-route", "routeTableIds"
+    )
+
+
+def test_a_blackhole_route_is_named_as_a_leftover(served: tuple[SandboxInfo, Path]) -> None:
+    info, ready = served
+    ec2 = customer_ec2(info)
+    other = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+    old = ec2.create_vpc_peering_connection(VpcId=info.customer_vpc_id, PeerVpcId=other)["VpcPeeringConnection"]
+    old_id = old["VpcPeeringConnectionId"]
+    table = info.route_table_ids[1]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock=SPACE_CIDR, VpcPeeringConnectionId=old_id)
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=old_id)
+    refused(info, ready, f"already routes {SPACE_CIDR} to {old_id}", "a blackhole", "leftover of an old peering")
+
+
+def test_an_identical_rule_is_refused(served: tuple[SandboxInfo, Path]) -> None:
+    info, ready = served
+    group = info.security_group_ids[0]
+    found = customer_ec2(info).authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.128.0/20"}]}
+        ],
+    )
+    rule_id = found["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    refused(info, ready, f"security group {group} already allows tcp 5432-5432 from 10.0.128.0/20 ({rule_id}", "revoke")
+
+
+def vpc_tables(info: SandboxInfo) -> list[str]:
+    found = customer_ec2(info).describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [info.customer_vpc_id]}])
+    return [table["RouteTableId"] for table in found["RouteTables"]]
+
+
+def hand_made_peering(info: SandboxInfo) -> str:
+    """The seed article's procedure, by hand: request, accept with Heroku, routes, rules."""
+    ec2 = customer_ec2(info)
+    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
+        peer = heroku.peering_info(info.space)
+        pcx_id = ec2.create_vpc_peering_connection(
+            VpcId=info.customer_vpc_id, PeerVpcId=peer.vpc_id, PeerOwnerId=peer.aws_account_id
+        )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        ec2.create_tags(Resources=[pcx_id], Tags=[{"Key": "Name", "Value": "made-by-hand"}])
+        wait_for_heroku_status(info, pcx_id, "pending-acceptance")
+        heroku.accept_peering(info.space, pcx_id)
+        wait_for_heroku_status(info, pcx_id, "active")
+        for table in vpc_tables(info):  # every table of the VPC, the main one included
+            ec2.create_route(RouteTableId=table, DestinationCidrBlock=peer.vpc_cidr, VpcPeeringConnectionId=pcx_id)
+        ec2.authorize_security_group_ingress(
+            GroupId=info.security_group_ids[0],
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 5432,
+                    "ToPort": 5432,
+                    "IpRanges": [{"CidrIp": cidr, "Description": "by hand"} for cidr in peer.dyno_cidr_blocks],
+                }
+            ],
+        )
+    return str(pcx_id)
+
+
+def test_an_existing_peering_is_refused_with_the_way_to_adopt_it(served: tuple[SandboxInfo, Path]) -> None:
+    info, ready = served
+    pcx_id = hand_made_peering(info)
+    requests = [e for e in requests_log(info) if e["route"] == "accept"]
+    before = len(requests)
+    result = sandbox_cli(ready, "up")
+    assert result.returncode == 1
+    assert f"already peered with space {info.space} by {pcx_id} (active, made outside this stack)" in result.stdout
+    assert f"pulumi config set pcxId {pcx_id}" in result.stdout
+    assert len([e for e in requests_log(info) if e["route"] == "accept"]) == before
+
+
+def test_a_hand_made_peering_is_adopted_without_any_change(served: tuple[SandboxInfo, Path]) -> None:
+    info, ready = served
+    pcx_id = hand_made_peering(info)
+    before = aws_snapshot(info)
+    import requests
+
+    requests.delete(info.heroku_url + "/__sandbox/requests", timeout=5)
+    preview = sandbox_cli(ready, "preview", "--json", "-c", f"pcxId={pcx_id}")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    plan = json.loads(preview.stdout)["plan"]
+    ops = sorted({(step["op"], step["type"].rsplit(":", 1)[-1]) for step in plan})
+    assert ops == [
+        ("create", "PeeringAcceptance"),  # a record in the stack: its create adopts, nothing is sent to Heroku
+        ("import", "Route"),
+        ("import", "SecurityGroupIngressRule"),
+        ("import", "VpcPeeringConnection"),
+    ]
+
+    first = sandbox_cli(ready, "up", "--json", "-c", f"pcxId={pcx_id}")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "adopting it (no accept sent)" in first.stderr
+    assert aws_snapshot(info) == before, "adopting changes nothing in AWS"
+    routes = [e["route"] for e in requests_log(info)]
+    assert "accept" not in routes and "destroy" not in routes
+
+    second = sandbox_cli(ready, "up", "-c", f"pcxId={pcx_id}")
+    assert second.returncode == 0 and "Resources: 9 unchanged" in second.stdout, second.stdout
+    assert aws_snapshot(info) == before
+
+    destroyed = sandbox_cli(ready, "destroy")
+    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    ec2 = customer_ec2(info)
+    [pcx] = [
+        p
+        for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
+        if p["VpcPeeringConnectionId"] == pcx_id
+    ]
+    assert pcx["Status"]["Code"] == "deleted"
+    tables = ec2.describe_route_tables(RouteTableIds=vpc_tables(info))["RouteTables"]
+    assert not [r for t in tables for r in t["Routes"] if r.get("VpcPeeringConnectionId")]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": info.security_group_ids}])
+    assert not [r for r in rules["SecurityGroupRules"] if not r["IsEgress"]]
+    heroku_side = ec2_client(info.aws_endpoint_url, info.space_region, HEROKU_ACCOUNT_ID)
+    assert (
+        heroku_side.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"][0][
+            "Status"
+        ]["Code"]
+        == "deleted"
+    )
+
+
+def test_adopting_then_adding_a_route_table_marks_the_peering(served: tuple[SandboxInfo, Path]) -> None:
+    info, ready = served
+    pcx_id = hand_made_peering(info)
+    first = info.route_table_ids[0]
+    second = customer_ec2(info).create_route_table(VpcId=info.customer_vpc_id)["RouteTable"]["RouteTableId"]
+    adopt = ["-c", f"pcxId={pcx_id}", "-c", f"routeTableIds=[{first}]", "-c", "ingress=[]"]
+    assert sandbox_cli(ready, "up", *adopt).returncode == 0
+    more = ["-c", f"pcxId={pcx_id}", "-c", f"routeTableIds=[{first}, {second}]", "-c", "ingress=[]"]
+    grown = sandbox_cli(ready, "up", "--skip-preview", *more)
+    assert grown.returncode == 0, grown.stdout + grown.stderr
+    assert "Resources: 2 created, 3 unchanged" in grown.stdout  # the new table's route, and the marker
+    again = sandbox_cli(ready, "up", *more)
+    assert again.returncode == 0 and "Resources: 5 unchanged" in again.stdout, again.stdout  # nothing imported twice
+    tags = customer_ec2(info).describe_tags(Filters=[{"Name": "resource-id", "Values": [pcx_id]}])["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags}["heroku-peering"] == "heroku-peering/sandbox/demo-space"
+    assert sandbox_cli(ready, "destroy").returncode == 0
+
+
+def test_pcx_id_of_another_pair_is_refused(served: tuple[SandboxInfo, Path]) -> None:
+    info, ready = served
+    ec2 = customer_ec2(info)
+    other = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+    pcx = ec2.create_vpc_peering_connection(VpcId=info.customer_vpc_id, PeerVpcId=other)["VpcPeeringConnection"]
+    result = sandbox_cli(ready, "up", "-c", f"pcxId={pcx['VpcPeeringConnectionId']}")
+    assert result.returncode == 1
+    assert f"it connects {info.customer_vpc_id} to {other}, not vpcId" in result.stdout
