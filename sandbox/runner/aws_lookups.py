@@ -19,7 +19,7 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
         return {"id": region, "name": region, "region": region}
     if token == "aws:ec2/getVpc:getVpc":  # noqa: S105
         check_inputs(token, args, frozenset({"id"}))
-        vpc = ec2.describe_vpcs(VpcIds=[args["id"]])["Vpcs"][0]
+        vpc = _one(ec2.describe_vpcs(VpcIds=[args["id"]])["Vpcs"], "EC2 VPC")
         associations = [
             {"associationId": a["AssociationId"], "cidrBlock": a["CidrBlock"], "state": a["CidrBlockState"]["State"]}
             for a in vpc.get("CidrBlockAssociationSet", [])
@@ -36,7 +36,7 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
         return {"id": region, "ids": sorted(t["RouteTableId"] for t in tables)}
     if token == "aws:ec2/getRouteTable:getRouteTable":  # noqa: S105
         check_inputs(token, args, frozenset({"routeTableId"}))
-        table = ec2.describe_route_tables(RouteTableIds=[args["routeTableId"]])["RouteTables"][0]
+        table = _one(ec2.describe_route_tables(RouteTableIds=[args["routeTableId"]])["RouteTables"], "Route Table")
         return {
             "id": table["RouteTableId"],
             "routeTableId": table["RouteTableId"],
@@ -45,7 +45,7 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
         }
     if token == "aws:ec2/getSecurityGroup:getSecurityGroup":  # noqa: S105
         check_inputs(token, args, frozenset({"id"}))
-        group = ec2.describe_security_groups(GroupIds=[args["id"]])["SecurityGroups"][0]
+        group = _one(ec2.describe_security_groups(GroupIds=[args["id"]])["SecurityGroups"], "SecurityGroup")
         return {"id": group["GroupId"], "vpcId": group["VpcId"], "name": group["GroupName"]}
     if token == "aws:vpc/getSecurityGroupRules:getSecurityGroupRules":  # noqa: S105
         check_inputs(token, args, frozenset({"filters"}))
@@ -53,9 +53,10 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
         return {"id": region, "ids": sorted(rule["SecurityGroupRuleId"] for rule in found)}
     if token == "aws:vpc/getSecurityGroupRule:getSecurityGroupRule":  # noqa: S105
         check_inputs(token, args, frozenset({"securityGroupRuleId"}))
-        rule = ec2.describe_security_group_rules(SecurityGroupRuleIds=[args["securityGroupRuleId"]])[
-            "SecurityGroupRules"
-        ][0]
+        rule = _one(
+            ec2.describe_security_group_rules(SecurityGroupRuleIds=[args["securityGroupRuleId"]])["SecurityGroupRules"],
+            "EC2 Security Group Rule",
+        )
         return {
             "id": rule["SecurityGroupRuleId"],
             "securityGroupRuleId": rule["SecurityGroupRuleId"],
@@ -75,7 +76,10 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
         return {"id": region, "ids": sorted(p["VpcPeeringConnectionId"] for p in found if _pcx_matches(p, wanted))}
     if token == "aws:ec2/getVpcPeeringConnection:getVpcPeeringConnection":  # noqa: S105
         check_inputs(token, args, frozenset({"id"}))
-        pcx = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[args["id"]])["VpcPeeringConnections"][0]
+        pcx = _one(
+            ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[args["id"]])["VpcPeeringConnections"],
+            "EC2 VPC Peering Connection",
+        )
         requester, accepter = pcx["RequesterVpcInfo"], pcx["AccepterVpcInfo"]
         return {
             "id": pcx["VpcPeeringConnectionId"],
@@ -135,6 +139,17 @@ def _pcx_matches(pcx: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
         if value not in wanted["Values"]:
             return False
     return True
+
+
+class InvokeFailed(Exception):
+    """A data source found nothing: the provider's own message, as the engine reports it."""
+
+
+def _one(found: list[dict[str, Any]], what: str) -> dict[str, Any]:
+    """terraform-provider-aws data sources: exactly one match, else "no matching ... found"."""
+    if len(found) != 1:
+        raise InvokeFailed(f"no matching {what} found" if not found else f"multiple {what}s matched")
+    return found[0]
 
 
 def _filters(args: Inputs) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
-from .aws_lookups import invoke
+from .aws_lookups import InvokeFailed, invoke
 from .aws_resources import aws_type
 from .dynamic_host import DynamicProviderHost
 from .plan_display import Change, creation_properties, property_changes, render
@@ -274,6 +274,8 @@ class Deployment:
         except ClientError as error:  # the engine reports a provider failure as a semantic error
             details = error.response.get("Error", {})
             return {}, [("", f"{details.get('Code')}: {details.get('Message')}")]
+        except InvokeFailed as error:
+            return {}, [("", str(error))]
 
     # -- whole operations ------------------------------------------------------------------
 
