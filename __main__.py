@@ -15,7 +15,7 @@ except PlanError as error:
     # A user mistake: one readable message, no traceback, nothing registered.
     raise pulumi.RunError(str(error)) from None
 
-peerings = [HerokuPeering(plan.spec.name, HerokuPeeringArgs.from_plan(plan)) for plan in plans]
+peerings = [HerokuPeering(plan.spec.name, HerokuPeeringArgs.from_spec(plan.spec), plan=plan) for plan in plans]
 
 pulumi.export("pcx_ids", {p.peering_name: p.pcx_id for p in peerings})
 pulumi.export("heroku_status", {p.peering_name: p.heroku_status for p in peerings})

@@ -3,65 +3,29 @@
 pcx request (customer account) -> Heroku acceptance -> routes and security-group rules.
 Routes and rules wait for the acceptance, so they are never created toward a peering that
 Heroku has not accepted, and destroy removes them before the peering itself.
+
+``HerokuPeeringArgs`` is what a user writes; its VPC-side values may be ``Output``s of resources
+made in the same program. Pre-flight then runs as soon as they are known: at once for plain values,
+otherwise during `up` on the resolved values (with the ``Output`` forms of the invokes), and the
+peering request's inputs depend on its result, so a failed check stops it from being made.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT, PeeringAcceptance
+from providers.peering_acceptance import PeeringAcceptance
 
-from .existing import MARKER_TAG, Adoption, rule_key
+from .deferred_check import layout_for
+from .existing import MARKER_TAG, rule_key
+from .peering_args import HerokuPeeringArgs, IngressArgs, PeeringLayout
 from .preflight import PeeringPlan
 from .stack_config import IngressRule
 
-
-@dataclass(frozen=True)
-class HerokuPeeringArgs:
-    """Everything one peering needs; build it from a checked plan with ``from_plan``."""
-
-    space: str
-    vpc_id: str
-    account_id: str | None  # the VPC's owner, as Heroku reports the peer account
-    peer_account_id: str
-    peer_vpc_id: str
-    route_table_ids: tuple[str, ...]
-    destination_cidrs: tuple[str, ...]
-    source_cidrs: tuple[str, ...]
-    ingress: tuple[IngressRule, ...] = ()
-    peer_region: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
-    heroku_api_url: str | None = None
-    visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT
-    activation_timeout: int = DEFAULT_ACTIVATION_TIMEOUT
-    marker: str = ""  # tags what this stack creates, so that pre-flight knows its own objects
-    adoption: Adoption | None = None  # a hand-made peering to import instead of requesting one
-
-    @classmethod
-    def from_plan(cls, plan: PeeringPlan) -> HerokuPeeringArgs:
-        spec = plan.spec
-        return cls(
-            space=spec.space,
-            vpc_id=spec.vpc_id,
-            account_id=plan.vpc.owner_id,
-            peer_account_id=plan.peer.aws_account_id,
-            peer_vpc_id=plan.peer.vpc_id,
-            route_table_ids=plan.route_table_ids,
-            destination_cidrs=plan.destination_cidrs,
-            source_cidrs=plan.source_cidrs,
-            ingress=spec.ingress,
-            peer_region=plan.peer_region,
-            tags=dict(spec.tags),
-            heroku_api_url=spec.heroku_api_url,
-            visibility_timeout=spec.visibility_timeout,
-            activation_timeout=spec.activation_timeout,
-            marker=plan.marker,
-            adoption=plan.adoption,
-        )
+__all__ = ["HerokuPeering", "HerokuPeeringArgs", "IngressArgs"]
 
 
 def slug(value: str | int | None) -> str:
@@ -73,18 +37,35 @@ def _port(value: int | None) -> str:
     return "all" if value in (None, -1) else str(value)
 
 
-def rule_name(name: str, rule: IngressRule, cidr: str) -> str:
+def rule_name(name: str, rule: IngressRule, cidr: str, index: int = 0) -> str:
+    """Named by the group's id when it is known in the program, else by the rule's position."""
+    group = rule.security_group_id if isinstance(rule.security_group_id, str) else f"rule{index}"
     ports = "all" if rule.protocol == "-1" else f"{_port(rule.from_port)}-{_port(rule.to_port)}"
-    return f"{name}-ingress-{rule.security_group_id}-{slug(rule.protocol)}-{ports}-{slug(cidr)}"
+    return f"{name}-ingress-{group}-{slug(rule.protocol)}-{ports}-{slug(cidr)}"
+
+
+def table_name(table: pulumi.Input[str], index: int) -> str:
+    return table if isinstance(table, str) else f"table{index}"
 
 
 class HerokuPeering(pulumi.ComponentResource):
     pcx_id: pulumi.Output[str]
     heroku_status: pulumi.Output[str]
 
-    def __init__(self, name: str, args: HerokuPeeringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: HerokuPeeringArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        plan: PeeringPlan | None = None,
+    ) -> None:
+        """``plan``: already checked by ``plan_all`` (the stack-config program checks every peering at once)."""
         super().__init__("heroku-peering:index:HerokuPeering", name, None, opts)
         self.peering_name = name
+        self._build(name, PeeringLayout.from_plan(plan) if plan is not None else layout_for(name, args))
+
+    def _build(self, name: str, args: PeeringLayout) -> None:
         child = pulumi.ResourceOptions(parent=self)
         tags = {"Name": f"heroku-{args.space}", "heroku-space": args.space, **args.tags}
         if args.marker:
@@ -131,23 +112,23 @@ class HerokuPeering(pulumi.ComponentResource):
         imported_routes = adoption.routes if adoption else {}
         self.routes = [
             aws.ec2.Route(
-                f"{name}-route-{table}-{slug(cidr)}",
+                f"{name}-route-{table_name(table, index)}-{slug(cidr)}",
                 route_table_id=table,
                 destination_cidr_block=cidr,
                 vpc_peering_connection_id=self.acceptance.pcx_id,
-                opts=after_acceptance(imported_routes.get((table, cidr))),
+                opts=after_acceptance(imported_routes.get((table, cidr)) if isinstance(table, str) else None),
             )
-            for table in args.route_table_ids
+            for index, table in enumerate(args.route_table_ids)
             for cidr in args.destination_cidrs
         ]
         imported_rules = adoption.rules if adoption else {}
         self.rules = []
-        for rule in args.ingress:
+        for index, rule in enumerate(args.ingress):
             for cidr in args.source_cidrs:
-                found = imported_rules.get(rule_key(rule.security_group_id, rule, cidr))
+                found = imported_rules.get(rule_key(rule.security_group_id, rule, cidr)) if imported_rules else None
                 self.rules.append(
                     aws.vpc.SecurityGroupIngressRule(
-                        rule_name(name, rule, cidr),
+                        rule_name(name, rule, cidr, index),
                         security_group_id=rule.security_group_id,
                         ip_protocol=rule.protocol,
                         cidr_ipv4=cidr,

@@ -9,15 +9,16 @@ from collections.abc import Iterable
 class PlanError(Exception):
     """One or more problems, each naming the config key, the value and the fix."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], outcome: str = "nothing was created") -> None:
         self.problems = problems
+        self.outcome = outcome
         super().__init__(self.render())
 
     def render(self) -> str:
         if len(self.problems) == 1:
             return self.problems[0]
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        return f"{len(self.problems)} problems in the stack config; nothing was created:\n{lines}"
+        return f"{len(self.problems)} problems in the stack config; {self.outcome}:\n{lines}"
 
 
 SHOWN_LENGTH = 80

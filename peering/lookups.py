@@ -112,17 +112,7 @@ class Lookups:
                     f"{spec.key_prefix}vpcId = {spec.vpc_id!r}: AWS could not describe it in region "
                     f"{self.region()} ({_reason(error)}). Check the id and the aws:region of this stack."
                 ) from None
-            cidrs = [found.cidr_block]
-            for association in found.cidr_block_associations or []:
-                if (
-                    association.cidr_block
-                    and association.cidr_block not in cidrs
-                    and association.state in (None, "", "associated", "associating")
-                ):
-                    cidrs.append(association.cidr_block)
-            self._vpcs[spec.vpc_id] = VpcFacts(
-                spec.vpc_id, tuple(cidrs), tuple(tables.ids or ()), str(found.owner_id) if found.owner_id else None
-            )
+            self._vpcs[spec.vpc_id] = vpc_facts(spec.vpc_id, found, tables.ids or ())
         return self._vpcs[spec.vpc_id]
 
     def route_table(self, table_id: str) -> TableFacts:
@@ -152,23 +142,10 @@ class Lookups:
             except Exception:  # reported by the checks as "was not found"
                 self._groups[group_id] = (None, ())
                 return self._groups[group_id]
-            ids = aws.vpc.get_security_group_rules(filters=[{"name": "group-id", "values": [group_id]}]).ids or []
-            rules = []
-            for rule_id in ids:
-                rule = aws.vpc.get_security_group_rule(security_group_rule_id=rule_id)
-                low, high = rule.from_port, rule.to_port
-                rules.append(
-                    RuleFacts(
-                        rule_id,
-                        str(rule.ip_protocol),
-                        None if low in (None, -1) and rule.ip_protocol == "-1" else low,
-                        None if high in (None, -1) and rule.ip_protocol == "-1" else high,
-                        rule.cidr_ipv4 or None,
-                        rule.description or None,
-                        dict(rule.tags or {}),
-                        bool(rule.is_egress),
-                    )
-                )
+            ids = aws.vpc.get_security_group_rules(filters=group_filter(group_id)).ids or []
+            rules = [
+                rule_facts(rule_id, aws.vpc.get_security_group_rule(security_group_rule_id=rule_id)) for rule_id in ids
+            ]
             self._groups[group_id] = (vpc_id, tuple(rules))
         return self._groups[group_id]
 
@@ -178,13 +155,7 @@ class Lookups:
         if key not in self._between:
             found: list[PcxFacts] = []
             for requester, accepter in ((vpc_id, peer_vpc_id), (peer_vpc_id, vpc_id)):
-                ids = aws.ec2.get_vpc_peering_connections(
-                    filters=[
-                        {"name": "requester-vpc-info.vpc-id", "values": [requester]},
-                        {"name": "accepter-vpc-info.vpc-id", "values": [accepter]},
-                        {"name": "status-code", "values": list(LIVE_PCX_STATES)},
-                    ]
-                ).ids
+                ids = aws.ec2.get_vpc_peering_connections(filters=live_between(requester, accepter)).ids
                 found.extend(pcx for pcx in (self.pcx(pcx_id) for pcx_id in ids or []) if pcx is not None)
             self._between[key] = tuple(found)
         return self._between[key]
@@ -197,16 +168,7 @@ class Lookups:
             except Exception:
                 self._pcxs[pcx_id] = None
             else:
-                self._pcxs[pcx_id] = PcxFacts(
-                    pcx_id,
-                    str(found.status),
-                    str(found.vpc_id),
-                    str(found.peer_vpc_id),
-                    dict(found.tags or {}),
-                    str(found.requester_region or ""),
-                    str(found.peer_region or ""),
-                    str(found.peer_owner_id or ""),
-                )
+                self._pcxs[pcx_id] = pcx_facts(pcx_id, found)
         return self._pcxs[pcx_id]
 
     def heroku_peerings(self, spec: PeeringSpec) -> tuple[Peering, ...]:
@@ -237,6 +199,68 @@ class Lookups:
         if self._region is None:
             self._region = str(aws.get_region().region)
         return self._region
+
+
+# -- invoke results as facts (shared by these lookups and the component's, made of Outputs) -------
+
+
+def vpc_facts(vpc_id: str, found: Any, table_ids: Any) -> VpcFacts:
+    """Primary and associated secondary IPv4 blocks (disassociated ones left out)."""
+    cidrs = [found.cidr_block]
+    for association in found.cidr_block_associations or []:
+        if (
+            association.cidr_block
+            and association.cidr_block not in cidrs
+            and association.state in (None, "", "associated", "associating")
+        ):
+            cidrs.append(association.cidr_block)
+    owner = str(found.owner_id) if found.owner_id else None
+    return VpcFacts(vpc_id, tuple(cidrs), tuple(table_ids or ()), owner)
+
+
+def table_facts(table_id: str, found: Any) -> TableFacts:
+    routes = tuple(RouteFacts(route.cidr_block, _target(route)) for route in found.routes or [] if route.cidr_block)
+    return TableFacts(table_id, found.vpc_id, routes)
+
+
+def rule_facts(rule_id: str, rule: Any) -> RuleFacts:
+    low, high = rule.from_port, rule.to_port
+    every = rule.ip_protocol == "-1"
+    return RuleFacts(
+        rule_id,
+        str(rule.ip_protocol),
+        None if every and low in (None, -1) else low,
+        None if every and high in (None, -1) else high,
+        rule.cidr_ipv4 or None,
+        rule.description or None,
+        dict(rule.tags or {}),
+        bool(rule.is_egress),
+    )
+
+
+def pcx_facts(pcx_id: str, found: Any) -> PcxFacts:
+    return PcxFacts(
+        pcx_id,
+        str(found.status),
+        str(found.vpc_id),
+        str(found.peer_vpc_id),
+        dict(found.tags or {}),
+        str(found.requester_region or ""),
+        str(found.peer_region or ""),
+        str(found.peer_owner_id or ""),
+    )
+
+
+def group_filter(group_id: Any) -> Any:
+    return [{"name": "group-id", "values": [group_id]}]
+
+
+def live_between(requester: Any, accepter: Any) -> Any:
+    return [
+        {"name": "requester-vpc-info.vpc-id", "values": [requester]},
+        {"name": "accepter-vpc-info.vpc-id", "values": [accepter]},
+        {"name": "status-code", "values": list(LIVE_PCX_STATES)},
+    ]
 
 
 def _target(route: Any) -> str:

@@ -330,3 +330,14 @@ def _valid_icmp(icmp_type: Any, code: Any) -> bool:
     if not _whole(icmp_type, code) or not (-1 <= icmp_type <= 255 and -1 <= code <= 255):
         return False
     return bool(icmp_type != -1 or code == -1)
+
+
+def checked_spec(values: Mapping[str, Any], prefix: str, name: str) -> PeeringSpec:
+    """One peering's values in the stack config's terms (camelCase keys), checked; PlanError lists problems."""
+    problems: list[str] = []
+    for key in sorted(set(values) - SPEC_KEYS):
+        problems.append(f"{prefix}{key} is not a key of a peering ({did_you_mean(key, SPEC_KEYS)}).")
+    spec = _spec(values.get, prefix, problems, name)
+    if problems or spec is None:
+        raise PlanError(problems)
+    return spec

@@ -68,6 +68,7 @@ class AwsType:
     find: Callable[[Any, Inputs], str | None]  # a live resource matching these inputs (interrupted creates)
     import_read: Callable[[Any, str], tuple[str, Outputs] | None] | None = None  # the TF importer: id -> live
     computed: frozenset[str] = frozenset()  # Optional+Computed inputs: unset in the program is no difference
+    autoname: str | None = None  # the input pulumi-aws's Check fills with "<resource name>-<7 hex>" when unset
     delete_before_replace: bool = False
 
     @property
@@ -396,6 +397,173 @@ def _tag_find(ec2: Any, inputs: Inputs) -> str | None:
     return f"{inputs['resourceId']},{inputs['key']}" if found and found["value"] == inputs["value"] else None
 
 
+# -- the network a program may make around the peering ---------------------------------------------
+# aws_vpc (vpc.go): cidr_block and instance_tenancy ForceNew; DNS attributes and tags in place.
+# aws_subnet (vpc_subnet.go): vpc_id, cidr_block, availability_zone ForceNew; tags in place.
+# aws_route_table (vpc_route_table.go): vpc_id ForceNew; tags in place (inline routes not modelled).
+# aws_route_table_association (vpc_route_table_association.go): subnet_id ForceNew; route_table_id in place
+#   (ReplaceRouteTableAssociation).
+# aws_security_group (vpc_security_group.go): name, description, vpc_id ForceNew; tags in place; after
+#   CreateSecurityGroup the provider revokes AWS's default allow-all egress rule (no `egress` given).
+
+
+def _tagged(ec2: Any, resource_id: str, inputs: Inputs) -> None:
+    if inputs.get("tags"):
+        ec2.create_tags(Resources=[resource_id], Tags=aws_tags(inputs["tags"]))
+
+
+def _vpc_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    vpc = ec2.create_vpc(CidrBlock=inputs["cidrBlock"])["Vpc"]
+    vpc_id = vpc["VpcId"]
+    for key, attribute in (("enableDnsHostnames", "EnableDnsHostnames"), ("enableDnsSupport", "EnableDnsSupport")):
+        if inputs.get(key) is not None:
+            ec2.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": bool(inputs[key])}})
+    _tagged(ec2, vpc_id, inputs)
+    return vpc_id, _vpc_read(ec2, vpc_id, inputs) or dict(inputs)
+
+
+def _vpc_read(ec2: Any, vpc_id: str, inputs: Inputs) -> Outputs | None:
+    try:
+        vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise
+    if not vpcs:
+        return None
+    tables = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"]
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    return {
+        **inputs,
+        "cidrBlock": vpcs[0]["CidrBlock"],
+        "ownerId": vpcs[0].get("OwnerId"),
+        "mainRouteTableId": tables[0]["RouteTableId"] if tables else None,
+        "defaultSecurityGroupId": groups[0]["GroupId"] if groups else None,
+        "tags": _tag_map(vpcs[0].get("Tags")) or None,
+    }
+
+
+def _vpc_update(ec2: Any, vpc_id: str, olds: Inputs, news: Inputs) -> Outputs:
+    for key, attribute in (("enableDnsHostnames", "EnableDnsHostnames"), ("enableDnsSupport", "EnableDnsSupport")):
+        if news.get(key) is not None and news.get(key) != olds.get(key):
+            ec2.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": bool(news[key])}})
+    update_tags(ec2, vpc_id, olds, news)
+    return _vpc_read(ec2, vpc_id, news) or dict(news)
+
+
+def _subnet_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    kwargs = {"VpcId": inputs["vpcId"], "CidrBlock": inputs["cidrBlock"]}
+    if inputs.get("availabilityZone"):
+        kwargs["AvailabilityZone"] = inputs["availabilityZone"]
+    subnet = ec2.create_subnet(**kwargs)["Subnet"]
+    _tagged(ec2, subnet["SubnetId"], inputs)
+    return subnet["SubnetId"], {**inputs, "availabilityZone": subnet["AvailabilityZone"]}
+
+
+def _subnet_read(ec2: Any, subnet_id: str, inputs: Inputs) -> Outputs | None:
+    try:
+        found = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise
+    if not found:
+        return None
+    subnet = found[0]
+    return {**inputs, "availabilityZone": subnet["AvailabilityZone"], "tags": _tag_map(subnet.get("Tags")) or None}
+
+
+def _table_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    table_id = ec2.create_route_table(VpcId=inputs["vpcId"])["RouteTable"]["RouteTableId"]
+    _tagged(ec2, table_id, inputs)
+    return table_id, dict(inputs)
+
+
+def _table_read(ec2: Any, table_id: str, inputs: Inputs) -> Outputs | None:
+    try:
+        found = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise
+    return {**inputs, "tags": _tag_map(found[0].get("Tags")) or None} if found else None
+
+
+def _association_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    found = ec2.associate_route_table(RouteTableId=inputs["routeTableId"], SubnetId=inputs["subnetId"])
+    return found["AssociationId"], dict(inputs)
+
+
+def _association_read(ec2: Any, association_id: str, inputs: Inputs) -> Outputs | None:
+    found = ec2.describe_route_tables(
+        Filters=[{"Name": "association.route-table-association-id", "Values": [association_id]}]
+    )
+    for table in found["RouteTables"]:
+        return {**inputs, "routeTableId": table["RouteTableId"]}
+    return None
+
+
+def _association_update(ec2: Any, association_id: str, _olds: Inputs, news: Inputs) -> Outputs:
+    ec2.replace_route_table_association(AssociationId=association_id, RouteTableId=news["routeTableId"])
+    return dict(news)
+
+
+def _association_delete(ec2: Any, association_id: str, _inputs: Inputs) -> None:
+    try:
+        ec2.disassociate_route_table(AssociationId=association_id)
+    except ClientError as error:
+        if not not_found(error):
+            raise
+
+
+def _group_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    group_id = ec2.create_security_group(
+        GroupName=inputs["name"], Description=inputs.get("description") or "Managed by Pulumi", VpcId=inputs["vpcId"]
+    )["GroupId"]
+    _tagged(ec2, group_id, inputs)
+    default_egress = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=default_egress)
+    return group_id, dict(inputs)
+
+
+def _group_read(ec2: Any, group_id: str, inputs: Inputs) -> Outputs | None:
+    try:
+        found = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise
+    return {**inputs, "tags": _tag_map(found[0].get("Tags")) or None} if found else None
+
+
+def _deleter(call: str, key: str) -> Callable[[Any, str, Inputs], None]:
+    def delete(ec2: Any, resource_id: str, _inputs: Inputs) -> None:
+        try:
+            getattr(ec2, call)(**{key: resource_id})
+        except ClientError as error:
+            if not not_found(error):
+                raise
+
+    return delete
+
+
+def _tags_updater(read: Callable[[Any, str, Inputs], Outputs | None]) -> Callable[[Any, str, Inputs, Inputs], Outputs]:
+    def update(ec2: Any, resource_id: str, olds: Inputs, news: Inputs) -> Outputs:
+        update_tags(ec2, resource_id, olds, news)
+        return read(ec2, resource_id, news) or dict(news)
+
+    return update
+
+
+def _never_found(_ec2: Any, _inputs: Inputs) -> str | None:
+    """Nothing identifies such an object but its id: an interrupted create is reported, not adopted."""
+    return None
+
+
 AWS_TYPES: dict[str, AwsType] = {
     t.token: t
     for t in (
@@ -435,6 +603,63 @@ AWS_TYPES: dict[str, AwsType] = {
             _rule_delete,
             _rule_find,
             _rule_import,
+        ),
+        AwsType(
+            "aws:ec2/vpc:Vpc",
+            "vpc.go",
+            frozenset({"cidrBlock", "instanceTenancy"}),
+            frozenset({"enableDnsHostnames", "enableDnsSupport", "tags"}),
+            _vpc_create,
+            _vpc_read,
+            _vpc_update,
+            _deleter("delete_vpc", "VpcId"),
+            _never_found,
+        ),
+        AwsType(
+            "aws:ec2/subnet:Subnet",
+            "vpc_subnet.go",
+            frozenset({"vpcId", "cidrBlock", "availabilityZone"}),
+            frozenset({"tags"}),
+            _subnet_create,
+            _subnet_read,
+            _tags_updater(_subnet_read),
+            _deleter("delete_subnet", "SubnetId"),
+            _never_found,
+            computed=frozenset({"availabilityZone"}),
+        ),
+        AwsType(
+            "aws:ec2/routeTable:RouteTable",
+            "vpc_route_table.go",
+            frozenset({"vpcId"}),
+            frozenset({"tags"}),
+            _table_create,
+            _table_read,
+            _tags_updater(_table_read),
+            _deleter("delete_route_table", "RouteTableId"),
+            _never_found,
+        ),
+        AwsType(
+            "aws:ec2/routeTableAssociation:RouteTableAssociation",
+            "vpc_route_table_association.go",
+            frozenset({"subnetId"}),
+            frozenset({"routeTableId"}),
+            _association_create,
+            _association_read,
+            _association_update,
+            _association_delete,
+            _never_found,
+        ),
+        AwsType(
+            "aws:ec2/securityGroup:SecurityGroup",
+            "vpc_security_group.go",
+            frozenset({"name", "description", "vpcId"}),
+            frozenset({"tags", "revokeRulesOnDelete"}),
+            _group_create,
+            _group_read,
+            _tags_updater(_group_read),
+            _deleter("delete_security_group", "GroupId"),
+            _never_found,
+            autoname="name",
         ),
         AwsType(
             "aws:ec2/tag:Tag",

@@ -9,6 +9,7 @@ is journalled first (``stack_state``), as the engine records pending operations.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -436,7 +437,11 @@ class AwsHandler:
         self.type = type_
 
     def check(self, urn: str, old: StateEntry | None, inputs: dict[str, Any]) -> dict[str, Any]:
-        aws_type(self.type, inputs)
+        """As the bridge's Check: autonaming keeps the old name, or makes one with a random suffix."""
+        kind = aws_type(self.type, inputs)
+        if kind.autoname and inputs.get(kind.autoname) is None:
+            previous = old.inputs.get(kind.autoname) if old else None
+            return {**inputs, kind.autoname: previous or f"{short(urn)}-{secrets.token_hex(4)[:7]}"}
         return inputs
 
     def diff(self, urn: str, old: StateEntry, news: dict[str, Any]) -> tuple[list[str], list[str]]:
