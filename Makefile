@@ -20,6 +20,7 @@ demo: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	cd examples/vpc-and-peering && MYPYPATH=../.. ../../$(BIN)/mypy --config-file ../../pyproject.toml __main__.py
 
 # The official Heroku CLI (Node 20+), for the test that drives the emulator with it.
 $(HEROKU_CLI):
