@@ -1,0 +1,45 @@
+"""Pulumi.yaml as the CLI checks it, and in step with the keys the program reads and the README documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from peering.stack_config import PROGRAM_KEYS, PROJECT
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = Draft202012Validator(json.loads((ROOT / "tests/schemas/pulumi-project.schema.json").read_text()))
+PROJECTS = [ROOT / "Pulumi.yaml", *sorted((ROOT / "examples").glob("*/Pulumi.yaml"))]
+
+
+@pytest.mark.parametrize("path", PROJECTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_project_files_validate_against_pulumis_schema(path: Path) -> None:
+    project = yaml.safe_load(path.read_text())
+    errors = sorted(str(e.message) for e in SCHEMA.iter_errors(project))
+    assert errors == []
+    assert project["requiredPulumiVersion"] == ">=3.187.0"
+    for key, declaration in project["config"].items():
+        assert isinstance(declaration, dict) and "type" in declaration and declaration.get("description"), key
+
+
+def test_the_schema_refuses_what_the_cli_refuses() -> None:
+    """Guards the validation above: an unknown type, and an unknown field of a declaration, fail."""
+    for declaration in ({"type": "map"}, {"type": "string", "typo": 1}):
+        project = {"name": "x", "runtime": "python", "config": {"key": declaration}}
+        assert list(SCHEMA.iter_errors(project)), declaration
+
+
+def test_declared_keys_are_the_keys_the_program_reads() -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    declared = {f"{PROJECT}:{key}" for key in project["config"]}
+    assert declared == {key for key in PROGRAM_KEYS if key.startswith(f"{PROJECT}:")}
+
+
+def test_the_readme_documents_every_key() -> None:
+    table = re.findall(r"^\| `([A-Za-z:]+)` \|", (ROOT / "README.md").read_text(), flags=re.MULTILINE)
+    assert set(table) == {key.split(":", 1)[1] if key.startswith(f"{PROJECT}:") else key for key in PROGRAM_KEYS}
