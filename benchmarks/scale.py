@@ -30,7 +30,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
 from sandbox.runner.commands import stack_config
-from sandbox.runner.engine import Deployment, run_up
+from sandbox.runner.engine import Deployment, carry_out
 from sandbox.runner.program_runtime import DEFAULT_PROGRAM, Program
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
@@ -98,13 +98,7 @@ def operate(
         program=program,
     )
     started = time.monotonic()
-    try:
-        if command == "destroy":
-            deployment.destroy()
-        else:
-            run_up(deployment, "scale")
-    finally:
-        deployment.close()
+    carry_out(deployment, command, "scale")
     return Run(time.monotonic() - started, len(sandbox.emulator.requests()), len(deployment.steps))
 
 

@@ -13,6 +13,7 @@ peering request's inputs depend on its result, so a failed check stops it from b
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -72,28 +73,22 @@ class HerokuPeering(pulumi.ComponentResource):
             tags[MARKER_TAG] = args.marker
         adoption = args.adoption
         if adoption is None:
-            self.connection = aws.ec2.VpcPeeringConnection(
-                f"{name}-pcx",
-                vpc_id=args.vpc_id,
-                peer_owner_id=args.peer_account_id,
-                peer_vpc_id=args.peer_vpc_id,
-                peer_region=args.peer_region,
-                auto_accept=False,
-                tags=tags,
-                opts=child,
-            )
+            pcx_options: dict[str, Any] = {"auto_accept": False, "tags": tags, "opts": child}
         else:  # imported as it is: the engine refuses an import whose inputs differ from what exists
-            self.connection = aws.ec2.VpcPeeringConnection(
-                f"{name}-pcx",
-                vpc_id=args.vpc_id,
-                peer_owner_id=args.peer_account_id,
-                peer_vpc_id=args.peer_vpc_id,
-                peer_region=args.peer_region,
-                tags=dict(adoption.pcx.tags) or None,
+            pcx_options = {
+                "tags": dict(adoption.pcx.tags) or None,
                 # Its tags stay the user's; the stack's marker is a separate aws.ec2.Tag (below), which
                 # terraform-provider-aws says not to mix with a resource's own tags unless they are ignored.
-                opts=pulumi.ResourceOptions(parent=self, import_=adoption.pcx.pcx_id, ignore_changes=["tags"]),
-            )
+                "opts": pulumi.ResourceOptions(parent=self, import_=adoption.pcx.pcx_id, ignore_changes=["tags"]),
+            }
+        self.connection = aws.ec2.VpcPeeringConnection(
+            f"{name}-pcx",
+            vpc_id=args.vpc_id,
+            peer_owner_id=args.peer_account_id,
+            peer_vpc_id=args.peer_vpc_id,
+            peer_region=args.peer_region,
+            **pcx_options,
+        )
         self.acceptance = PeeringAcceptance(
             f"{name}-accept",
             space=args.space,

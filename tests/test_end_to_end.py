@@ -15,7 +15,7 @@ import pytest
 
 from providers.heroku_api import HerokuClient
 from sandbox.runner.commands import stack_config
-from sandbox.runner.engine import Deployment, run_up
+from sandbox.runner.engine import Deployment, carry_out
 from sandbox.world.heroku_world import Timings
 from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.served_sandbox import start_served
@@ -35,15 +35,7 @@ def deploy(sandbox: StartedSandbox, state: Path, command: str, *overrides: str) 
         printer=lambda line: None,
         preview=command == "preview",
     )
-    try:
-        if command in ("preview", "up"):
-            run_up(deployment, "e2e")
-        elif command == "refresh":
-            deployment.refresh()
-        else:
-            deployment.destroy()
-    finally:
-        deployment.close()
+    carry_out(deployment, command, "e2e")
     return deployment
 
 

@@ -145,6 +145,18 @@ KILL_AFTER_PCX = textwrap.dedent(
 )
 
 
+def killed_after_the_pcx(common: list[str]) -> None:
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_PCX, "up", "--skip-preview", *common],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert killed.returncode == 137, killed.stdout + killed.stderr
+
+
 def alive_pcxs(info: dict[str, Any]) -> list[str]:
     found = customer_ec2(SandboxInfo(**info)).describe_vpc_peering_connections()["VpcPeeringConnections"]
     gone = ("deleted", "failed", "rejected", "expired")
@@ -157,15 +169,7 @@ def test_killed_between_the_aws_create_and_the_state_write(tmp_path: Path) -> No
     server = start_served(ready)
     try:
         info = json.loads(ready.read_text())
-        killed = subprocess.run(
-            [sys.executable, "-c", KILL_AFTER_PCX, "up", "--skip-preview", *common],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert killed.returncode == 137, killed.stdout + killed.stderr
+        killed_after_the_pcx(common)
         [orphan] = alive_pcxs(info)
         [saved] = list(state.glob("*.json"))
         pending = json.loads(saved.read_text())["pending_operations"]
@@ -196,15 +200,7 @@ def test_refresh_records_what_an_interrupted_create_made(tmp_path: Path) -> None
     server = start_served(ready)
     try:
         info = json.loads(ready.read_text())
-        killed = subprocess.run(
-            [sys.executable, "-c", KILL_AFTER_PCX, "up", "--skip-preview", *common],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert killed.returncode == 137
+        killed_after_the_pcx(common)
         [made] = alive_pcxs(info)
         refreshed = sandbox_cli("refresh", *common)
         assert f"{made}, made by the interrupted run, recorded in the stack" in refreshed.stdout

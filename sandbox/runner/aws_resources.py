@@ -42,6 +42,16 @@ def not_found(error: ClientError) -> bool:
     return "NotFound" in code or code.endswith(".Malformed")
 
 
+def described(call: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """A Describe call's list; "not found" (an id AWS does not know, any more) is an empty one."""
+    try:
+        return list(call(**kwargs)[key])
+    except ClientError as error:
+        if not_found(error):
+            return []
+        raise
+
+
 def update_tags(ec2: Any, resource_id: str, olds: Inputs, news: Inputs) -> None:
     """terraform-provider-aws ``UpdateTags``: DeleteTags for removed keys, CreateTags for new or changed."""
     old_tags, new_tags = dict(olds.get("tags") or {}), dict(news.get("tags") or {})
@@ -109,13 +119,12 @@ def _pcx_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
     return pcx_id, {**inputs, "acceptStatus": pcx["Status"]["Code"], "tagsAll": dict(inputs.get("tags") or {})}
 
 
+def _pcxs(ec2: Any, pcx_id: str) -> list[dict[str, Any]]:
+    return described(ec2.describe_vpc_peering_connections, "VpcPeeringConnections", VpcPeeringConnectionIds=[pcx_id])
+
+
 def _pcx_read(ec2: Any, pcx_id: str, inputs: Inputs) -> Outputs | None:
-    try:
-        found = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    found = _pcxs(ec2, pcx_id)
     if not found or found[0]["Status"]["Code"] in GONE_PCX_STATES:
         return None
     pcx = found[0]
@@ -139,12 +148,7 @@ def _pcx_delete(ec2: Any, pcx_id: str, _inputs: Inputs) -> None:
 
 def _pcx_import(ec2: Any, pcx_id: str) -> tuple[str, Outputs] | None:
     """Read as the requester (ImportStatePassthrough, then Read)."""
-    try:
-        found = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    found = _pcxs(ec2, pcx_id)
     if not found or found[0]["Status"]["Code"] in GONE_PCX_STATES:
         return None
     pcx = found[0]
@@ -197,12 +201,7 @@ def _route_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
 
 
 def find_route(ec2: Any, table_id: str, destination: str) -> dict[str, Any] | None:
-    try:
-        tables = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    tables = described(ec2.describe_route_tables, "RouteTables", RouteTableIds=[table_id])
     for route in tables[0]["Routes"] if tables else []:
         if route.get("DestinationCidrBlock") == destination:
             return dict(route)
@@ -289,22 +288,12 @@ def _rule_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
 
 
 def _described_rules(ec2: Any, group_id: str) -> list[dict[str, Any]]:
-    try:
-        found = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])
-    except ClientError as error:
-        if not_found(error):
-            return []
-        raise
-    return list(found["SecurityGroupRules"])
+    filters = [{"Name": "group-id", "Values": [group_id]}]
+    return described(ec2.describe_security_group_rules, "SecurityGroupRules", Filters=filters)
 
 
 def _rule_import(ec2: Any, rule_id: str) -> tuple[str, Outputs] | None:
-    try:
-        found = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])["SecurityGroupRules"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    found = described(ec2.describe_security_group_rules, "SecurityGroupRules", SecurityGroupRuleIds=[rule_id])
     if not found:
         return None
     outputs = _rule_read(ec2, rule_id, {"securityGroupId": found[0]["GroupId"]})
@@ -423,12 +412,7 @@ def _vpc_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
 
 
 def _vpc_read(ec2: Any, vpc_id: str, inputs: Inputs) -> Outputs | None:
-    try:
-        vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    vpcs = described(ec2.describe_vpcs, "Vpcs", VpcIds=[vpc_id])
     if not vpcs:
         return None
     tables = ec2.describe_route_tables(
@@ -465,12 +449,7 @@ def _subnet_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
 
 
 def _subnet_read(ec2: Any, subnet_id: str, inputs: Inputs) -> Outputs | None:
-    try:
-        found = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    found = described(ec2.describe_subnets, "Subnets", SubnetIds=[subnet_id])
     if not found:
         return None
     subnet = found[0]
@@ -484,12 +463,7 @@ def _table_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
 
 
 def _table_read(ec2: Any, table_id: str, inputs: Inputs) -> Outputs | None:
-    try:
-        found = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    found = described(ec2.describe_route_tables, "RouteTables", RouteTableIds=[table_id])
     return {**inputs, "tags": _tag_map(found[0].get("Tags")) or None} if found else None
 
 
@@ -531,12 +505,7 @@ def _group_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
 
 
 def _group_read(ec2: Any, group_id: str, inputs: Inputs) -> Outputs | None:
-    try:
-        found = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise
+    found = described(ec2.describe_security_groups, "SecurityGroups", GroupIds=[group_id])
     return {**inputs, "tags": _tag_map(found[0].get("Tags")) or None} if found else None
 
 

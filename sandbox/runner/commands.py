@@ -21,7 +21,7 @@ from providers.heroku_errors import HerokuError
 from ..world.heroku_world import Timings
 from ..world.local_sandbox import SANDBOX_SEED, LocalSandbox, SandboxInfo, SandboxOptions
 from .dynamic_host import ProviderError
-from .engine import Deployment, RunnerError, run_up
+from .engine import Deployment, RunnerError, carry_out
 from .program_runtime import DEFAULT_PROGRAM, PROJECT, PROJECT_ROOT, Program
 from .summary import render, summarize
 
@@ -205,15 +205,7 @@ def _operate(deployment: Deployment, command: str, stack: str, say: Callable[[st
     if command != "refresh":
         deployment.warn_pending()
     started = time.monotonic()
-    try:
-        if command in ("preview", "up"):
-            run_up(deployment, stack)
-        elif command == "refresh":
-            deployment.refresh()
-        else:
-            deployment.destroy()
-    finally:
-        deployment.close()
+    carry_out(deployment, command, stack)
     counts = Counter(step.op for step in deployment.steps)
     words = [f"{n} {_counted(op, command == 'preview')}" for op, n in sorted(counts.items())]
     say("Resources: " + (", ".join(words) or "none") + f" ({time.monotonic() - started:.1f}s)")

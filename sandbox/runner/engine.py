@@ -515,3 +515,18 @@ def run_up(deployment: Deployment, stack: str) -> None:
         program=deployment.program,
     )
     deployment.delete_leftovers()
+
+
+def carry_out(deployment: Deployment, command: str, stack: str) -> None:
+    """One operation (preview, up, refresh or destroy) on the deployment; its provider host is closed after."""
+    try:
+        if command in ("preview", "up"):
+            run_up(deployment, stack)
+        elif command == "refresh":
+            deployment.refresh()
+        elif command == "destroy":
+            deployment.destroy()
+        else:
+            raise RunnerError(f"unknown operation {command!r}")
+    finally:
+        deployment.close()
