@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,8 @@ def worker() -> Iterator[ProviderWorker]:
 @pytest.mark.parametrize("name", SUBSET)
 def test_provider_converges_or_fails_rightly_with_one_accept(worker: ProviderWorker, name: str) -> None:
     mix = next(m for m in MIXES if m.name == name)
+    if mix.expect is None:  # deadlines far away: a busy machine must not turn a convergence into a deadline
+        mix = replace(mix, visibility_timeout=180, activation_timeout=180)
     outcome = worker.run(mix, seed=1)
     if mix.expect is None:
         assert outcome.converged, outcome.message
