@@ -189,7 +189,7 @@ class AcceptanceFlow:
         return self._until_active(self.clock() + activation_timeout, activation_timeout, accepted)
 
     def _until_accepted(self, deadline: float, timeout: float, check: Check) -> Peering:
-        next_delay = self.schedule.delays(lambda: self.client.rate_limit_remaining)
+        next_delay = self._pacing()
         started = self.clock()
         while True:
             peering = self._read(deadline)
@@ -219,8 +219,24 @@ class AcceptanceFlow:
             self.progress(self._waiting(what, elapsed))
             self._pause(next_delay(), deadline)
 
+    def _pacing(self) -> Callable[[], float]:
+        """Waiting grows on its own schedule; after a failure (a refused accept, a failed read) retries
+        start again from the first delay, so that a transient fault late in a long wait is retried soon."""
+        waiting = self.schedule.delays(lambda: self.client.rate_limit_remaining)
+        retrying: list[Callable[[], float]] = []
+
+        def next_delay() -> float:
+            if self._last_error is None:
+                retrying.clear()
+                return waiting()
+            if not retrying:
+                retrying.append(self.schedule.delays(lambda: self.client.rate_limit_remaining))
+            return retrying[0]()
+
+        return next_delay
+
     def _until_active(self, deadline: float, timeout: float, current: Peering) -> Peering:
-        next_delay = self.schedule.delays(lambda: self.client.rate_limit_remaining)
+        next_delay = self._pacing()
         started = self.clock()
         peering: Peering | None = current
         self._last_status, self._last_error = current.status, None

@@ -313,3 +313,11 @@ def test_low_budget_slows_polling_down() -> None:
     run(slow, clock_slow)
     assert clock_slow.sleeps[:5] == [3 * s for s in clock_fast.sleeps[:5]]
     assert clock_fast.sleeps[:5] == [1.0, 1.5, 2.25, 3.375, 5.0625]
+
+
+def test_a_failure_late_in_a_long_wait_is_retried_soon() -> None:
+    heroku, clock = world([None] * 8 + [api_error(500), api_error(500), "pending-acceptance"])
+    run(heroku, clock)
+    waiting, retrying = clock.sleeps[:8], clock.sleeps[8:10]
+    assert waiting[-1] == SCHEDULE.cap  # the wait for visibility has backed off to the cap
+    assert retrying == [1.0, 1.5]  # retries after a failed read start again from the first delay
