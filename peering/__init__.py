@@ -1,5 +1,6 @@
 """Peer AWS VPCs with Heroku Private Spaces: stack config, pre-flight checks and the component.
 
-Importable by other Pulumi programs: build ``PeeringSpec``s, run ``preflight.plan_all`` and
-create one ``HerokuPeering`` per plan.
+Importable by other Pulumi programs: ``peering.component.HerokuPeering`` with ``HerokuPeeringArgs``
+(ids may be Outputs); the stack-config program checks every peering at once with
+``lookups.plan_all`` and passes each checked plan to the component.
 """
