@@ -206,7 +206,9 @@ class AcceptanceFlow:
                 )
                 return peering
             if step is Step.ACCEPT and peering is not None and self._accept(deadline):
-                return peering
+                # No body to read the new status from: read it at once, so that a peering that is already
+                # active costs no poll interval (a 404 or a failed read here just leaves the wait to come).
+                return self._read(deadline) or peering
             elapsed = self.clock() - started
             if self.clock() >= deadline:
                 raise PeeringWaitError(self._visibility_deadline(timeout))

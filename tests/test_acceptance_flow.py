@@ -321,3 +321,10 @@ def test_a_failure_late_in_a_long_wait_is_retried_soon() -> None:
     waiting, retrying = clock.sleeps[:8], clock.sleeps[8:10]
     assert waiting[-1] == SCHEDULE.cap  # the wait for visibility has backed off to the cap
     assert retrying == [1.0, 1.5]  # retries after a failed read start again from the first delay
+
+
+def test_an_accept_that_makes_the_peering_active_at_once_costs_no_poll() -> None:
+    heroku, clock = world(["pending-acceptance"], after=["active"])
+    result, _, _ = run(heroku, clock)
+    assert isinstance(result, Peering) and result.status == "active"
+    assert heroku.calls == ["get", "accept", "get"] and clock.sleeps == []
