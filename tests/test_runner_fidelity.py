@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,53 +164,52 @@ def alive_pcxs(info: dict[str, Any]) -> list[str]:
     return [p["VpcPeeringConnectionId"] for p in found if p["Status"]["Code"] not in gone]
 
 
-def test_killed_between_the_aws_create_and_the_state_write(tmp_path: Path) -> None:
+@pytest.fixture
+def killed(tmp_path: Path) -> Iterator[tuple[dict[str, Any], list[str], Path]]:
+    """A served sandbox whose `up` was killed right after AWS made the pcx: its info, CLI args, state dir."""
     ready, state = tmp_path / "ready.json", tmp_path / "state"
     common = ["--sandbox", str(ready), "--state-dir", str(state)]
     server = start_served(ready)
     try:
-        info = json.loads(ready.read_text())
         killed_after_the_pcx(common)
-        [orphan] = alive_pcxs(info)
-        [saved] = list(state.glob("*.json"))
-        pending = json.loads(saved.read_text())["pending_operations"]
-        assert [(p["kind"], p["type"]) for p in pending] == [("creating", PCX)]
-
-        again = sandbox_cli("up", "--skip-preview", *common)
-        assert again.returncode == 0, again.stdout + again.stderr
-        assert "Attempting to deploy or update resources with 1 pending operations" in again.stdout
-        assert "demo-space-pcx, interrupted while creating" in again.stdout
-        assert len(alive_pcxs(info)) == 2  # as the engine: it warns, then creates again
-
-        refreshed = sandbox_cli("refresh", *common)
-        assert refreshed.returncode == 0 and f"{orphan}, made by the interrupted run, is an orphan" in refreshed.stdout
-        assert json.loads(saved.read_text())["pending_operations"] == []
-        cleaned = sandbox_cli("up", "--skip-preview", *common)
-        assert cleaned.returncode == 0 and "Resources: 1 deleted, 9 unchanged" in cleaned.stdout, cleaned.stdout
-        assert orphan not in alive_pcxs(info)
-        destroyed = sandbox_cli("destroy", *common)
-        assert destroyed.returncode == 0
-        assert alive_pcxs(info) == []
+        yield json.loads(ready.read_text()), common, state
     finally:
         stop(server)
 
 
-def test_refresh_records_what_an_interrupted_create_made(tmp_path: Path) -> None:
-    ready, state = tmp_path / "ready.json", tmp_path / "state"
-    common = ["--sandbox", str(ready), "--state-dir", str(state)]
-    server = start_served(ready)
-    try:
-        info = json.loads(ready.read_text())
-        killed_after_the_pcx(common)
-        [made] = alive_pcxs(info)
-        refreshed = sandbox_cli("refresh", *common)
-        assert f"{made}, made by the interrupted run, recorded in the stack" in refreshed.stdout
-        up = sandbox_cli("up", "--skip-preview", *common)
-        assert up.returncode == 0 and alive_pcxs(info) == [made], up.stdout + up.stderr  # no second pcx
-        assert sandbox_cli("destroy", *common).returncode == 0
-        assert alive_pcxs(info) == []
-    finally:
-        stop(server)
+def test_killed_between_the_aws_create_and_the_state_write(killed: tuple[dict[str, Any], list[str], Path]) -> None:
+    info, common, state = killed
+    [orphan] = alive_pcxs(info)
+    [saved] = list(state.glob("*.json"))
+    pending = json.loads(saved.read_text())["pending_operations"]
+    assert [(p["kind"], p["type"]) for p in pending] == [("creating", PCX)]
+
+    again = sandbox_cli("up", "--skip-preview", *common)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Attempting to deploy or update resources with 1 pending operations" in again.stdout
+    assert "demo-space-pcx, interrupted while creating" in again.stdout
+    assert len(alive_pcxs(info)) == 2  # as the engine: it warns, then creates again
+
+    refreshed = sandbox_cli("refresh", *common)
+    assert refreshed.returncode == 0 and f"{orphan}, made by the interrupted run, is an orphan" in refreshed.stdout
+    assert json.loads(saved.read_text())["pending_operations"] == []
+    cleaned = sandbox_cli("up", "--skip-preview", *common)
+    assert cleaned.returncode == 0 and "Resources: 1 deleted, 9 unchanged" in cleaned.stdout, cleaned.stdout
+    assert orphan not in alive_pcxs(info)
+    destroyed = sandbox_cli("destroy", *common)
+    assert destroyed.returncode == 0
+    assert alive_pcxs(info) == []
+
+
+def test_refresh_records_what_an_interrupted_create_made(killed: tuple[dict[str, Any], list[str], Path]) -> None:
+    info, common, _ = killed
+    [made] = alive_pcxs(info)
+    refreshed = sandbox_cli("refresh", *common)
+    assert f"{made}, made by the interrupted run, recorded in the stack" in refreshed.stdout
+    up = sandbox_cli("up", "--skip-preview", *common)
+    assert up.returncode == 0 and alive_pcxs(info) == [made], up.stdout + up.stderr  # no second pcx
+    assert sandbox_cli("destroy", *common).returncode == 0
+    assert alive_pcxs(info) == []
 
 
 def test_a_stack_file_with_only_peerings_runs_as_written(tmp_path: Path) -> None:
