@@ -4,6 +4,7 @@ already exist, read with pulumi-aws invokes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -53,6 +54,33 @@ ROUTE_TARGETS = (
 
 class LookupProblem(Exception):
     """A fact could not be had; the message names the key and the fix."""
+
+
+# What a data source that found nothing says (tfresource.SingularDataSourceFindError, older "query
+# returned no results", or EC2's own "<Kind>ID.NotFound" passed through); anything else is a refusal.
+NOT_FOUND_MARKERS = ("no matching", "query returned no results", ".NotFound")
+# EC2's UnauthorizedOperation, IAM's (and moto's) AccessDenied, and the text both carry.
+DENIED_MARKERS = ("UnauthorizedOperation", "AccessDenied", "not authorized to perform")
+POLICY_FILE = "iam/deployer-policy.json"
+
+
+def _not_found(error: Exception) -> bool:
+    return any(marker in str(error) for marker in NOT_FOUND_MARKERS)
+
+
+def refused(what: str, error: Exception) -> LookupProblem:
+    """AWS answered, but not with the object: say which call, why, and the fix for a missing permission."""
+    reason = _reason(error)
+    if any(marker in reason for marker in DENIED_MARKERS):
+        named = re.search(r"perform: (ec2:\w+)", reason) or re.search(r"operation error EC2: (\w+)", reason)
+        action = (named.group(1) if named.group(1).startswith("ec2:") else f"ec2:{named.group(1)}") if named else ""
+        fix = (
+            f"AWS denied the stack's credentials {action or 'an EC2 call'}: grant it (the policy in {POLICY_FILE} "
+            "has every action the program needs)."
+        )
+    else:
+        fix = "Check the stack's AWS credentials and aws:region, then run again."
+    return LookupProblem(f"{what}: AWS refused to describe it ({reason}). {fix}")
 
 
 class Lookups:
@@ -108,6 +136,8 @@ class Lookups:
                 found = aws.ec2.get_vpc(id=spec.vpc_id)
                 tables = aws.ec2.get_route_tables(vpc_id=spec.vpc_id)
             except Exception as error:  # invoke failures carry the provider's message
+                if not _not_found(error):
+                    raise refused(f"{spec.key_prefix}vpcId = {spec.vpc_id!r}", error) from None
                 raise LookupProblem(
                     f"{spec.key_prefix}vpcId = {spec.vpc_id!r}: AWS could not describe it in region "
                     f"{self.region()} ({_reason(error)}). Check the id and the aws:region of this stack."
@@ -120,7 +150,9 @@ class Lookups:
         if table_id not in self._tables:
             try:
                 found = aws.ec2.get_route_table(route_table_id=table_id)
-            except Exception:  # invoke failures: reported by the checks as "was not found"
+            except Exception as error:  # not found: reported by the checks as "was not found"
+                if not _not_found(error):
+                    raise refused(f"route table {table_id}", error) from None
                 self._tables[table_id] = TableFacts(table_id, None)
             else:
                 routes = tuple(
@@ -139,13 +171,19 @@ class Lookups:
         if group_id not in self._groups:
             try:
                 vpc_id = aws.ec2.get_security_group(id=group_id).vpc_id
-            except Exception:  # reported by the checks as "was not found"
+            except Exception as error:  # not found: reported by the checks as "was not found"
+                if not _not_found(error):
+                    raise refused(f"security group {group_id}", error) from None
                 self._groups[group_id] = (None, ())
                 return self._groups[group_id]
-            ids = aws.vpc.get_security_group_rules(filters=group_filter(group_id)).ids or []
-            rules = [
-                rule_facts(rule_id, aws.vpc.get_security_group_rule(security_group_rule_id=rule_id)) for rule_id in ids
-            ]
+            try:
+                ids = aws.vpc.get_security_group_rules(filters=group_filter(group_id)).ids or []
+                rules = [
+                    rule_facts(rule_id, aws.vpc.get_security_group_rule(security_group_rule_id=rule_id))
+                    for rule_id in ids
+                ]
+            except Exception as error:
+                raise refused(f"the rules of security group {group_id}", error) from None
             self._groups[group_id] = (vpc_id, tuple(rules))
         return self._groups[group_id]
 
@@ -155,7 +193,10 @@ class Lookups:
         if key not in self._between:
             found: list[PcxFacts] = []
             for requester, accepter in ((vpc_id, peer_vpc_id), (peer_vpc_id, vpc_id)):
-                ids = aws.ec2.get_vpc_peering_connections(filters=live_between(requester, accepter)).ids
+                try:
+                    ids = aws.ec2.get_vpc_peering_connections(filters=live_between(requester, accepter)).ids
+                except Exception as error:
+                    raise refused(f"the peering connections between {vpc_id} and {peer_vpc_id}", error) from None
                 found.extend(pcx for pcx in (self.pcx(pcx_id) for pcx_id in ids or []) if pcx is not None)
             self._between[key] = tuple(found)
         return self._between[key]
@@ -165,7 +206,9 @@ class Lookups:
         if pcx_id not in self._pcxs:
             try:
                 found = aws.ec2.get_vpc_peering_connection(id=pcx_id)
-            except Exception:
+            except Exception as error:
+                if not _not_found(error):
+                    raise refused(f"peering connection {pcx_id}", error) from None
                 self._pcxs[pcx_id] = None
             else:
                 self._pcxs[pcx_id] = pcx_facts(pcx_id, found)
@@ -288,11 +331,13 @@ def plan_all(specs: list[PeeringSpec], lookups: Lookups) -> list[PeeringPlan]:
             space = lookups.space(spec)
             vpc = lookups.vpc(spec)
             region = lookups.region()
+            tables = {table: lookups.route_table(table).vpc_id for table in spec.route_table_ids or ()}
+            groups = {
+                rule.security_group_id: lookups.security_group(rule.security_group_id)[0] for rule in spec.ingress
+            }
         except LookupProblem as problem:
             problems.append(str(problem))
             continue
-        tables = {table: lookups.route_table(table).vpc_id for table in spec.route_table_ids or ()}
-        groups = {rule.security_group_id: lookups.security_group(rule.security_group_id)[0] for rule in spec.ingress}
         plan, found = plan_peering(spec, space, vpc, region, tables, groups)
         problems.extend(found)
         if plan is None:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from . import policy_check
 from .runner.commands import add_commands, run
 from .world.faults import FaultInjector, rules_from_options
 from .world.heroku_world import ANSWER_BODIES, Behaviour, Timings
@@ -115,6 +116,8 @@ def _options(args: argparse.Namespace) -> SandboxOptions:
         seed=args.seed,
         heroku_port=args.heroku_port,
         aws_port=args.aws_port,
+        iam_policy=policy_check.load_policy_text(args.iam_policy) if args.iam_policy else None,
+        extra_spaces=tuple(args.space),
     )
 
 
@@ -126,7 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ready-file", type=Path, help="write the endpoints as JSON here once everything answers")
     serve.add_argument("--heroku-port", type=int, default=SANDBOX_HEROKU_PORT, help="0 for any free port")
     serve.add_argument("--aws-port", type=int, default=SANDBOX_AWS_PORT, help="0 for any free port")
+    serve.add_argument(
+        "--iam-policy",
+        type=Path,
+        metavar="FILE",
+        help="enforce IAM: stacks act as a user with only this policy (e.g. iam/deployer-policy.json); "
+        "the printed environment is the customer's administrator",
+    )
+    serve.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another space beside demo-space, with the same ranges (Heroku's default); repeatable",
+    )
     add_commands(commands)
+    policy_check.add_command(commands)
     return parser
 
 
@@ -136,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         try:
             options = _options(args)
-        except ValueError as error:  # a bad --fault
+        except (ValueError, policy_check.PolicyFileError) as error:  # a bad --fault or --iam-policy
             parser.error(str(error))
         return serve(args, options)
+    if args.command == "check-policy":
+        return policy_check.run(args)
     return run(args)
 
 
@@ -179,7 +199,12 @@ def describe(info: SandboxInfo) -> str:
         f"  customer VPC    {info.customer_vpc_id} {info.customer_vpc_cidr} in account {info.customer_account_id}\n"
         f"  route tables    {', '.join(info.route_table_ids)}\n"
         f"  security groups {', '.join(info.security_group_ids)}\n"
-        "Environment for AWS clients and the Heroku CLI:\n"
+        + (
+            "  IAM             enforced: stacks act as heroku-peering-deployer with only the --iam-policy policy\n"
+            if info.iam_enforced
+            else ""
+        )
+        + "Environment for AWS clients and the Heroku CLI:\n"
         f"{env}\n"
         "Stack config for `pulumi up -s sandbox` (lists such as aws:endpoints: see Pulumi.sandbox.yaml):\n"
         f"{config}\n"

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from providers.heroku_api import HerokuClient
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 from sandbox.world.local_sandbox import SandboxInfo
-from sandbox.world.peering_requests import customer_ec2, wait_for_heroku_status
+from sandbox.world.peering_requests import customer_ec2, hand_made_peering, vpc_tables
 from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,39 +118,6 @@ def test_an_identical_rule_is_refused(served: tuple[SandboxInfo, Path]) -> None:
     )
     rule_id = found["SecurityGroupRules"][0]["SecurityGroupRuleId"]
     refused(info, ready, f"security group {group} already allows tcp 5432-5432 from 10.0.128.0/20 ({rule_id}", "revoke")
-
-
-def vpc_tables(info: SandboxInfo) -> list[str]:
-    found = customer_ec2(info).describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [info.customer_vpc_id]}])
-    return [table["RouteTableId"] for table in found["RouteTables"]]
-
-
-def hand_made_peering(info: SandboxInfo) -> str:
-    """The seed article's procedure, by hand: request, accept with Heroku, routes, rules."""
-    ec2 = customer_ec2(info)
-    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
-        peer = heroku.peering_info(info.space)
-        pcx_id = ec2.create_vpc_peering_connection(
-            VpcId=info.customer_vpc_id, PeerVpcId=peer.vpc_id, PeerOwnerId=peer.aws_account_id
-        )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
-        ec2.create_tags(Resources=[pcx_id], Tags=[{"Key": "Name", "Value": "made-by-hand"}])
-        wait_for_heroku_status(info, pcx_id, "pending-acceptance")
-        heroku.accept_peering(info.space, pcx_id)
-        wait_for_heroku_status(info, pcx_id, "active")
-        for table in vpc_tables(info):  # every table of the VPC, the main one included
-            ec2.create_route(RouteTableId=table, DestinationCidrBlock=peer.vpc_cidr, VpcPeeringConnectionId=pcx_id)
-        ec2.authorize_security_group_ingress(
-            GroupId=info.security_group_ids[0],
-            IpPermissions=[
-                {
-                    "IpProtocol": "tcp",
-                    "FromPort": 5432,
-                    "ToPort": 5432,
-                    "IpRanges": [{"CidrIp": cidr, "Description": "by hand"} for cidr in peer.dyno_cidr_blocks],
-                }
-            ],
-        )
-    return str(pcx_id)
 
 
 def test_an_existing_peering_is_refused_with_the_way_to_adopt_it(served: tuple[SandboxInfo, Path]) -> None:

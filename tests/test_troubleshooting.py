@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [p for folder in ("peering", "providers", "sandbox/runner") for p in sorted((ROOT / folder).glob("*.py"))]
+SOURCES = [
+    *(p for folder in ("peering", "providers", "sandbox/runner") for p in sorted((ROOT / folder).glob("*.py"))),
+    ROOT / "sandbox" / "policy_check.py",
+]
 # Calls that print an error (or a problem of one): their message must have a row.
 ERROR_CALLS = {
     "append",  # problems.append(...)
@@ -22,6 +25,8 @@ ERROR_CALLS = {
     "RunError",
     "RunnerError",
     "UnsupportedByRunner",
+    "AwsCallFailed",
+    "PolicyFileError",
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .aws_resources import Inputs, Outputs, UnsupportedByRunner, check_inputs
 
 # -- lookups (invokes) -----------------------------------------------------------------------
@@ -20,6 +22,7 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
     if token == "aws:ec2/getVpc:getVpc":  # noqa: S105
         check_inputs(token, args, frozenset({"id"}))
         vpc = _one(ec2.describe_vpcs(VpcIds=[args["id"]])["Vpcs"], "EC2 VPC")
+        attributes = {name: _vpc_attribute(ec2, vpc["VpcId"], name) for name in VPC_ATTRIBUTES}
         associations = [
             {"associationId": a["AssociationId"], "cidrBlock": a["CidrBlock"], "state": a["CidrBlockState"]["State"]}
             for a in vpc.get("CidrBlockAssociationSet", [])
@@ -29,6 +32,8 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
             "cidrBlock": vpc["CidrBlock"],
             "cidrBlockAssociations": associations,
             "ownerId": vpc.get("OwnerId"),
+            **attributes,
+            "mainRouteTableId": _main_route_table(ec2, vpc["VpcId"]),
         }
     if token == "aws:ec2/getRouteTables:getRouteTables":  # noqa: S105
         check_inputs(token, args, frozenset({"vpcId"}))
@@ -93,6 +98,29 @@ def invoke(ec2: Any, region: str, token: str, args: Inputs) -> Outputs:
             "tags": {tag["Key"]: tag["Value"] for tag in pcx.get("Tags", [])},
         }
     raise UnsupportedByRunner(f"the sandbox runner does not model the lookup {token}")
+
+
+# data source aws_vpc (internal/service/ec2/vpc_data_source.go): DescribeVpcs, then DescribeVpcAttribute
+# for each of these (a failure fails the lookup), then the main route table (a failure only warns).
+VPC_ATTRIBUTES = {
+    "enableDnsHostnames": "EnableDnsHostnames",
+    "enableDnsSupport": "EnableDnsSupport",
+    "enableNetworkAddressUsageMetrics": "EnableNetworkAddressUsageMetrics",
+}
+
+
+def _vpc_attribute(ec2: Any, vpc_id: str, name: str) -> bool:
+    answer = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=name)
+    return bool(answer[VPC_ATTRIBUTES[name]]["Value"])
+
+
+def _main_route_table(ec2: Any, vpc_id: str) -> str | None:
+    filters = [{"Name": "association.main", "Values": ["true"]}, {"Name": "vpc-id", "Values": [vpc_id]}]
+    try:
+        tables = ec2.describe_route_tables(Filters=filters)["RouteTables"]
+    except ClientError:  # "[WARN] Error reading EC2 VPC (%s) main Route Table": main_route_table_id stays null
+        return None
+    return str(tables[0]["RouteTableId"]) if len(tables) == 1 else None
 
 
 # data source aws_route_table's `routes` (internal/service/ec2/vpc_route_table_data_source.go), minus the local route

@@ -116,7 +116,12 @@ def _pcx_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
         kwargs["TagSpecifications"] = [{"ResourceType": "vpc-peering-connection", "Tags": aws_tags(inputs["tags"])}]
     pcx = ec2.create_vpc_peering_connection(**kwargs)["VpcPeeringConnection"]
     pcx_id = pcx["VpcPeeringConnectionId"]
-    return pcx_id, {**inputs, "acceptStatus": pcx["Status"]["Code"], "tagsAll": dict(inputs.get("tags") or {})}
+    _pcxs(ec2, pcx_id)  # WaitVPCPeeringConnectionActive: moto answers pending-acceptance at once
+    return pcx_id, _pcx_read(ec2, pcx_id, inputs) or {
+        **inputs,
+        "acceptStatus": pcx["Status"]["Code"],
+        "tagsAll": dict(inputs.get("tags") or {}),
+    }
 
 
 def _pcxs(ec2: Any, pcx_id: str) -> list[dict[str, Any]]:
@@ -133,6 +138,7 @@ def _pcx_read(ec2: Any, pcx_id: str, inputs: Inputs) -> Outputs | None:
 
 
 def _pcx_update(ec2: Any, pcx_id: str, olds: Inputs, news: Inputs) -> Outputs:
+    _pcxs(ec2, pcx_id)  # Update starts with FindVPCPeeringConnectionByID
     update_tags(ec2, pcx_id, olds, news)
     return _pcx_read(ec2, pcx_id, news) or {**news}
 
@@ -144,6 +150,8 @@ def _pcx_delete(ec2: Any, pcx_id: str, _inputs: Inputs) -> None:
         message = error.response.get("Error", {}).get("Message", "")
         if not (not_found(error) or ("InvalidStateTransition" in str(error) and "to deleting" in message)):
             raise
+        return
+    _pcxs(ec2, pcx_id)  # WaitVPCPeeringConnectionDeleted: moto deletes at once
 
 
 def _pcx_import(ec2: Any, pcx_id: str) -> tuple[str, Outputs] | None:
@@ -188,16 +196,15 @@ def route_id(table_id: str, destination: str) -> str:
 
 
 def _route_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    """CreateRoute, then WaitRouteReady and Read (both DescribeRouteTables)."""
     ec2.create_route(
         RouteTableId=inputs["routeTableId"],
         DestinationCidrBlock=inputs["destinationCidrBlock"],
         VpcPeeringConnectionId=inputs["vpcPeeringConnectionId"],
     )
-    return route_id(inputs["routeTableId"], inputs["destinationCidrBlock"]), {
-        **inputs,
-        "state": "active",
-        "origin": "CreateRoute",
-    }
+    id_ = route_id(inputs["routeTableId"], inputs["destinationCidrBlock"])
+    find_route(ec2, inputs["routeTableId"], inputs["destinationCidrBlock"])
+    return id_, _route_read(ec2, id_, inputs) or {**inputs, "state": "active", "origin": "CreateRoute"}
 
 
 def find_route(ec2: Any, table_id: str, destination: str) -> dict[str, Any] | None:
@@ -221,20 +228,25 @@ def _route_read(ec2: Any, _id: str, inputs: Inputs) -> Outputs | None:
 
 
 def _route_update(ec2: Any, id_: str, _olds: Inputs, news: Inputs) -> Outputs:
+    """ReplaceRoute, then WaitRouteReady and Read (both DescribeRouteTables)."""
     ec2.replace_route(
         RouteTableId=news["routeTableId"],
         DestinationCidrBlock=news["destinationCidrBlock"],
         VpcPeeringConnectionId=news["vpcPeeringConnectionId"],
     )
+    find_route(ec2, news["routeTableId"], news["destinationCidrBlock"])
     return _route_read(ec2, id_, news) or {**news}
 
 
 def _route_delete(ec2: Any, _id: str, inputs: Inputs) -> None:
+    """DeleteRoute (InvalidRoute.NotFound is success), then WaitRouteDeleted (DescribeRouteTables)."""
     try:
         ec2.delete_route(RouteTableId=inputs["routeTableId"], DestinationCidrBlock=inputs["destinationCidrBlock"])
     except ClientError as error:
         if not not_found(error):
             raise
+        return
+    find_route(ec2, inputs["routeTableId"], inputs["destinationCidrBlock"])
 
 
 def _route_import(ec2: Any, import_id: str) -> tuple[str, Outputs] | None:
@@ -360,8 +372,10 @@ def _rule_find(ec2: Any, inputs: Inputs) -> str | None:
 
 
 def _tag_create(ec2: Any, inputs: Inputs) -> tuple[str, Outputs]:
+    """CreateTags, then waits until DescribeTags finds the tag, then Read."""
     ec2.create_tags(Resources=[inputs["resourceId"]], Tags=[{"Key": inputs["key"], "Value": inputs["value"]}])
-    return f"{inputs['resourceId']},{inputs['key']}", dict(inputs)
+    id_ = f"{inputs['resourceId']},{inputs['key']}"
+    return id_, _tag_read(ec2, id_, inputs) or dict(inputs)
 
 
 def _tag_read(ec2: Any, _id: str, inputs: Inputs) -> Outputs | None:

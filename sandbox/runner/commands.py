@@ -18,8 +18,10 @@ import yaml
 
 from providers.heroku_errors import HerokuError
 
+from ..world.aws_accounts import Credentials
 from ..world.heroku_world import Timings
 from ..world.local_sandbox import SANDBOX_SEED, LocalSandbox, SandboxInfo, SandboxOptions
+from .aws_errors import AwsCallFailed
 from .dynamic_host import ProviderError
 from .engine import Deployment, RunnerError, carry_out
 from .program_runtime import DEFAULT_PROGRAM, PROJECT, PROJECT_ROOT, Program
@@ -68,30 +70,42 @@ def add_commands(commands: Any) -> None:
             )
 
 
-def stack_config(
-    stack: str, info: SandboxInfo, overrides: list[str], program: Program = DEFAULT_PROGRAM
-) -> dict[str, Any]:
+def stack_config(stack: str, info: SandboxInfo, items: list[str], program: Program = DEFAULT_PROGRAM) -> dict[str, Any]:
     """Pulumi.<stack>.yaml as written, pointed at this sandbox, then the --config overrides.
 
     The sandbox's demo peering (its space, VPC and security group) is only a default for a stack
-    file that names no peering itself (no space, vpcId or peerings).
+    file that names no peering itself (no space, vpcId or peerings); overrides apply on top of it
+    (``-c space= -c vpcId= -c ingress=`` clears it, e.g. for ``-c peerings=[...]``).
     """
     written = program.stack_config(stack)
-    config = {**written, **info.endpoint_config()}
-    if not any(f"{PROJECT}:{key}" in written for key in ("space", "vpcId", "peerings")) and program.name == PROJECT:
-        config.update(info.demo_peering_config())
-    config["heroku:apiKey"] = info.heroku_api_key
-    for item in overrides:
+    overrides: dict[str, Any] = {}
+    for item in items:
         key, separator, value = item.partition("=")
         if not separator:
             raise RunnerError(f"--config {item!r}: use KEY=VALUE, e.g. --config routeTo=space")
         full = key if ":" in key else f"{program.name}:{key}"
         try:
-            config[full] = yaml.safe_load(value) if value else ""
+            overrides[full] = yaml.safe_load(value) if value else ""
         except yaml.YAMLError as error:
             mark = getattr(error, "problem", None) or "not valid YAML"
             raise RunnerError(f"--config {key}: {value[:80]!r} is {mark}; quote it, e.g. -c '{key}=[...]'") from None
-    return config
+    config = {**written, **info.endpoint_config()}
+    if not any(f"{PROJECT}:{key}" in written for key in ("space", "vpcId", "peerings")) and program.name == PROJECT:
+        config.update(info.demo_peering_config())
+    config["heroku:apiKey"] = info.heroku_api_key
+    return {**config, **overrides}
+
+
+def provider_credentials(config: dict[str, Any]) -> Credentials:
+    """The AWS keys as pulumi-aws finds them: aws:accessKey/aws:secretKey, else the standard environment."""
+    key = config.get("aws:accessKey") or os.environ.get("AWS_ACCESS_KEY_ID")
+    secret = config.get("aws:secretKey") or os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not key or not secret:
+        raise RunnerError(
+            "aws: no valid credential sources found: set aws:accessKey and aws:secretKey in the stack "
+            "(the sandbox's endpoint config does), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    return Credentials(str(key), str(secret))
 
 
 @contextmanager
@@ -147,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with sandbox_for(args.sandbox) as info, heroku_host(info.heroku_url):
             config = stack_config(args.stack, info, args.config, program)
+            credentials = provider_credentials(config)
             state_path = None
             if args.sandbox is not None:
                 state_path = state_path_for(args.state_dir, args.stack, info, say)
@@ -163,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
                     preview,
                     sandbox_id=info.sandbox_id,
                     program=program,
+                    credentials=credentials,
                 )
 
             if args.command == "up" and not args.skip_preview:  # as `pulumi up --yes`: the plan, then the update
@@ -170,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
             final = deployment(preview=args.command == "preview")
             report["plan" if args.command == "preview" else "steps"] = _operate(final, args.command, args.stack, say)
             report["summary"] = summarize(info, final.state)
-    except (pulumi.RunError, RunnerError, HerokuError) as error:
+    except (pulumi.RunError, RunnerError, HerokuError, AwsCallFailed) as error:
         say(f"error: {error}")
         return 1
     except ProviderError as error:

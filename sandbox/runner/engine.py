@@ -23,7 +23,8 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, ec2_client
+from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, PLACEHOLDER, Credentials, ec2_client
+from .aws_errors import reported, sdk_error_text
 from .aws_lookups import InvokeFailed, invoke
 from .aws_resources import aws_type
 from .dynamic_host import DynamicProviderHost
@@ -90,8 +91,10 @@ class Deployment:
         preview: bool = False,
         sandbox_id: str = "",
         program: Program = DEFAULT_PROGRAM,
+        credentials: Credentials = PLACEHOLDER,
     ) -> None:
         self.config = dict(config)
+        self.credentials = credentials
         self.program = program
         self.state = StackState(state_path, sandbox_id)
         self.aws_endpoint = aws_endpoint
@@ -111,7 +114,7 @@ class Deployment:
     def ec2(self) -> Any:
         client = getattr(self._local, "ec2", None)
         if client is None:
-            client = ec2_client(self.aws_endpoint, self.region, CUSTOMER_ACCOUNT_ID)
+            client = ec2_client(self.aws_endpoint, self.region, CUSTOMER_ACCOUNT_ID, self.credentials)
             self._local.ec2 = client
         return client
 
@@ -141,7 +144,12 @@ class Deployment:
             return
         marks = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "import": "=", "same": " "}
         marks.update(read=" ", gone="-")
-        verb = {"same": "unchanged", "read": "refreshed", "gone": "gone (dropped from state)"}.get(op, op + "d")
+        verb = {
+            "same": "unchanged",
+            "read": "refreshed",
+            "import": "imported",
+            "gone": "gone (dropped from state)",
+        }.get(op, op + "d")
         with self._lock:
             self.print(f"  {marks[op]:2} {short(urn):60} {verb} ({step.seconds:.1f}s)")
 
@@ -187,7 +195,8 @@ class Deployment:
         if type_.startswith(DYNAMIC_PREFIX):
             raise RunnerError(f"{short(urn)}: dynamic resources cannot be imported (pulumi/pulumi#16175)")
         kind = aws_type(type_, _plain(inputs))
-        read = kind.import_read(self.ec2(), import_id) if kind.import_read else None
+        with reported(f"{short(urn)}: importing {type_} ({import_id})"):
+            read = kind.import_read(self.ec2(), import_id) if kind.import_read else None
         if read is None:
             raise RunnerError(f"{short(urn)}: resource '{import_id}' does not exist")
         id_, live = read
@@ -273,8 +282,7 @@ class Deployment:
         try:
             return invoke(self.ec2(), self.region, token, args), []
         except ClientError as error:  # the engine reports a provider failure as a semantic error
-            details = error.response.get("Error", {})
-            return {}, [("", f"{details.get('Code')}: {details.get('Message')}")]
+            return {}, [("", sdk_error_text(error))]
         except InvokeFailed as error:
             return {}, [("", str(error))]
 
@@ -430,7 +438,10 @@ class DynamicHandler:
 
 
 class AwsHandler:
-    """pulumi-aws resources: the explicit per-type EC2 mapping, diffing inputs as the bridge does."""
+    """pulumi-aws resources: the explicit per-type EC2 mapping, diffing inputs as the bridge does.
+
+    A refused EC2 call fails the step with the provider's wording (operation, status, request id, code).
+    """
 
     def __init__(self, ec2: Any, type_: str) -> None:
         self.ec2 = ec2
@@ -450,23 +461,28 @@ class AwsHandler:
         return changed, kind.replaces(changed)
 
     def create(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return aws_type(self.type, news).create(self.ec2, news)
+        with reported(f"{short(urn)}: creating {self.type}"):
+            return aws_type(self.type, news).create(self.ec2, news)
 
     def update(self, urn: str, old: StateEntry, news: dict[str, Any]) -> dict[str, Any]:
-        return aws_type(self.type, news).update(self.ec2, old.id, old.inputs, news)
+        with reported(f"{short(urn)}: updating {self.type} ({old.id})"):
+            return aws_type(self.type, news).update(self.ec2, old.id, old.inputs, news)
 
     def read(self, entry: StateEntry) -> dict[str, Any] | None:
-        return aws_type(entry.type, entry.inputs).read(self.ec2, entry.id, entry.inputs)
+        with reported(f"{short(entry.urn)}: reading {entry.type} ({entry.id})"):
+            return aws_type(entry.type, entry.inputs).read(self.ec2, entry.id, entry.inputs)
 
     def delete(self, entry: StateEntry) -> None:
-        aws_type(entry.type, entry.inputs).delete(self.ec2, entry.id, entry.inputs)
+        with reported(f"{short(entry.urn)}: deleting {entry.type} ({entry.id})"):
+            aws_type(entry.type, entry.inputs).delete(self.ec2, entry.id, entry.inputs)
 
     def find(self, operation: PendingOperation) -> tuple[str, dict[str, Any]] | None:
         kind = aws_type(operation.type, operation.inputs)
-        found = kind.find(self.ec2, operation.inputs)
-        if found is None:
-            return None
-        outputs = kind.read(self.ec2, found, operation.inputs)
+        with reported(f"{short(operation.urn)}: reading {operation.type}"):
+            found = kind.find(self.ec2, operation.inputs)
+            if found is None:
+                return None
+            outputs = kind.read(self.ec2, found, operation.inputs)
         return (found, outputs) if outputs is not None else None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from providers.heroku_api import HerokuClient
 from providers.heroku_errors import HerokuNotFound
 
-from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
+from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID
 from ..world.local_sandbox import SandboxInfo
 from .stack_state import StackState
 
@@ -17,7 +17,7 @@ RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 
 
 def summarize(info: SandboxInfo, state: StackState) -> dict[str, Any]:
-    customer = ec2_client(info.aws_endpoint_url, info.region, CUSTOMER_ACCOUNT_ID)
+    customer = info.ec2(CUSTOMER_ACCOUNT_ID)
     acceptances = {e.id: e for e in state.ordered() if e.type == ACCEPTANCE_TYPE}
     peerings = []
     with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
@@ -31,7 +31,7 @@ def summarize(info: SandboxInfo, state: StackState) -> dict[str, Any]:
             except HerokuNotFound:
                 heroku_status = "not found"
             accepter_region = pcx["VpcPeeringConnections"][0]["AccepterVpcInfo"]["Region"]
-            heroku_side = ec2_client(info.aws_endpoint_url, accepter_region, HEROKU_ACCOUNT_ID)
+            heroku_side = info.ec2(HEROKU_ACCOUNT_ID, accepter_region)
             accepter = heroku_side.describe_vpc_peering_connections(VpcPeeringConnectionIds=[entry.id])
             peerings.append(
                 {

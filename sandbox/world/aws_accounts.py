@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 
@@ -11,21 +11,46 @@ CUSTOMER_ACCOUNT_ID = "123456789012"
 # The account that owns every space VPC, as Heroku's does in real life.
 HEROKU_ACCOUNT_ID = "999988887777"
 ACCESS_KEY = "testing"
-SECRET_KEY = "testing"  # noqa: S105 - moto accepts any key
+SECRET_KEY = "testing"  # noqa: S105 - moto accepts any key while it does not enforce IAM
 
 
-def ec2_client(endpoint_url: str, region: str, account_id: str = CUSTOMER_ACCOUNT_ID) -> Any:
-    """An EC2 client that acts as ``account_id`` (moto's ``x-moto-account-id`` header)."""
+class Credentials(NamedTuple):
+    """An access key pair: moto's placeholder, or an IAM user's keys when the sandbox enforces IAM."""
+
+    access_key_id: str
+    secret_access_key: str
+
+    def __repr__(self) -> str:  # a secret key never reaches a log through a repr
+        return f"Credentials({self.access_key_id!r}, '***')"
+
+
+PLACEHOLDER = Credentials(ACCESS_KEY, SECRET_KEY)
+
+
+def aws_client(
+    service: str,
+    endpoint_url: str,
+    region: str,
+    account_id: str = CUSTOMER_ACCOUNT_ID,
+    credentials: Credentials = PLACEHOLDER,
+) -> Any:
+    """A client that acts as ``account_id`` (moto's ``x-moto-account-id`` header; an IAM user's keys say the same)."""
     client = boto3.client(
-        "ec2",
+        service,
         region_name=region,
         endpoint_url=endpoint_url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
     )
 
     def act_as(request: Any, **_: Any) -> None:
         request.headers["x-moto-account-id"] = account_id
 
-    client.meta.events.register("before-sign.ec2.*", act_as)
+    client.meta.events.register(f"before-sign.{service}.*", act_as)
     return client
+
+
+def ec2_client(
+    endpoint_url: str, region: str, account_id: str = CUSTOMER_ACCOUNT_ID, credentials: Credentials = PLACEHOLDER
+) -> Any:
+    return aws_client("ec2", endpoint_url, region, account_id, credentials)

@@ -18,7 +18,7 @@ from typing import Any
 
 from moto.ec2.models import ec2_backends
 
-from .aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
+from .aws_accounts import HEROKU_ACCOUNT_ID, PLACEHOLDER, Credentials, ec2_client
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ class HerokuWorld:
         behaviour: Behaviour | None = None,
     ) -> None:
         self.moto_url = moto_url
+        self.credentials: Credentials = PLACEHOLDER  # Heroku's administrator once the sandbox enforces IAM
         self.timings = timings or Timings()
         self.behaviour = behaviour or Behaviour()
         self._clock = clock
@@ -124,7 +125,7 @@ class HerokuWorld:
 
     def add_space(self, space: Space) -> Space:
         """Create the space VPC (and its data VPC with the heroku-managed peering) in moto."""
-        ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID)
+        ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID, self.credentials)
         space.vpc_id = ec2.create_vpc(CidrBlock=space.vpc_cidr)["Vpc"]["VpcId"]
         space.data_vpc_id = ec2.create_vpc(CidrBlock=space.data_cidr)["Vpc"]["VpcId"]
         pcx = ec2.create_vpc_peering_connection(VpcId=space.vpc_id, PeerVpcId=space.data_vpc_id)
@@ -188,7 +189,7 @@ class HerokuWorld:
                 raise NotYetAcceptable(
                     f"Peering connection {pcx_id} is not ready to be accepted yet.", self.behaviour.accept_lag_status
                 )
-        ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID)
+        ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID, self.credentials)
         ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
         with self._lock:
             self._overlays[pcx_id].accepted_at = self._clock()
@@ -200,7 +201,7 @@ class HerokuWorld:
             raise NotAcceptable(f"{pcx_id} is managed by Heroku and cannot be destroyed.")
         if view["status"] == "deleted":
             raise NotAcceptable(f"Peering connection {pcx_id} is already deleted.")
-        ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID)
+        ec2 = ec2_client(self.moto_url, space.region, HEROKU_ACCOUNT_ID, self.credentials)
         ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
         self.sync()
         return self.peering(space, pcx_id)

@@ -6,17 +6,18 @@ import json
 import logging
 import secrets
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from moto.moto_api._internal import mock_random
 from moto.server import ThreadedMotoServer
 
-from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
+from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, PLACEHOLDER, Credentials, ec2_client
 from .faults import FaultInjector
 from .heroku_emulator import EmulatorSettings, HerokuEmulator
 from .heroku_world import Behaviour, HerokuWorld, Space, Timings
+from .iam_users import create_users, enforce
 
 DEMO_SPACE = "demo-space"
 DEMO_REGION = "us-east-1"
@@ -43,6 +44,8 @@ class SandboxOptions:
     heroku_port: int = 0  # 0: any free port
     aws_port: int = 0
     seed: int | None = None  # seeds moto's ids, so that a stack file can name the demo VPC
+    iam_policy: str | None = None  # enforce IAM: stacks act as a user with only this policy document
+    extra_spaces: tuple[str, ...] = ()  # more spaces beside the demo one, with the same ranges (as Heroku's default)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,18 @@ class SandboxInfo:
     route_table_ids: list[str]
     security_group_ids: list[str]
     sandbox_id: str = ""  # one per start: state kept for one sandbox is never taken for another's
+    # IAM enforced: the keys stacks use (the deployer's), and an administrator's per account for the rest
+    iam_enforced: bool = False
+    stack_credentials: Credentials = PLACEHOLDER
+    admin_credentials: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def admin(self, account_id: str = CUSTOMER_ACCOUNT_ID) -> Credentials:
+        """Keys that may do anything in ``account_id`` (moto's placeholder while IAM is not enforced)."""
+        return Credentials(*self.admin_credentials.get(account_id, PLACEHOLDER))
+
+    def ec2(self, account_id: str = CUSTOMER_ACCOUNT_ID, region: str | None = None) -> Any:
+        """An administrator's EC2 client in ``account_id``: for set-up, snapshots and summaries."""
+        return ec2_client(self.aws_endpoint_url, region or self.region, account_id, self.admin(account_id))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -72,6 +87,8 @@ class SandboxInfo:
     def load(cls, path: str | Path) -> SandboxInfo:
         data: dict[str, Any] = json.loads(Path(path).read_text())
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        if "stack_credentials" in known:
+            known["stack_credentials"] = Credentials(*known["stack_credentials"])
         return cls(**known)
 
     def environment(self) -> dict[str, str]:
@@ -80,8 +97,8 @@ class SandboxInfo:
             "HEROKU_API_KEY": self.heroku_api_key,
             "HEROKU_HOST": self.heroku_url,
             "AWS_ENDPOINT_URL": self.aws_endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ACCESS_KEY_ID": self.admin().access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.admin().secret_access_key,
             "AWS_DEFAULT_REGION": self.region,
         }
 
@@ -93,8 +110,8 @@ class SandboxInfo:
             "aws:skipCredentialsValidation": True,
             "aws:skipRequestingAccountId": True,
             "aws:skipMetadataApiCheck": True,
-            "aws:accessKey": "testing",
-            "aws:secretKey": "testing",
+            "aws:accessKey": self.stack_credentials[0],
+            "aws:secretKey": self.stack_credentials[1],
             "heroku-peering:herokuApiUrl": self.heroku_url,
         }
 
@@ -150,6 +167,18 @@ class LocalSandbox:
         )
         self.emulator = HerokuEmulator(self.world, settings, port=self.options.heroku_port).start()
         self.info = self._seed_customer(moto_url, space)
+        for name in self.options.extra_spaces:  # after the customer's VPC, whose seeded ids stack files name
+            self.world.add_space(Space(name=name, region=self.options.space_region))
+        if self.options.iam_policy is not None:
+            users = create_users(moto_url, self.options.iam_policy)
+            self.world.credentials = users.heroku_admin
+            self.info = replace(
+                self.info,
+                iam_enforced=True,
+                stack_credentials=users.deployer,
+                admin_credentials={CUSTOMER_ACCOUNT_ID: users.customer_admin, HEROKU_ACCOUNT_ID: users.heroku_admin},
+            )
+            enforce(moto_url)
         return self.info
 
     def _seed_customer(self, moto_url: str, space: Space) -> SandboxInfo:
@@ -188,6 +217,8 @@ class LocalSandbox:
         if self.emulator is not None:
             self.emulator.stop()
         if self._moto is not None:
+            if self.info is not None and self.info.iam_enforced:  # moto's switch is process-wide
+                enforce(self.info.aws_endpoint_url, on=False)
             self._moto.stop()
 
     def __enter__(self) -> SandboxInfo:

@@ -15,14 +15,14 @@ from moto.ec2.models import ec2_backends
 from providers.heroku_api import HerokuClient
 from providers.heroku_errors import HerokuNotFound
 
-from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
+from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID
 from .local_sandbox import SandboxInfo
 
 _cidr_counter = itertools.count(20)
 
 
 def customer_ec2(info: SandboxInfo, region: str | None = None) -> Any:
-    return ec2_client(info.aws_endpoint_url, region or info.region, CUSTOMER_ACCOUNT_ID)
+    return info.ec2(CUSTOMER_ACCOUNT_ID, region)
 
 
 def space_vpc_id(info: SandboxInfo) -> str:
@@ -86,3 +86,38 @@ def wait_for_heroku_status(info: SandboxInfo, pcx_id: str, *wanted: str | None) 
 
     wait_until(reached, f"{pcx_id} to read {wanted} (last: {seen[-1:]})")
     return seen[-1]
+
+
+def vpc_tables(info: SandboxInfo) -> list[str]:
+    found = customer_ec2(info).describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [info.customer_vpc_id]}])
+    return [table["RouteTableId"] for table in found["RouteTables"]]
+
+
+def hand_made_peering(info: SandboxInfo, route_tables: list[str] | None = None, rule: bool = True) -> str:
+    """The seed article's procedure, by hand: request, accept with Heroku, routes (every table of the VPC,
+    the main one included, unless given), a rule for the dynos."""
+    ec2 = customer_ec2(info)
+    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
+        peer = heroku.peering_info(info.space)
+        pcx_id = ec2.create_vpc_peering_connection(
+            VpcId=info.customer_vpc_id, PeerVpcId=peer.vpc_id, PeerOwnerId=peer.aws_account_id
+        )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        ec2.create_tags(Resources=[pcx_id], Tags=[{"Key": "Name", "Value": "made-by-hand"}])
+        wait_for_heroku_status(info, pcx_id, "pending-acceptance")
+        heroku.accept_peering(info.space, pcx_id)
+        wait_for_heroku_status(info, pcx_id, "active")
+        for table in vpc_tables(info) if route_tables is None else route_tables:
+            ec2.create_route(RouteTableId=table, DestinationCidrBlock=peer.vpc_cidr, VpcPeeringConnectionId=pcx_id)
+        if rule:
+            ec2.authorize_security_group_ingress(
+                GroupId=info.security_group_ids[0],
+                IpPermissions=[
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": 5432,
+                        "ToPort": 5432,
+                        "IpRanges": [{"CidrIp": cidr, "Description": "by hand"} for cidr in peer.dyno_cidr_blocks],
+                    }
+                ],
+            )
+    return str(pcx_id)
