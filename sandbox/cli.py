@@ -186,7 +186,7 @@ def serve(args: argparse.Namespace, options: SandboxOptions) -> int:
 def describe(info: SandboxInfo) -> str:
     env = "\n".join(f"  export {key}={value}" for key, value in info.environment().items())
     config = "\n".join(
-        f"  pulumi config set {key} {_config_text(value)}"
+        f"  pulumi config set {'--secret ' if key == 'aws:secretKey' else ''}{key} {_config_text(value)}"
         for key, value in info.stack_config().items()
         if not isinstance(value, list)
     )

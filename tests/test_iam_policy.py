@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, PLACEHOLDER, ec2_client
-from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
 from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,3 +151,14 @@ def test_a_policy_with_a_wildcard_is_refused_before_anything_runs(tmp_path: Path
         f"error: --policy {path}: wildcard actions ['ec2:Describe*']; name every action (least privilege)"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_an_iam_sandbox_in_process_leaves_moto_open_when_it_stops() -> None:
+    """moto's IAM switch is process-wide: stopping the sandbox turns it off for the next one."""
+    with (
+        LocalSandbox(SandboxOptions(iam_policy=POLICY.read_text())) as info,
+        pytest.raises(ClientError, match="AuthFailure"),
+    ):
+        ec2_client(info.aws_endpoint_url, info.region, CUSTOMER_ACCOUNT_ID, PLACEHOLDER).describe_vpcs()
+    with LocalSandbox() as info:
+        assert ec2_client(info.aws_endpoint_url, info.region, CUSTOMER_ACCOUNT_ID, PLACEHOLDER).describe_vpcs()["Vpcs"]
