@@ -117,19 +117,19 @@ def load_policy(path: Path) -> dict[str, Any]:
     try:
         policy = json.loads(path.read_text())
     except OSError as error:
-        raise PolicyFileError(f"--policy {path}: cannot be read ({error.strerror})") from None
+        raise PolicyFileError(f"policy {path}: cannot be read ({error.strerror})") from None
     except json.JSONDecodeError as error:
-        raise PolicyFileError(f"--policy {path}: not JSON ({error}); it must be an IAM policy document") from None
+        raise PolicyFileError(f"policy {path}: not JSON ({error}); it must be an IAM policy document") from None
     statements = policy.get("Statement") if isinstance(policy, dict) else None
     if not isinstance(statements, list) or not statements:
-        raise PolicyFileError(f"--policy {path}: no Statement list; it must be an IAM policy document")
+        raise PolicyFileError(f"policy {path}: no Statement list; it must be an IAM policy document")
     for statement in statements:
         actions = statement.get("Action")
         if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
-            raise PolicyFileError(f"--policy {path}: each statement needs an Action list of action names")
+            raise PolicyFileError(f"policy {path}: each statement needs an Action list of action names")
         wild = [a for a in actions if "*" in a or "?" in a]
         if wild:
-            raise PolicyFileError(f"--policy {path}: wildcard actions {wild}; name every action (least privilege)")
+            raise PolicyFileError(f"policy {path}: wildcard actions {wild}; name every action (least privilege)")
     return dict(policy)
 
 

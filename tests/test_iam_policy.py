@@ -148,7 +148,7 @@ def test_a_policy_with_a_wildcard_is_refused_before_anything_runs(tmp_path: Path
     )
     assert result.returncode == 1
     assert result.stdout.strip() == (
-        f"error: --policy {path}: wildcard actions ['ec2:Describe*']; name every action (least privilege)"
+        f"error: policy {path}: wildcard actions ['ec2:Describe*']; name every action (least privilege)"
     )
     assert "Traceback" not in result.stderr
 
