@@ -68,6 +68,11 @@ def test_the_policy_names_each_action_once_and_nothing_moto_cannot_check() -> No
         assert "Condition" not in statement and "NotAction" not in statement
 
 
+# The check runs about 50 programs (4.5 minutes on 2 idle cores, several times that with every core busy):
+# the tests that read its report get a longer limit than the suite's 300 s, which guards against hangs.
+THE_WHOLE_CHECK = pytest.mark.timeout(1800)
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = subprocess.run(
@@ -83,11 +88,13 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return dict(json.loads(result.stdout))
 
 
+@THE_WHOLE_CHECK
 def test_the_policy_suffices_for_a_stacks_whole_life(report: dict[str, Any]) -> None:
     assert report["full"]["failed"] is None
     assert report["full"]["runs"] == 8
 
 
+@THE_WHOLE_CHECK
 @pytest.mark.parametrize("action", sorted(FIRST_NEEDED))
 def test_without_each_action_the_phase_that_needs_it_fails_on_it(report: dict[str, Any], action: str) -> None:
     result = report["without"][action]
@@ -96,6 +103,7 @@ def test_without_each_action_the_phase_that_needs_it_fails_on_it(report: dict[st
     assert f"{action}" in result["output"]
 
 
+@THE_WHOLE_CHECK
 def test_a_denied_lookup_names_the_action_and_the_policy(report: dict[str, Any]) -> None:
     """Pre-flight reads: not "not found" but AWS's refusal, the action and where the policy is."""
     output = report["without"]["ec2:DescribeRouteTables"]["output"]
@@ -105,6 +113,7 @@ def test_a_denied_lookup_names_the_action_and_the_policy(report: dict[str, Any])
     assert "was not found" not in output
 
 
+@THE_WHOLE_CHECK
 def test_a_denied_step_says_the_operation_status_and_code(report: dict[str, Any]) -> None:
     output = report["without"]["ec2:RevokeSecurityGroupIngress"]["output"]
     assert "operation error EC2: RevokeSecurityGroupIngress, https response error StatusCode: 403" in output
