@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ class SandboxOptions:
     seed: int | None = None  # seeds moto's ids, so that a stack file can name the demo VPC
     iam_policy: str | None = None  # enforce IAM: stacks act as a user with only this policy document
     extra_spaces: tuple[str, ...] = ()  # more spaces beside the demo one, with the same ranges (as Heroku's default)
+    clock: Callable[[], float] = time.time  # the emulated Heroku's clock: tests step it instead of waiting
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,9 @@ class LocalSandbox:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         moto_url = f"http://{host}:{port}"
-        self.world = HerokuWorld(moto_url, self.options.timings, behaviour=self.options.behaviour)
+        self.world = HerokuWorld(
+            moto_url, self.options.timings, clock=self.options.clock, behaviour=self.options.behaviour
+        )
         space = self.world.add_space(Space(name=DEMO_SPACE, region=self.options.space_region))
         tokens: dict[str, set[str] | None] = {self.token: None, **self.options.extra_tokens}
         settings = EmulatorSettings(
