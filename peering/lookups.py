@@ -72,10 +72,10 @@ def refused(what: str, error: Exception) -> LookupProblem:
     """AWS answered, but not with the object: say which call, why, and the fix for a missing permission."""
     reason = _reason(error)
     if any(marker in reason for marker in DENIED_MARKERS):
-        named = re.search(r"perform: (ec2:\w+)", reason) or re.search(r"operation error EC2: (\w+)", reason)
-        action = (named.group(1) if named.group(1).startswith("ec2:") else f"ec2:{named.group(1)}") if named else ""
+        named = re.search(r"(?:perform: ec2:|operation error EC2: )(\w+)", reason)
+        action = f"ec2:{named.group(1)}" if named else "an EC2 call"
         fix = (
-            f"AWS denied the stack's credentials {action or 'an EC2 call'}: grant it (the policy in {POLICY_FILE} "
+            f"AWS denied the stack's credentials {action}: grant it (the policy in {POLICY_FILE} "
             "has every action the program needs)."
         )
     else:
