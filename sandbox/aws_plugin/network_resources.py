@@ -1,0 +1,362 @@
+"""The network a program may make around the peering (``examples/vpc-and-peering``), as
+terraform-provider-aws makes it (``internal/service/ec2/``):
+
+- ``aws_vpc`` (vpc.go): ``cidr_block`` ForceNew; ``instance_tenancy`` in place (ModifyVpcTenancy);
+  the DNS attributes (ModifyVpcAttribute) and tags in place. Create passes tags in TagSpecifications.
+- ``aws_subnet`` (vpc_subnet.go): ``vpc_id``, ``cidr_block``, ``availability_zone`` ForceNew
+  (the zone Optional+Computed); tags in place.
+- ``aws_route_table`` (vpc_route_table.go): ``vpc_id`` ForceNew; tags in place (inline routes not served).
+- ``aws_route_table_association`` (vpc_route_table_association.go): ``subnet_id`` ForceNew;
+  ``route_table_id`` in place with ReplaceRouteTableAssociation, whose new association id
+  becomes the resource's id.
+- ``aws_security_group`` (vpc_security_group.go): ``name`` (autonamed), ``description`` (default
+  "Managed by Pulumi"), ``vpc_id`` ForceNew; tags in place; after CreateSecurityGroup the
+  provider revokes AWS's default allow-all egress rule when no ``egress`` is given.
+
+Deletes: each type's own NotFound code is done; anything else is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .aws_errors import ProviderRefusal, error_code, reported, sdk_error_text
+from .ec2_reads import described, tag_outputs, tag_specifications, update_tags
+from .ec2_session import Ec2Session
+from .resource_type import Create, Delete, Read, ResourceType, Update
+from .wire import Properties
+
+VPC_NOT_FOUND = ("InvalidVpcID.NotFound",)
+SUBNET_NOT_FOUND = ("InvalidSubnetID.NotFound",)
+TABLE_NOT_FOUND = ("InvalidRouteTableID.NotFound",)
+ASSOCIATION_NOT_FOUND = ("InvalidAssociationID.NotFound",)
+GROUP_NOT_FOUND = ("InvalidGroup.NotFound",)
+DNS_ATTRIBUTES = {"enableDnsHostnames": "EnableDnsHostnames", "enableDnsSupport": "EnableDnsSupport"}
+
+
+def _with_tags(session: Ec2Session, resource_type: str, inputs: Properties, request: dict[str, Any]) -> dict[str, Any]:
+    specifications = tag_specifications(session, resource_type, inputs)
+    return {**request, "TagSpecifications": specifications} if specifications else request
+
+
+def _deleter(call: str, key: str, gone: tuple[str, ...], what: str) -> Delete:
+    def delete(session: Ec2Session, resource_id: str, _olds: Properties) -> None:
+        try:
+            getattr(session.client, call)(**{key: resource_id})
+        except ClientError as error:
+            if error_code(error) in gone:
+                return
+            raise ProviderRefusal(f"deleting {what} ({resource_id}): {sdk_error_text(error)}") from None
+
+    return delete
+
+
+def _tags_updater(read: Read, what: str) -> Update:
+    def update(session: Ec2Session, resource_id: str, olds: Properties, news: Properties) -> Properties:
+        with reported(f"updating {what} ({resource_id}) tags"):
+            update_tags(session, resource_id, olds, news)
+        found = read(session, resource_id, news)
+        return found if found is not None else dict(news)
+
+    return update
+
+
+def _importer(read: Read) -> Callable[[Ec2Session, str], tuple[str, Properties] | None]:
+    def import_read(session: Ec2Session, resource_id: str) -> tuple[str, Properties] | None:
+        found = read(session, resource_id, {})
+        return (resource_id, found) if found is not None else None
+
+    return import_read
+
+
+# -- aws_vpc ---------------------------------------------------------------------------------------
+
+
+def _vpc_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
+    request: dict[str, Any] = {"CidrBlock": inputs["cidrBlock"]}
+    if inputs.get("instanceTenancy"):
+        request["InstanceTenancy"] = inputs["instanceTenancy"]
+    with reported("creating EC2 VPC"):
+        vpc_id = str(session.client.create_vpc(**_with_tags(session, "vpc", inputs, request))["Vpc"]["VpcId"])
+        for key, attribute in DNS_ATTRIBUTES.items():
+            if inputs.get(key) is not None:
+                session.client.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": bool(inputs[key])}})
+    found = _vpc_read(session, vpc_id, inputs)
+    return vpc_id, found if found is not None else dict(inputs)
+
+
+def _vpc_read(session: Ec2Session, vpc_id: str, olds: Properties) -> Properties | None:
+    with reported(f"reading EC2 VPC ({vpc_id})"):
+        vpcs = described(session.client.describe_vpcs, "Vpcs", VPC_NOT_FOUND, VpcIds=[vpc_id])
+        if not vpcs:
+            return None
+        vpc = vpcs[0]
+        attributes = {
+            key: bool(session.client.describe_vpc_attribute(VpcId=vpc_id, Attribute=key)[field]["Value"])
+            for key, field in DNS_ATTRIBUTES.items()
+        }
+        main = session.client.describe_route_tables(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
+        )["RouteTables"]
+        groups = session.client.describe_security_groups(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"]
+    return {
+        **olds,
+        "cidrBlock": vpc["CidrBlock"],
+        "instanceTenancy": vpc.get("InstanceTenancy", "default"),
+        "ownerId": vpc.get("OwnerId"),
+        "mainRouteTableId": main[0]["RouteTableId"] if main else None,
+        "defaultSecurityGroupId": groups[0]["GroupId"] if groups else None,
+        "arn": f"arn:aws:ec2:{session.region}:{vpc.get('OwnerId', '')}:vpc/{vpc_id}",
+        **attributes,
+        **tag_outputs(session, vpc.get("Tags")),
+    }
+
+
+def _vpc_update(session: Ec2Session, vpc_id: str, olds: Properties, news: Properties) -> Properties:
+    with reported(f"updating EC2 VPC ({vpc_id})"):
+        for key, attribute in DNS_ATTRIBUTES.items():
+            if news.get(key) is not None and news.get(key) != olds.get(key):
+                session.client.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": bool(news[key])}})
+        if news.get("instanceTenancy") and news.get("instanceTenancy") != olds.get("instanceTenancy"):
+            session.client.modify_vpc_tenancy(VpcId=vpc_id, InstanceTenancy=news["instanceTenancy"])
+        update_tags(session, vpc_id, olds, news)
+    found = _vpc_read(session, vpc_id, news)
+    return found if found is not None else dict(news)
+
+
+# -- aws_subnet -----------------------------------------------------------------------------------
+
+
+def _subnet_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
+    request: dict[str, Any] = {"VpcId": inputs["vpcId"], "CidrBlock": inputs["cidrBlock"]}
+    if inputs.get("availabilityZone"):
+        request["AvailabilityZone"] = inputs["availabilityZone"]
+    with reported("creating EC2 Subnet"):
+        subnet = session.client.create_subnet(**_with_tags(session, "subnet", inputs, request))["Subnet"]
+    found = _subnet_read(session, subnet["SubnetId"], inputs)
+    return str(subnet["SubnetId"]), found if found is not None else dict(inputs)
+
+
+def _subnet_read(session: Ec2Session, subnet_id: str, olds: Properties) -> Properties | None:
+    with reported(f"reading EC2 Subnet ({subnet_id})"):
+        found = described(session.client.describe_subnets, "Subnets", SUBNET_NOT_FOUND, SubnetIds=[subnet_id])
+    if not found:
+        return None
+    subnet = found[0]
+    return {
+        **olds,
+        "vpcId": subnet["VpcId"],
+        "cidrBlock": subnet["CidrBlock"],
+        "availabilityZone": subnet["AvailabilityZone"],
+        "availabilityZoneId": subnet.get("AvailabilityZoneId"),
+        **tag_outputs(session, subnet.get("Tags")),
+    }
+
+
+# -- aws_route_table ------------------------------------------------------------------------------
+
+
+def _table_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
+    request = _with_tags(session, "route-table", inputs, {"VpcId": inputs["vpcId"]})
+    with reported("creating Route Table"):
+        table_id = str(session.client.create_route_table(**request)["RouteTable"]["RouteTableId"])
+    found = _table_read(session, table_id, inputs)
+    return table_id, found if found is not None else dict(inputs)
+
+
+def _table_read(session: Ec2Session, table_id: str, olds: Properties) -> Properties | None:
+    with reported(f"reading Route Table ({table_id})"):
+        found = described(
+            session.client.describe_route_tables, "RouteTables", TABLE_NOT_FOUND, RouteTableIds=[table_id]
+        )
+    if not found:
+        return None
+    return {
+        **olds,
+        "vpcId": found[0]["VpcId"],
+        "ownerId": found[0].get("OwnerId"),
+        **tag_outputs(session, found[0].get("Tags")),
+    }
+
+
+# -- aws_route_table_association -----------------------------------------------------------------
+
+
+def _association_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
+    with reported(f"creating Route Table ({inputs['routeTableId']}) Association"):
+        association_id = str(
+            session.client.associate_route_table(RouteTableId=inputs["routeTableId"], SubnetId=inputs["subnetId"])[
+                "AssociationId"
+            ]
+        )
+    found = _association_read(session, association_id, inputs)
+    return association_id, found if found is not None else dict(inputs)
+
+
+def _association_read(session: Ec2Session, association_id: str, olds: Properties) -> Properties | None:
+    filters = [{"Name": "association.route-table-association-id", "Values": [association_id]}]
+    with reported(f"reading Route Table Association ({association_id})"):
+        tables = session.client.describe_route_tables(Filters=filters)["RouteTables"]
+    for table in tables:
+        for association in table.get("Associations", []):
+            if association.get("RouteTableAssociationId") == association_id:
+                return {**olds, "routeTableId": table["RouteTableId"], "subnetId": association.get("SubnetId")}
+    return None
+
+
+def _association_update(session: Ec2Session, association_id: str, _olds: Properties, news: Properties) -> Properties:
+    """ReplaceRouteTableAssociation answers a new association id, which becomes the resource's id."""
+    with reported(f"updating Route Table Association ({association_id})"):
+        new_id = str(
+            session.client.replace_route_table_association(
+                AssociationId=association_id, RouteTableId=news["routeTableId"]
+            )["NewAssociationId"]
+        )
+    found = _association_read(session, new_id, news)
+    return {**(found if found is not None else news), "id": new_id}
+
+
+def _association_delete(session: Ec2Session, association_id: str, _olds: Properties) -> None:
+    try:
+        session.client.disassociate_route_table(AssociationId=association_id)
+    except ClientError as error:
+        if error_code(error) in ASSOCIATION_NOT_FOUND:
+            return
+        raise ProviderRefusal(f"deleting Route Table Association ({association_id}): {sdk_error_text(error)}") from None
+
+
+# -- aws_security_group ---------------------------------------------------------------------------
+
+
+def _group_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
+    request = _with_tags(
+        session,
+        "security-group",
+        inputs,
+        {"GroupName": inputs["name"], "Description": inputs["description"], "VpcId": inputs["vpcId"]},
+    )
+    with reported(f"creating Security Group ({inputs['name']})"):
+        group_id = str(session.client.create_security_group(**request)["GroupId"])
+        default_egress = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        session.client.revoke_security_group_egress(GroupId=group_id, IpPermissions=default_egress)
+    found = _group_read(session, group_id, inputs)
+    return group_id, found if found is not None else dict(inputs)
+
+
+def _group_read(session: Ec2Session, group_id: str, olds: Properties) -> Properties | None:
+    with reported(f"reading Security Group ({group_id})"):
+        found = described(
+            session.client.describe_security_groups, "SecurityGroups", GROUP_NOT_FOUND, GroupIds=[group_id]
+        )
+    if not found:
+        return None
+    group = found[0]
+    return {
+        **olds,
+        "name": group["GroupName"],
+        "description": group["Description"],
+        "vpcId": group.get("VpcId"),
+        "ownerId": group.get("OwnerId"),
+        **tag_outputs(session, group.get("Tags")),
+    }
+
+
+def _network_type(
+    token: str,
+    source: str,
+    required: set[str],
+    force_new: set[str],
+    in_place: set[str],
+    crud: tuple[Create, Read, Update, Delete],
+    **more: Any,
+) -> ResourceType:
+    create, read, update, delete = crud
+    return ResourceType(
+        token=token,
+        source=f"internal/service/ec2/{source}",
+        required=frozenset(required),
+        force_new=frozenset(force_new),
+        in_place=frozenset(in_place),
+        create=create,
+        read=read,
+        update=update,
+        delete=delete,
+        import_read=_importer(read),
+        **more,
+    )
+
+
+NETWORK_TYPES = (
+    _network_type(
+        "aws:ec2/vpc:Vpc",
+        "vpc.go",
+        {"cidrBlock"},
+        {"cidrBlock"},
+        {"instanceTenancy", *DNS_ATTRIBUTES, "tags"},
+        (_vpc_create, _vpc_read, _vpc_update, _deleter("delete_vpc", "VpcId", VPC_NOT_FOUND, "EC2 VPC")),
+        computed_inputs=frozenset({"instanceTenancy", *DNS_ATTRIBUTES}),
+        computed_outputs=("arn", "ownerId", "mainRouteTableId", "defaultSecurityGroupId", "tagsAll"),
+        tagged=True,
+    ),
+    _network_type(
+        "aws:ec2/subnet:Subnet",
+        "vpc_subnet.go",
+        {"vpcId", "cidrBlock"},
+        {"vpcId", "cidrBlock", "availabilityZone"},
+        {"tags"},
+        (
+            _subnet_create,
+            _subnet_read,
+            _tags_updater(_subnet_read, "EC2 Subnet"),
+            _deleter("delete_subnet", "SubnetId", SUBNET_NOT_FOUND, "EC2 Subnet"),
+        ),
+        computed_inputs=frozenset({"availabilityZone"}),
+        computed_outputs=("availabilityZone", "availabilityZoneId", "tagsAll"),
+        tagged=True,
+    ),
+    _network_type(
+        "aws:ec2/routeTable:RouteTable",
+        "vpc_route_table.go",
+        {"vpcId"},
+        {"vpcId"},
+        {"tags"},
+        (
+            _table_create,
+            _table_read,
+            _tags_updater(_table_read, "Route Table"),
+            _deleter("delete_route_table", "RouteTableId", TABLE_NOT_FOUND, "Route Table"),
+        ),
+        computed_outputs=("ownerId", "tagsAll"),
+        tagged=True,
+    ),
+    _network_type(
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "vpc_route_table_association.go",
+        {"routeTableId"},
+        {"subnetId"},
+        {"routeTableId"},
+        (_association_create, _association_read, _association_update, _association_delete),
+    ),
+    _network_type(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "vpc_security_group.go",
+        {"vpcId"},
+        {"name", "description", "vpcId"},
+        {"tags", "revokeRulesOnDelete"},
+        (
+            _group_create,
+            _group_read,
+            _tags_updater(_group_read, "Security Group"),
+            _deleter("delete_security_group", "GroupId", GROUP_NOT_FOUND, "Security Group"),
+        ),
+        defaults={"description": "Managed by Pulumi", "revokeRulesOnDelete": False},
+        autoname="name",
+        computed_outputs=("ownerId", "tagsAll"),
+        tagged=True,
+    ),
+)

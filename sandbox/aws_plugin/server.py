@@ -1,0 +1,244 @@
+"""The gRPC ResourceProvider the engine talks to, as pulumi-aws answers it.
+
+The engine's side of each call is ``pkg/resource/plugin/provider_plugin.go`` (pulumi/pulumi). What
+pulumi-aws answers comes from the Pulumi terraform bridge (``pkg/tfbridge/provider.go``), with the
+per-type knowledge in ``resource_types.py``; invokes are in ``data_sources.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, NoReturn
+
+import grpc
+from google.protobuf import any_pb2, empty_pb2
+from google.rpc import status_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from .aws_errors import AwsCallFailed, ProviderRefusal
+from .data_sources import DATA_SOURCES, InvokeFailed
+from .ec2_session import Ec2Session
+from .provider_config import ProviderConfig
+from .resource_type import ResourceType
+from .resource_types import RESOURCE_TYPES, PartialCreate
+from .wire import Properties, from_struct, is_unknown, to_struct
+
+KINDS = {
+    ("add", False): provider_pb2.PropertyDiff.ADD,
+    ("add", True): provider_pb2.PropertyDiff.ADD_REPLACE,
+    ("update", False): provider_pb2.PropertyDiff.UPDATE,
+    ("update", True): provider_pb2.PropertyDiff.UPDATE_REPLACE,
+    ("delete", False): provider_pb2.PropertyDiff.DELETE,
+    ("delete", True): provider_pb2.PropertyDiff.DELETE_REPLACE,
+}
+
+
+def plugin_version() -> str:
+    """The installed pulumi-aws package's version, so that the engine finds the plugin it expects."""
+    try:
+        return metadata.version("pulumi_aws")
+    except metadata.PackageNotFoundError:
+        return "7.0.0"
+
+
+@dataclass(frozen=True)
+class _Status(grpc.Status):  # type: ignore[misc]
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, bytes], ...] = ()
+
+
+def _abort(context: grpc.ServicerContext, message: str, detail: Any = None) -> NoReturn:
+    """Fail the call with ``message``; ``detail`` (a protobuf message) rides along as the engine expects."""
+    metadata_: tuple[tuple[str, bytes], ...] = ()
+    if detail is not None:
+        packed = any_pb2.Any()
+        packed.Pack(detail)
+        status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=message, details=[packed])
+        metadata_ = (("grpc-status-details-bin", status.SerializeToString()),)
+    context.abort_with_status(_Status(grpc.StatusCode.UNKNOWN, message, metadata_))
+    raise AssertionError("unreachable")  # abort_with_status raises
+
+
+def _type_token(request: Any) -> str:
+    return str(getattr(request, "type", "") or request.urn.split("::")[-2].split("$")[-1])
+
+
+class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
+    def __init__(self, types: Mapping[str, ResourceType] = RESOURCE_TYPES) -> None:
+        self._types = types
+        self._session: Ec2Session | None = None
+        self._lock = threading.Lock()
+
+    # -- the provider itself ------------------------------------------------------------------
+
+    def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> plugin_pb2.PluginInfo:
+        return plugin_pb2.PluginInfo(version=plugin_version())
+
+    def Configure(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.ConfigureResponse:
+        args = from_struct(request.args)
+        if not is_unknown(args):  # a preview may configure with values not known yet
+            try:
+                config = ProviderConfig.read(args)
+            except ProviderRefusal as refusal:
+                _abort(context, str(refusal))
+            with self._lock:
+                self._session = Ec2Session.connect(config)
+        # Secrets stripped by the engine and re-marked on outputs; previews answered by Create/Update.
+        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=False)
+
+    def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        return empty_pb2.Empty()
+
+    def _ec2(self, context: grpc.ServicerContext) -> Ec2Session:
+        with self._lock:
+            session = self._session
+        if session is None:
+            _abort(context, "the provider was used before it was configured with known values")
+        return session
+
+    def _type(self, request: Any, context: grpc.ServicerContext) -> ResourceType:
+        token = _type_token(request)
+        found = self._types.get(token)
+        if found is None:
+            _abort(
+                context,
+                f"the sandbox's pulumi-aws does not serve the resource type {token}; it serves "
+                f"{', '.join(sorted(self._types))}. Use a real AWS account with pulumi-aws for other types.",
+            )
+        return found
+
+    @contextmanager
+    def _reported(self, context: grpc.ServicerContext) -> Iterator[None]:
+        try:
+            yield
+        except (AwsCallFailed, ProviderRefusal) as error:
+            _abort(context, str(error))
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def Check(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
+        kind = self._type(request, context)
+        news, olds = from_struct(request.news), from_struct(request.olds)
+        inputs, problems = kind.check(str(request.name or request.urn.split("::")[-1]), olds, news, request.randomSeed)
+        failures = []
+        for problem in problems:
+            reason, _, key = problem.partition(":")
+            if reason == "missing":
+                text = f"Missing required property '{key}'"
+            else:
+                text = f"the sandbox's pulumi-aws does not serve the input '{key}' of {kind.token}"
+            failures.append(provider_pb2.CheckFailure(property=key, reason=text))
+        return provider_pb2.CheckResponse(inputs=to_struct(inputs), failures=failures)
+
+    def Diff(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
+        kind = self._type(request, context)
+        olds, news = from_struct(request.olds), from_struct(request.news)
+        plan = kind.plan(olds, news, frozenset(request.ignoreChanges))
+        if not plan.changes:
+            return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE, hasDetailedDiff=True)
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME,
+            replaces=plan.replaces,
+            diffs=[change.key for change in plan.changes],
+            detailedDiff={
+                change.key: provider_pb2.PropertyDiff(kind=KINDS[(change.kind, change.replaces)], inputDiff=True)
+                for change in plan.changes
+            },
+            hasDetailedDiff=True,
+            deleteBeforeReplace=False,
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def Create(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.CreateResponse:
+        kind = self._type(request, context)
+        inputs = from_struct(request.properties)
+        if request.preview:
+            return provider_pb2.CreateResponse(properties=to_struct(kind.preview_outputs(inputs)))
+        session = self._ec2(context)
+        try:
+            with self._reported(context):
+                id_, outputs = kind.create(session, inputs)
+        except PartialCreate as partial:
+            # Made, then failed (a waiter): recorded with init errors, as the bridge's InitError.
+            _abort(
+                context,
+                partial.message,
+                provider_pb2.ErrorResourceInitFailed(
+                    id=partial.id_,
+                    properties=to_struct(partial.outputs),
+                    reasons=[partial.message],
+                    inputs=request.properties,
+                ),
+            )
+        return provider_pb2.CreateResponse(id=id_, properties=to_struct(outputs))
+
+    def Read(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
+        kind = self._type(request, context)
+        session = self._ec2(context)
+        olds, old_inputs = from_struct(request.properties), from_struct(request.inputs)
+        importing = not olds and not old_inputs
+        with self._reported(context):
+            if importing:
+                if kind.import_read is None:
+                    _abort(context, f"resource {kind.token} does not support importing")
+                imported = kind.import_read(session, request.id)
+                id_, outputs = imported if imported is not None else (request.id, None)
+            else:
+                id_, outputs = request.id, kind.read(session, request.id, olds)
+        if outputs is None:
+            return provider_pb2.ReadResponse()  # gone
+        inputs = _inputs_from_outputs(kind, outputs, None if importing else old_inputs)
+        return provider_pb2.ReadResponse(id=id_, properties=to_struct(outputs), inputs=to_struct(inputs))
+
+    def Update(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.UpdateResponse:
+        kind = self._type(request, context)
+        olds, news = from_struct(request.olds), from_struct(request.news)
+        if request.preview:
+            return provider_pb2.UpdateResponse(properties=to_struct(kind.preview_outputs(news, olds)))
+        session = self._ec2(context)
+        with self._reported(context):
+            outputs = kind.update(session, request.id, olds, news)
+        return provider_pb2.UpdateResponse(properties=to_struct(outputs))
+
+    def Delete(self, request: Any, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        kind = self._type(request, context)
+        session = self._ec2(context)
+        with self._reported(context):
+            kind.delete(session, request.id, from_struct(request.properties))
+        return empty_pb2.Empty()
+
+    # -- data sources ---------------------------------------------------------------------------
+
+    def Invoke(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.InvokeResponse:
+        lookup: Callable[[Ec2Session, Properties], Properties] | None = DATA_SOURCES.get(request.tok)
+        if lookup is None:
+            _abort(
+                context,
+                f"the sandbox's pulumi-aws does not serve the function {request.tok}; it serves "
+                f"{', '.join(sorted(DATA_SOURCES))}. Use a real AWS account with pulumi-aws for other functions.",
+            )
+        session = self._ec2(context)
+        try:
+            with self._reported(context):
+                result = lookup(session, from_struct(request.args))
+        except InvokeFailed as failure:
+            _abort(context, str(failure))
+        return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
+
+
+def _inputs_from_outputs(kind: ResourceType, outputs: Properties, old_inputs: Properties | None) -> Properties:
+    """The bridge's ExtractInputsFromOutputs: after an import, every input the outputs hold; after a
+    refresh, the old inputs with the values the outputs now have (so that refreshed inputs are stored)."""
+    if old_inputs is None:
+        return {key: outputs[key] for key in kind.inputs if outputs.get(key) is not None}
+    refreshed = dict(old_inputs)
+    for key in old_inputs:
+        if key in kind.inputs and key in outputs:
+            refreshed[key] = outputs[key]
+    return refreshed
