@@ -1,4 +1,4 @@
-"""Command line of the sandbox: ``serve`` and the program runner's ``preview/up/refresh/destroy``."""
+"""Command line of the sandbox: ``serve``, the Pulumi CLI's ``preview/up/refresh/destroy`` on it, ``check-policy``."""
 
 from __future__ import annotations
 
@@ -8,17 +8,22 @@ import os
 import signal
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
 from . import policy_check
-from .runner.commands import add_commands, run
+from .errors import SandboxError
+from .pulumi_cli import ensure_cli
+from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
+from .stack_commands import add_commands, run
 from .world.faults import FaultInjector, rules_from_options
 from .world.heroku_world import ANSWER_BODIES, Behaviour, Timings
 from .world.local_sandbox import (
     SANDBOX_AWS_PORT,
     SANDBOX_HEROKU_PORT,
     SANDBOX_SEED,
+    SEED_SPACE_REGION,
     LocalSandbox,
     SandboxInfo,
     SandboxOptions,
@@ -118,6 +123,7 @@ def _options(args: argparse.Namespace) -> SandboxOptions:
         aws_port=args.aws_port,
         iam_policy=policy_check.load_policy_text(args.iam_policy) if args.iam_policy else None,
         extra_spaces=tuple(args.space),
+        space_region=args.space_region,
     )
 
 
@@ -135,6 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="enforce IAM: stacks act as a user with only this policy (e.g. iam/deployer-policy.json); "
         "the printed environment is the customer's administrator",
+    )
+    serve.add_argument(
+        "--space-region",
+        default=SEED_SPACE_REGION,
+        metavar="REGION",
+        help=f"the spaces' region (default {SEED_SPACE_REGION}, as in the seed article; the customer's VPC is in "
+        "us-east-1, so the peering is inter-region)",
+    )
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help="where the sandbox's Pulumi backend and home go (default .sandbox-state); removed when it stops",
     )
     serve.add_argument(
         "--space",
@@ -163,8 +182,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace, options: SandboxOptions) -> int:
+    try:
+        cli = ensure_cli(lambda line: print(line, flush=True))
+    except SandboxError as error:
+        cli = None
+        print(f"note: no Pulumi CLI for this sandbox ({error})", flush=True)
     sandbox = LocalSandbox(options)
     info = sandbox.start()
+    folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
+    exports: dict[str, str] = {}
+    if cli is not None:
+        info = replace(info, pulumi_environment=pulumi_environment(cli, folder.create()))
+        exports = pulumi_environment(cli, folder, path="$PATH")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -172,18 +201,19 @@ def serve(args: argparse.Namespace, options: SandboxOptions) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    print(describe(info), flush=True)
+    print(describe(info, exports), flush=True)
     if args.ready_file:
         _write_atomically(args.ready_file, info.to_json())
     stop.wait()
     sandbox.stop()
+    folder.remove()  # the stacks of a sandbox that is gone describe nothing any more
     if args.ready_file:
         args.ready_file.unlink(missing_ok=True)
     print("sandbox stopped", flush=True)
     return 0
 
 
-def describe(info: SandboxInfo) -> str:
+def describe(info: SandboxInfo, pulumi_exports: dict[str, str] | None = None) -> str:
     env = "\n".join(f"  export {key}={value}" for key, value in info.environment().items())
     config = "\n".join(
         f"  pulumi config set {'--secret ' if key == 'aws:secretKey' else ''}{key} {_config_text(value)}"
@@ -206,7 +236,14 @@ def describe(info: SandboxInfo) -> str:
         )
         + "Environment for AWS clients and the Heroku CLI:\n"
         f"{env}\n"
-        "Stack config for `pulumi up -s sandbox` (lists such as aws:endpoints: see Pulumi.sandbox.yaml):\n"
+        + (
+            "Environment for the Pulumi CLI (a local backend and Pulumi home for this sandbox, its pulumi-aws):\n"
+            + "\n".join(f'  export {key}="{value}"' for key, value in pulumi_exports.items())
+            + "\n"
+            if pulumi_exports
+            else ""
+        )
+        + "Stack config for `pulumi up -s sandbox` (lists such as aws:endpoints: see Pulumi.sandbox.yaml):\n"
         f"{config}\n"
     )
 

@@ -23,6 +23,8 @@ from .iam_users import create_users, enforce
 
 DEMO_SPACE = "demo-space"
 DEMO_REGION = "us-east-1"
+# The seed article's layout: the space in Tokyo, the customer's VPC in us-east-1 (an inter-region peering).
+SEED_SPACE_REGION = "ap-northeast-1"
 DEMO_VPC_CIDR = "172.16.0.0/16"
 DEMO_SUBNETS = ("172.16.0.0/24", "172.16.1.0/24")
 # `serve`'s defaults, which Pulumi.sandbox.yaml relies on.
@@ -37,7 +39,7 @@ class SandboxOptions:
     behaviour: Behaviour = field(default_factory=Behaviour)
     token: str = ""
     region: str = DEMO_REGION
-    space_region: str = DEMO_REGION
+    space_region: str = SEED_SPACE_REGION
     rate_limit_capacity: int = 4500
     rate_limit_refill_per_minute: float = 75.0
     retry_after: int = 1
@@ -74,6 +76,8 @@ class SandboxInfo:
     iam_enforced: bool = False
     stack_credentials: Credentials = PLACEHOLDER
     admin_credentials: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # What to export so that the Pulumi CLI runs against this sandbox (written by `serve`).
+    pulumi_environment: dict[str, str] = field(default_factory=dict)
 
     def admin(self, account_id: str = CUSTOMER_ACCOUNT_ID) -> Credentials:
         """Keys that may do anything in ``account_id`` (moto's placeholder while IAM is not enforced)."""

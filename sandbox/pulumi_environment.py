@@ -1,0 +1,82 @@
+"""The environment in which the Pulumi CLI runs against one sandbox, fully local.
+
+Each sandbox gets a state folder of its own (``<state dir>/<sandbox id>``): a local (``file://``)
+backend and a ``PULUMI_HOME``, so that nothing is written to the user's ``~/.pulumi`` and a restarted
+sandbox starts with an empty stack. Secrets use the passphrase provider, its passphrase kept in
+``<state dir>/passphrase`` (made once). The CLI never reaches the network: no update check, no
+plugin downloads (``pkg/cmd/pulumi`` and ``pkg/engine/plugins.go``). PATH leads with the sandbox's
+pulumi-aws plugin, which the engine prefers to any installed one (``sdk/go/common/workspace/plugins.go``),
+then the CLI built here (its language host and scripts beside it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .pulumi_cli import PROJECT_ROOT, PulumiCli
+
+PLUGIN_BIN = PROJECT_ROOT / "sandbox" / "aws_plugin" / "bin"
+DEFAULT_STATE_DIR = PROJECT_ROOT / ".sandbox-state"
+OFFLINE = {
+    "PULUMI_SKIP_UPDATE_CHECK": "true",
+    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+    "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
+}
+
+
+@dataclass(frozen=True)
+class StateFolder:
+    """Where one sandbox's stacks live."""
+
+    state_dir: Path
+    sandbox_id: str
+
+    @property
+    def root(self) -> Path:
+        return self.state_dir / self.sandbox_id[:12]
+
+    @property
+    def backend(self) -> Path:
+        return self.root / "backend"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "pulumi-home"
+
+    @property
+    def stacks(self) -> Path:
+        """The stack config files the sandbox commands write (the project's own are left as written)."""
+        return self.root / "stacks"
+
+    @property
+    def passphrase_file(self) -> Path:
+        return self.state_dir / "passphrase"
+
+    def create(self) -> StateFolder:
+        for folder in (self.backend, self.home, self.stacks):
+            folder.mkdir(parents=True, exist_ok=True)
+        if not self.passphrase_file.exists():
+            self.passphrase_file.write_text(secrets.token_urlsafe(24))
+            self.passphrase_file.chmod(0o600)
+        return self
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def pulumi_environment(cli: PulumiCli, folder: StateFolder, path: str | None = None) -> dict[str, str]:
+    """The variables to export so that ``pulumi`` runs against this sandbox (``path``: the PATH to extend)."""
+    front = [str(PLUGIN_BIN)]
+    if cli.built_here:
+        front.append(str(cli.bin_dir))
+    return {
+        "PATH": os.pathsep.join([*front, path if path is not None else os.environ.get("PATH", "")]),
+        "PULUMI_HOME": str(folder.home),
+        "PULUMI_BACKEND_URL": folder.backend.as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE_FILE": str(folder.passphrase_file),
+        **OFFLINE,
+    }
