@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .world.local_sandbox import SandboxInfo
 from .world.peering_requests import hand_made_peering
+from .world.sandbox_info import SandboxInfo
 from .world.served_sandbox import start_served
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

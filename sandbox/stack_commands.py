@@ -12,6 +12,7 @@ secrets (``pulumi config set-all --secret``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -166,19 +167,22 @@ class StackRun:
                 raise SandboxError(
                     f"pulumi stack init {self.stack} failed: {made.stderr.strip() or made.stdout.strip()}"
                 )
-        salt = (yaml.safe_load(self.config_file.read_text()) or {}).get("encryptionsalt")
-        plain = {key: value for key, value in config.items() if key not in SECRET_KEYS}
-        written: dict[str, Any] = {"config": plain}
-        if salt:
-            written = {"encryptionsalt": salt, **written}
+        before = yaml.safe_load(self.config_file.read_text()) or {}
+        secrets = {key: str(config[key]) for key in SECRET_KEYS if config.get(key)}
+        fingerprint = hashlib.sha256(json.dumps([before.get("encryptionsalt"), secrets]).encode()).hexdigest()
+        fingerprint_file = self.workspace / f".{self.stack}.secrets"
+        reused = fingerprint_file.exists() and fingerprint_file.read_text() == fingerprint
+        written: dict[str, Any] = {key: before[key] for key in ("encryptionsalt",) if key in before}
+        written["config"] = {key: value for key, value in config.items() if key not in SECRET_KEYS}
+        if reused:  # the same secrets as last time: their ciphertexts are still good
+            written["config"].update({key: (before.get("config") or {}).get(key) for key in secrets})
         self.config_file.write_text(yaml.safe_dump(written, sort_keys=False))
-        secret_args = [f"--secret={key}={config[key]}" for key in SECRET_KEYS if config.get(key)]
-        if secret_args:
-            done = self._pulumi(
-                "config", "set-all", "-s", self.stack, "--config-file", str(self.config_file), *secret_args
-            )
+        if secrets and not reused:
+            args = [f"--secret={key}={value}" for key, value in secrets.items()]
+            done = self._pulumi("config", "set-all", "-s", self.stack, "--config-file", str(self.config_file), *args)
             if done.returncode != 0:
                 raise SandboxError(f"pulumi config set-all failed: {done.stderr.strip() or done.stdout.strip()}")
+            fingerprint_file.write_text(fingerprint)
 
     def command_line(self, command: str, *, skip_preview: bool, json_output: bool) -> list[str]:
         args = [command, "-s", self.stack, "--config-file", str(self.config_file)]
@@ -253,6 +257,10 @@ def events_report(documents: list[Any]) -> dict[str, Any]:
                 "changes": document["changeSummary"],
                 "steps": [_step(step) for step in document["steps"]],
             }
+            for diagnostic in document.get("diagnostics") or []:
+                severity = diagnostic.get("severity")
+                message = str(diagnostic.get("message", "")).removeprefix(f"{severity}: ")
+                diagnostics.append({"severity": severity, "urn": diagnostic.get("urn", ""), "message": message})
         elif "resOutputsEvent" in document or "resOpFailedEvent" in document:
             event = document.get("resOutputsEvent") or document["resOpFailedEvent"]
             steps.append({**_step(event["metadata"]), "failed": "resOpFailedEvent" in document})
@@ -269,16 +277,17 @@ def events_report(documents: list[Any]) -> dict[str, Any]:
         elif "summaryEvent" in document:
             report["changes"] = document["summaryEvent"].get("resourceChanges") or {}
             report["result"] = document["summaryEvent"].get("result")
-    if report["preview"] is not None and not steps and documents and report["changes"] == {}:
+    if report["result"] is None and report["preview"] is not None:  # a preview: its document is the result
         report["changes"] = report["preview"]["changes"]
     return report
 
 
 def _step(metadata: dict[str, Any]) -> dict[str, Any]:
+    urn = str(metadata.get("urn", ""))
     return {
         "op": metadata.get("op"),
-        "urn": metadata.get("urn"),
-        "type": metadata.get("type"),
+        "urn": urn,
+        "type": metadata.get("type") or urn.split("::")[-2].split("$")[-1],
         "name": str(metadata.get("urn", "")).rsplit("::", 1)[-1],
         "diffs": metadata.get("diffs") or [],
         "replaces": metadata.get("replaces") or [],

@@ -13,7 +13,7 @@ from providers.heroku_api import HerokuClient
 from providers.heroku_errors import HerokuNotFound
 
 from .world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID
-from .world.local_sandbox import SandboxInfo
+from .world.sandbox_info import SandboxInfo
 
 PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ACCEPTANCE_TYPE = "pulumi-python:dynamic/heroku:PeeringAcceptance"

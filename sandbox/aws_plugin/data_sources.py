@@ -58,9 +58,15 @@ def _described(call: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[s
 
 
 def get_region(session: Ec2Session, args: Properties) -> Properties:
-    """aws_region: the provider's region, from its configuration (no call)."""
+    """aws_region: the provider's region, from its configuration (no call); the endpoint is AWS's own EC2
+    host for it (the SDK's default resolver), whatever endpoint the provider is configured with."""
     _only("aws:index/getRegion:getRegion", args, {"region", "name"})
-    return {"id": session.region, "name": session.region, "region": session.region}
+    return {
+        "id": session.region,
+        "name": session.region,
+        "region": session.region,
+        "endpoint": f"ec2.{session.region}.amazonaws.com",
+    }
 
 
 # aws_vpc (vpc_data_source.go): DescribeVpcs, a DescribeVpcAttribute for each of these (a failure fails
@@ -182,22 +188,23 @@ def get_security_group(session: Ec2Session, args: Properties) -> Properties:
 
 def get_security_group_rules(session: Ec2Session, args: Properties) -> Properties:
     _only("aws:vpc/getSecurityGroupRules:getSecurityGroupRules", args, {"filters"})
-    with reported("reading VPC Security Group Rules"):
+    with reported("reading Security Group Rules"):
         found = session.client.describe_security_group_rules(Filters=_filters(args))["SecurityGroupRules"]
     return {"id": session.region, "ids": [rule["SecurityGroupRuleId"] for rule in found]}
 
 
 def get_security_group_rule(session: Ec2Session, args: Properties) -> Properties:
     _only("aws:vpc/getSecurityGroupRule:getSecurityGroupRule", args, {"securityGroupRuleId"})
-    with reported("reading VPC Security Group Rule"):
-        rule = _one(
-            _described(
-                session.client.describe_security_group_rules,
-                "SecurityGroupRules",
-                SecurityGroupRuleIds=[args["securityGroupRuleId"]],
-            ),
-            "VPC Security Group Rule",
+    with reported("reading Security Group Rules"):
+        found = _described(
+            session.client.describe_security_group_rules,
+            "SecurityGroupRules",
+            SecurityGroupRuleIds=[args["securityGroupRuleId"]],
         )
+    try:
+        rule = _one(found, "Security Group Rule")
+    except InvokeFailed as failure:  # a framework data source: the diagnostic's summary, then its detail
+        raise InvokeFailed(f"reading Security Group Rules: {failure}") from None
     return {
         "id": rule["SecurityGroupRuleId"],
         "securityGroupRuleId": rule["SecurityGroupRuleId"],
@@ -276,6 +283,14 @@ def get_vpc_peering_connection(session: Ec2Session, args: Properties) -> Propert
     }
 
 
+# Plugin Framework data sources: their errors are not wrapped in go-multierror's form.
+FRAMEWORK = frozenset(
+    {
+        "aws:index/getRegion:getRegion",
+        "aws:vpc/getSecurityGroupRules:getSecurityGroupRules",
+        "aws:vpc/getSecurityGroupRule:getSecurityGroupRule",
+    }
+)
 DATA_SOURCES: Mapping[str, Lookup] = {
     "aws:index/getRegion:getRegion": get_region,
     "aws:ec2/getVpc:getVpc": get_vpc,

@@ -3,10 +3,12 @@
 
 Schema: only ``security_group_id`` RequiresReplace; ``cidr_ipv4``, ``description``, ``from_port``,
 ``ip_protocol`` and ``to_port`` change in place with ModifySecurityGroupRules, tags with
-``updateTags``. Create: AuthorizeSecurityGroupIngress with the tags in ``TagSpecifications``. Read
-by ``FindSecurityGroupIngressRuleByID``: a rule AWS does not know is gone. Delete:
+``updateTags``. Create: AuthorizeSecurityGroupIngress with the tags in ``TagSpecifications``; the
+state is the plan with the rule's id and ARN (no read-back), as after Update. Read by
+``findSecurityGroupIngressRuleByID``: a rule AWS does not know (or an egress one) is gone. Delete:
 RevokeSecurityGroupIngress by rule id; ``InvalidSecurityGroupRuleId.NotFound`` and
-``InvalidGroup.NotFound`` are done. ``from_port``/``to_port`` of -1 (all) read back as null.
+``InvalidGroup.NotFound`` are done. ``from_port``/``to_port`` of -1 (all) read back as null when the
+state has them null. A framework resource: its errors are "<summary>: <detail>" without go-multierror.
 """
 
 from __future__ import annotations
@@ -48,16 +50,20 @@ def find(session: Ec2Session, rule_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def _outputs(session: Ec2Session, rule: dict[str, Any]) -> Properties:
+def _arn(session: Ec2Session, rule_id: str, owner: str) -> str:
+    return f"arn:aws:ec2:{session.region}:{owner}:security-group-rule/{rule_id}"
+
+
+def _outputs(session: Ec2Session, rule: dict[str, Any], olds: Properties) -> Properties:
     ports: Properties = {}
     for key, field in (("fromPort", "FromPort"), ("toPort", "ToPort")):
         value = rule.get(field)
-        ports[key] = None if value in (None, -1) else int(value)  # -1 (all) stays null, as Read sets it
+        # API -1 (all) with null in the state stays null, as Read sets it
+        ports[key] = None if value is None or (value == -1 and olds.get(key) is None) else int(value)
     return {
         "securityGroupId": rule["GroupId"],
         "securityGroupRuleId": rule["SecurityGroupRuleId"],
-        "arn": f"arn:aws:ec2:{session.region}:{rule.get('GroupOwnerId', '')}:security-group-rule/"
-        f"{rule['SecurityGroupRuleId']}",
+        "arn": _arn(session, rule["SecurityGroupRuleId"], str(rule.get("GroupOwnerId", ""))),
         "ipProtocol": rule["IpProtocol"],
         "cidrIpv4": rule.get("CidrIpv4"),
         "description": rule.get("Description") or None,
@@ -76,19 +82,23 @@ def create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
     specifications = tag_specifications(session, "security-group-rule", inputs)
     if specifications:
         request["TagSpecifications"] = specifications
-    with reported(f"authorizing VPC Security Group ({group_id}) Ingress Rule"):
+    with reported("creating VPC Security Group Rule"):
         created = session.client.authorize_security_group_ingress(**request)["SecurityGroupRules"][0]
     rule_id = str(created["SecurityGroupRuleId"])
-    found = read(session, rule_id, inputs)
-    return rule_id, found if found is not None else {**inputs, "securityGroupRuleId": rule_id}
+    planned = {**inputs, "tagsAll": session.all_tags(inputs.get("tags"))}
+    return rule_id, {
+        **planned,
+        "securityGroupRuleId": rule_id,
+        "arn": _arn(session, rule_id, str(created.get("GroupOwnerId", ""))),
+    }
 
 
 def read(session: Ec2Session, rule_id: str, olds: Properties) -> Properties | None:
-    with reported(f"reading VPC Security Group Ingress Rule ({rule_id})"):
+    with reported(f"reading VPC Security Group Rule ({rule_id})"):
         rule = find(session, rule_id)
-    if rule is None:
+    if rule is None or rule.get("IsEgress"):
         return None
-    return {**olds, **_outputs(session, rule)}
+    return {**olds, **_outputs(session, rule, olds)}
 
 
 def import_read(session: Ec2Session, rule_id: str) -> tuple[str, Properties] | None:
@@ -97,15 +107,16 @@ def import_read(session: Ec2Session, rule_id: str) -> tuple[str, Properties] | N
 
 
 def update(session: Ec2Session, rule_id: str, olds: Properties, news: Properties) -> Properties:
-    with reported(f"updating VPC Security Group Ingress Rule ({rule_id})"):
+    """Tags first (the tags interceptor), then ModifySecurityGroupRules; the state is the plan."""
+    with reported(f"updating VPC Security Group Rule ({rule_id})"):
+        update_tags(session, rule_id, olds, news)
         if any(olds.get(key) != news.get(key) for key in MODIFIABLE):
             session.client.modify_security_group_rules(
                 GroupId=news["securityGroupId"],
                 SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": _rule(news)}],
             )
-        update_tags(session, rule_id, olds, news)
-    found = read(session, rule_id, news)
-    return found if found is not None else {**news, "securityGroupRuleId": rule_id}
+    kept: Properties = {key: olds[key] for key in ("arn", "securityGroupRuleId") if key in olds}
+    return {**news, **kept, "tagsAll": session.all_tags(news.get("tags"))}
 
 
 def delete(session: Ec2Session, rule_id: str, olds: Properties) -> None:
@@ -114,9 +125,7 @@ def delete(session: Ec2Session, rule_id: str, olds: Properties) -> None:
     except ClientError as error:
         if error_code(error) in RULE_NOT_FOUND:
             return
-        raise ProviderRefusal(
-            f"deleting VPC Security Group Ingress Rule ({rule_id}): {sdk_error_text(error)}"
-        ) from None
+        raise ProviderRefusal(f"deleting VPC Security Group Rule ({rule_id}): {sdk_error_text(error)}") from None
 
 
 INGRESS_RULE = ResourceType(
@@ -132,4 +141,5 @@ INGRESS_RULE = ResourceType(
     import_read=import_read,
     computed_outputs=("arn", "securityGroupRuleId", "tagsAll"),
     tagged=True,
+    framework=True,
 )

@@ -1,17 +1,21 @@
 """The network a program may make around the peering (``examples/vpc-and-peering``), as
 terraform-provider-aws makes it (``internal/service/ec2/``):
 
-- ``aws_vpc`` (vpc.go): ``cidr_block`` ForceNew; ``instance_tenancy`` in place (ModifyVpcTenancy);
-  the DNS attributes (ModifyVpcAttribute) and tags in place. Create passes tags in TagSpecifications.
+- ``aws_vpc`` (vpc.go): ``cidr_block`` ForceNew; ``instance_tenancy`` (default "default") replaces,
+  but for dedicated -> default, which Update makes with ModifyVpcTenancy (CustomizeDiff); the DNS
+  attributes (``enable_dns_support`` default true) with ModifyVpcAttribute, one call each, made on
+  create only where they differ from AWS's defaults; tags in place. Create passes tags in
+  TagSpecifications.
 - ``aws_subnet`` (vpc_subnet.go): ``vpc_id``, ``cidr_block``, ``availability_zone`` ForceNew
   (the zone Optional+Computed); tags in place.
-- ``aws_route_table`` (vpc_route_table.go): ``vpc_id`` ForceNew; tags in place (inline routes not served).
+- ``aws_route_table`` (vpc_route_table.go): ``vpc_id`` ForceNew; tags in place (inline routes not
+  served). Delete disassociates every association first.
 - ``aws_route_table_association`` (vpc_route_table_association.go): ``subnet_id`` ForceNew;
   ``route_table_id`` in place with ReplaceRouteTableAssociation, whose new association id
   becomes the resource's id.
 - ``aws_security_group`` (vpc_security_group.go): ``name`` (autonamed), ``description`` (default
   "Managed by Pulumi"), ``vpc_id`` ForceNew; tags in place; after CreateSecurityGroup the
-  provider revokes AWS's default allow-all egress rule when no ``egress`` is given.
+  provider revokes AWS's default allow-all egress rules (IPv4 and IPv6): a new group has no egress.
 
 Deletes: each type's own NotFound code is done; anything else is an error.
 """
@@ -30,6 +34,7 @@ from .resource_type import Create, Delete, Read, ResourceType, Update
 from .wire import Properties
 
 VPC_NOT_FOUND = ("InvalidVpcID.NotFound",)
+AWS_VPC_DEFAULTS = {"enableDnsHostnames": False, "enableDnsSupport": True}  # modifyVPCAttributesOnCreate
 SUBNET_NOT_FOUND = ("InvalidSubnetID.NotFound",)
 TABLE_NOT_FOUND = ("InvalidRouteTableID.NotFound",)
 ASSOCIATION_NOT_FOUND = ("InvalidAssociationID.NotFound",)
@@ -76,13 +81,15 @@ def _importer(read: Read) -> Callable[[Ec2Session, str], tuple[str, Properties] 
 
 
 def _vpc_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
-    request: dict[str, Any] = {"CidrBlock": inputs["cidrBlock"]}
-    if inputs.get("instanceTenancy"):
-        request["InstanceTenancy"] = inputs["instanceTenancy"]
+    request: dict[str, Any] = {
+        "CidrBlock": inputs["cidrBlock"],
+        "InstanceTenancy": inputs.get("instanceTenancy") or "default",
+        "AmazonProvidedIpv6CidrBlock": False,
+    }
     with reported("creating EC2 VPC"):
         vpc_id = str(session.client.create_vpc(**_with_tags(session, "vpc", inputs, request))["Vpc"]["VpcId"])
         for key, attribute in DNS_ATTRIBUTES.items():
-            if inputs.get(key) is not None:
+            if inputs.get(key) is not None and bool(inputs[key]) != AWS_VPC_DEFAULTS[key]:
                 session.client.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": bool(inputs[key])}})
     found = _vpc_read(session, vpc_id, inputs)
     return vpc_id, found if found is not None else dict(inputs)
@@ -119,12 +126,12 @@ def _vpc_read(session: Ec2Session, vpc_id: str, olds: Properties) -> Properties 
 
 def _vpc_update(session: Ec2Session, vpc_id: str, olds: Properties, news: Properties) -> Properties:
     with reported(f"updating EC2 VPC ({vpc_id})"):
+        update_tags(session, vpc_id, olds, news)  # the tags interceptor runs before the resource's Update
         for key, attribute in DNS_ATTRIBUTES.items():
             if news.get(key) is not None and news.get(key) != olds.get(key):
                 session.client.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": bool(news[key])}})
         if news.get("instanceTenancy") and news.get("instanceTenancy") != olds.get("instanceTenancy"):
             session.client.modify_vpc_tenancy(VpcId=vpc_id, InstanceTenancy=news["instanceTenancy"])
-        update_tags(session, vpc_id, olds, news)
     found = _vpc_read(session, vpc_id, news)
     return found if found is not None else dict(news)
 
@@ -184,6 +191,22 @@ def _table_read(session: Ec2Session, table_id: str, olds: Properties) -> Propert
     }
 
 
+def _table_delete(session: Ec2Session, table_id: str, _olds: Properties) -> None:
+    """Disassociates every subnet first, then DeleteRouteTable (``InvalidRouteTableID.NotFound``: done)."""
+    try:
+        found = described(
+            session.client.describe_route_tables, "RouteTables", TABLE_NOT_FOUND, RouteTableIds=[table_id]
+        )
+        for association in found[0].get("Associations", []) if found else []:
+            if not association.get("Main"):
+                _association_delete(session, association["RouteTableAssociationId"], {})
+        session.client.delete_route_table(RouteTableId=table_id)
+    except ClientError as error:
+        if error_code(error) in TABLE_NOT_FOUND:
+            return
+        raise ProviderRefusal(f"deleting Route Table ({table_id}): {sdk_error_text(error)}") from None
+
+
 # -- aws_route_table_association -----------------------------------------------------------------
 
 
@@ -238,12 +261,27 @@ def _group_create(session: Ec2Session, inputs: Properties) -> tuple[str, Propert
         session,
         "security-group",
         inputs,
-        {"GroupName": inputs["name"], "Description": inputs["description"], "VpcId": inputs["vpcId"]},
+        {"GroupName": inputs["name"], "Description": inputs["description"]}
+        | ({"VpcId": inputs["vpcId"]} if inputs.get("vpcId") else {}),
     )
     with reported(f"creating Security Group ({inputs['name']})"):
         group_id = str(session.client.create_security_group(**request)["GroupId"])
-        default_egress = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
-        session.client.revoke_security_group_egress(GroupId=group_id, IpPermissions=default_egress)
+    with reported(f"revoking default IPv4 egress rule for Security Group ({group_id})"):
+        session.client.revoke_security_group_egress(
+            GroupId=group_id,
+            IpPermissions=[{"IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        )
+    try:
+        session.client.revoke_security_group_egress(
+            GroupId=group_id,
+            IpPermissions=[{"IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
+        )
+    except ClientError as error:
+        ignored = error_code(error) == "InvalidPermission.NotFound" or "remote-ipv6-range" in str(error)
+        if not ignored:
+            raise ProviderRefusal(
+                f"revoking default IPv6 egress rule for Security Group ({group_id}): {sdk_error_text(error)}"
+            ) from None
     found = _group_read(session, group_id, inputs)
     return group_id, found if found is not None else dict(inputs)
 
@@ -299,7 +337,9 @@ NETWORK_TYPES = (
         {"cidrBlock"},
         {"instanceTenancy", *DNS_ATTRIBUTES, "tags"},
         (_vpc_create, _vpc_read, _vpc_update, _deleter("delete_vpc", "VpcId", VPC_NOT_FOUND, "EC2 VPC")),
-        computed_inputs=frozenset({"instanceTenancy", *DNS_ATTRIBUTES}),
+        defaults={"enableDnsSupport": True, "instanceTenancy": "default"},  # non-falsy TF defaults: Check fills them
+        replaces_when=lambda key, old, new: key == "instanceTenancy" and not (old == "dedicated" and new == "default"),
+        computed_inputs=frozenset({"enableDnsHostnames"}),
         computed_outputs=("arn", "ownerId", "mainRouteTableId", "defaultSecurityGroupId", "tagsAll"),
         tagged=True,
     ),
@@ -329,7 +369,7 @@ NETWORK_TYPES = (
             _table_create,
             _table_read,
             _tags_updater(_table_read, "Route Table"),
-            _deleter("delete_route_table", "RouteTableId", TABLE_NOT_FOUND, "Route Table"),
+            _table_delete,
         ),
         computed_outputs=("ownerId", "tagsAll"),
         tagged=True,
@@ -345,7 +385,7 @@ NETWORK_TYPES = (
     _network_type(
         "aws:ec2/securityGroup:SecurityGroup",
         "vpc_security_group.go",
-        {"vpcId"},
+        set(),
         {"name", "description", "vpcId"},
         {"tags", "revokeRulesOnDelete"},
         (
@@ -354,8 +394,10 @@ NETWORK_TYPES = (
             _tags_updater(_group_read, "Security Group"),
             _deleter("delete_security_group", "GroupId", GROUP_NOT_FOUND, "Security Group"),
         ),
-        defaults={"description": "Managed by Pulumi", "revokeRulesOnDelete": False},
+        # pulumi-aws's overlay default (TF's own is "Managed by Terraform"); falsy TF defaults are not filled.
+        defaults={"description": "Managed by Pulumi"},
         autoname="name",
+        computed_inputs=frozenset({"vpcId"}),  # Optional+Computed: the default VPC when unset
         computed_outputs=("ownerId", "tagsAll"),
         tagged=True,
     ),

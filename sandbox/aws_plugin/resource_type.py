@@ -8,13 +8,17 @@ come from that provider's schema and CRUD code; each type's module cites the fil
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .aws_errors import ProviderRefusal
 from .ec2_session import Ec2Session
 from .wire import UNKNOWN, Properties, is_unknown
 
+DEFAULTS = "__defaults"  # the bridge's list of the inputs Check filled with defaults
 Create = Callable[[Ec2Session, Properties], tuple[str, Properties]]
 Read = Callable[[Ec2Session, str, Properties], Properties | None]
 Update = Callable[[Ec2Session, str, Properties, Properties], Properties]
@@ -49,8 +53,8 @@ class Plan:
 
 
 def _empty(value: Any) -> bool:
-    """The bridge reads an unset map or list and an empty one alike."""
-    return value is None or value in ({}, [])
+    """Terraform's SDK reads an unset string, map or list and an empty one alike."""
+    return value is None or value in ("", {}, [])
 
 
 @dataclass(frozen=True)
@@ -70,46 +74,107 @@ class ResourceType:
     defaults: Mapping[str, Any] = field(default_factory=dict)  # schema defaults Check fills in
     autoname: str | None = None  # the input Check fills with "<resource name>-<7 hex>" when unset
     tagged: bool = False  # has tags and tags_all
+    framework: bool = False  # a Plugin Framework resource (its errors are not wrapped in go-multierror's form)
+    # CustomizeDiff's ForceNew for an in-place input: (key, old, new) -> whether this change replaces
+    replaces_when: Callable[[str, Any, Any], bool] | None = None
 
     @property
     def inputs(self) -> frozenset[str]:
         return self.required | self.force_new | self.in_place | self.computed_inputs
 
-    def check(self, name: str, olds: Properties, news: Properties, seed: bytes) -> tuple[Properties, list[str]]:
-        """Check's inputs (defaults and the autoname filled in) and the missing or unknown properties."""
-        inputs = dict(news)
+    def check(self, request: CheckRequest, default_tags: Mapping[str, str]) -> tuple[Properties, list[str]]:
+        """Check as the bridge answers it: the inputs with the schema's defaults and the autoname filled in
+        (their names in ``__defaults``; an old value that was itself a default is kept, so that an update
+        keeps its name and a replacement, checked without olds, gets a new one), ``tagsAll`` for a tagged
+        type, and the failures (missing required or unserved inputs)."""
+        news, olds = request.news, request.olds
+        inputs = {key: value for key, value in news.items() if value is not None and key != DEFAULTS}
+        old_defaults = olds.get(DEFAULTS)
+
+        def old_default(key: str) -> Any:
+            reusable = key in olds and (not isinstance(old_defaults, list) or key in old_defaults)
+            return olds[key] if reusable else None
+
+        defaulted = []
         for key, value in self.defaults.items():
-            inputs.setdefault(key, value)
-        if self.autoname and inputs.get(self.autoname) is None:
-            # Kept from olds on an update; a replacement is checked without olds and gets a new one.
-            inputs[self.autoname] = olds.get(self.autoname) or autoname(name, seed)
-        problems = [key for key in sorted(self.required) if inputs.get(key) is None]
-        unserved = sorted(key for key, value in inputs.items() if key not in self.inputs and value is not None)
-        return inputs, [*(f"missing:{key}" for key in problems), *(f"unserved:{key}" for key in unserved)]
+            if key not in inputs:
+                inputs[key] = old_default(key) if old_default(key) is not None else value
+                defaulted.append(key)
+        if self.autoname and self.autoname not in inputs:
+            inputs[self.autoname] = old_default(self.autoname) or request.autoname()
+            defaulted.append(self.autoname)
+        if self.tagged:
+            tags = inputs.get("tags")
+            inputs["tagsAll"] = UNKNOWN if is_unknown(tags) else {**default_tags, **(tags or {})}
+        inputs[DEFAULTS] = sorted(defaulted)
+        failures = [
+            f'Missing required argument. The argument "{snake_case(key)}" is required, but no definition was found.. '
+            f"Examine values at '{request.name}.{key}'."
+            for key in sorted(self.required)
+            if inputs.get(key) is None
+        ]
+        failures.extend(
+            f"the sandbox's pulumi-aws does not serve the input '{key}' of {self.token}"
+            for key in sorted(inputs)
+            if key not in self.inputs and key not in (DEFAULTS, "tagsAll")
+        )
+        return inputs, failures
+
+    def explicitly_named(self, news: Properties) -> bool:
+        """The autonamed input set by the program itself: a replacement must delete before it creates."""
+        defaults = news.get(DEFAULTS)
+        return bool(
+            self.autoname
+            and news.get(self.autoname) is not None
+            and isinstance(defaults, list)
+            and self.autoname not in defaults
+        )
 
     def plan(self, olds: Properties, news: Properties, ignored: frozenset[str]) -> Plan:
         """Each input whose new value differs from the state's (the last outputs, refreshed or not)."""
         changes = []
-        for key in sorted(self.inputs - ignored - {"tagsAll"}):
+        keys = self.inputs | ({"tagsAll"} if self.tagged else set())
+        for key in sorted(keys - ignored):
             new, old = news.get(key), olds.get(key)
             if key in self.computed_inputs and new is None:
                 continue
             if not is_unknown(new) and (new == old or (_empty(new) and _empty(old))):
                 continue
             kind = "add" if _empty(old) else "delete" if new is None else "update"
-            changes.append(PropertyChange(key, kind, key in self.force_new))
+            forced = self.replaces_when is not None and self.replaces_when(key, old, new)
+            changes.append(PropertyChange(key, kind, key in self.force_new or forced))
         return Plan(tuple(changes))
 
     def preview_outputs(self, inputs: Properties, olds: Properties | None = None) -> Properties:
         """What a preview of a create or update shows: the inputs, computed outputs unknown (or kept)."""
         outputs = dict(olds or {})
-        outputs.update(inputs)
+        outputs.update({key: value for key, value in inputs.items() if key != DEFAULTS})
         for key in self.computed_outputs:
             if olds is None or key not in olds:
                 outputs[key] = UNKNOWN
         return outputs
 
 
-def autoname(name: str, seed: bytes) -> str:
-    """pulumi-aws's autoname: the resource name, a dash and 7 hex digits drawn from the engine's seed."""
-    return f"{name}-{hashlib.sha256(seed or name.encode()).hexdigest()[:7]}"
+@dataclass(frozen=True)
+class CheckRequest:
+    name: str
+    olds: Properties
+    news: Properties
+    seed: bytes = b""
+    proposed_name: str = ""  # the engine's autonaming configuration, when the stack has one
+    mode: str = "propose"  # propose, enforce or disable
+
+    def autoname(self) -> str:
+        """pulumi-aws's ``AutoName("name", 255, "-")``: ``NewUniqueName(seed, name + "-", 7, 255, hex)``,
+        or the engine's proposed name when the stack configures autonaming."""
+        if self.mode == "disable":
+            raise ProviderRefusal("automatic naming is disabled but no explicit name was provided")
+        if self.proposed_name:
+            return self.proposed_name
+        digest = hashlib.sha256(self.seed or os.urandom(16)).hexdigest()
+        return f"{self.name}-{digest[:7]}"
+
+
+def snake_case(name: str) -> str:
+    """The terraform attribute a Pulumi property stands for (``vpcId`` -> ``vpc_id``)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

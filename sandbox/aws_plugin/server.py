@@ -20,13 +20,18 @@ from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from .aws_errors import AwsCallFailed, ProviderRefusal
-from .data_sources import DATA_SOURCES, InvokeFailed
+from .data_sources import DATA_SOURCES, FRAMEWORK, InvokeFailed
 from .ec2_session import Ec2Session
 from .provider_config import ProviderConfig
-from .resource_type import ResourceType
+from .resource_type import DEFAULTS, CheckRequest, ResourceType
 from .resource_types import RESOURCE_TYPES, PartialCreate
 from .wire import Properties, from_struct, is_unknown, to_struct
 
+AUTONAMING_MODES = {
+    provider_pb2.CheckRequest.AutonamingOptions.PROPOSE: "propose",
+    provider_pb2.CheckRequest.AutonamingOptions.ENFORCE: "enforce",
+    provider_pb2.CheckRequest.AutonamingOptions.DISABLE: "disable",
+}
 KINDS = {
     ("add", False): provider_pb2.PropertyDiff.ADD,
     ("add", True): provider_pb2.PropertyDiff.ADD_REPLACE,
@@ -89,7 +94,10 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             with self._lock:
                 self._session = Ec2Session.connect(config)
         # Secrets stripped by the engine and re-marked on outputs; previews answered by Create/Update.
-        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=False)
+        # pulumi-aws's muxed answer (the SDKv2 and framework servers ANDed): no secrets or resources accepted.
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=False, supportsPreview=True, acceptResources=False, supports_autonaming_configuration=True
+        )
 
     def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
         return empty_pb2.Empty()
@@ -113,27 +121,40 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return found
 
     @contextmanager
-    def _reported(self, context: grpc.ServicerContext) -> Iterator[None]:
+    def _reported(
+        self, context: grpc.ServicerContext, kind: ResourceType | None = None, doing: str = ""
+    ) -> Iterator[None]:
+        """A failure of the provider's code, worded as the bridge returns it: terraform's diagnostics
+        (an SDKv2 resource's in go-multierror's form), behind what it was doing to which URN."""
         try:
             yield
         except (AwsCallFailed, ProviderRefusal) as error:
-            _abort(context, str(error))
+            text = str(error) if kind is None or kind.framework else f"1 error occurred:\n\t* {error}\n\n"
+            _abort(context, f"{doing}: {text}" if doing else text)
 
     # -- planning ---------------------------------------------------------------------------
 
     def Check(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
         kind = self._type(request, context)
-        news, olds = from_struct(request.news), from_struct(request.olds)
-        inputs, problems = kind.check(str(request.name or request.urn.split("::")[-1]), olds, news, request.randomSeed)
-        failures = []
-        for problem in problems:
-            reason, _, key = problem.partition(":")
-            if reason == "missing":
-                text = f"Missing required property '{key}'"
-            else:
-                text = f"the sandbox's pulumi-aws does not serve the input '{key}' of {kind.token}"
-            failures.append(provider_pb2.CheckFailure(property=key, reason=text))
-        return provider_pb2.CheckResponse(inputs=to_struct(inputs), failures=failures)
+        naming = request.autonaming if request.HasField("autonaming") else None
+        check = CheckRequest(
+            name=str(request.name or request.urn.split("::")[-1]),
+            olds=from_struct(request.olds),
+            news=from_struct(request.news),
+            seed=bytes(request.randomSeed),
+            proposed_name=naming.proposed_name if naming is not None else "",
+            mode=AUTONAMING_MODES.get(naming.mode, "propose") if naming is not None else "propose",
+        )
+        with self._reported(context):
+            inputs, failures = kind.check(check, self._default_tags())
+        # As the bridge's NewCheckFailure: the property is left empty, the reason names the value's path.
+        return provider_pb2.CheckResponse(
+            inputs=to_struct(inputs), failures=[provider_pb2.CheckFailure(property="", reason=f) for f in failures]
+        )
+
+    def _default_tags(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._session.default_tags) if self._session is not None else {}
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
         kind = self._type(request, context)
@@ -144,13 +165,15 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME,
             replaces=plan.replaces,
+            stables=sorted(kind.force_new - set(plan.replaces)),
             diffs=[change.key for change in plan.changes],
             detailedDiff={
                 change.key: provider_pb2.PropertyDiff(kind=KINDS[(change.kind, change.replaces)], inputDiff=True)
                 for change in plan.changes
             },
             hasDetailedDiff=True,
-            deleteBeforeReplace=False,
+            # SDKv2 Diff: an explicitly named resource (no autoname) cannot exist twice.
+            deleteBeforeReplace=bool(plan.replaces) and kind.explicitly_named(news),
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -183,7 +206,7 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         session = self._ec2(context)
         olds, old_inputs = from_struct(request.properties), from_struct(request.inputs)
         importing = not olds and not old_inputs
-        with self._reported(context):
+        with self._reported(context, kind, "" if importing else f"refreshing {request.urn}"):
             if importing:
                 if kind.import_read is None:
                     _abort(context, f"resource {kind.token} does not support importing")
@@ -198,18 +221,18 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Update(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.UpdateResponse:
         kind = self._type(request, context)
-        olds, news = from_struct(request.olds), from_struct(request.news)
+        olds, news = from_struct(request.olds), _without_defaults(from_struct(request.news))
         if request.preview:
             return provider_pb2.UpdateResponse(properties=to_struct(kind.preview_outputs(news, olds)))
         session = self._ec2(context)
-        with self._reported(context):
+        with self._reported(context, kind, f"updating {request.urn}"):
             outputs = kind.update(session, request.id, olds, news)
         return provider_pb2.UpdateResponse(properties=to_struct(outputs))
 
     def Delete(self, request: Any, context: grpc.ServicerContext) -> empty_pb2.Empty:
         kind = self._type(request, context)
         session = self._ec2(context)
-        with self._reported(context):
+        with self._reported(context, kind, f"deleting {request.urn}"):
             kind.delete(session, request.id, from_struct(request.properties))
         return empty_pb2.Empty()
 
@@ -225,18 +248,29 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             )
         session = self._ec2(context)
         try:
-            with self._reported(context):
-                result = lookup(session, from_struct(request.args))
-        except InvokeFailed as failure:
-            _abort(context, str(failure))
+            result = lookup(session, from_struct(request.args))
+        except (InvokeFailed, AwsCallFailed, ProviderRefusal) as failure:
+            # The bridge: errors.Wrapf(err, "invoking %s", tok) around terraform's diagnostics.
+            text = str(failure) if request.tok in FRAMEWORK else f"1 error occurred:\n\t* {failure}\n\n"
+            _abort(context, f"invoking {request.tok}: {text}")
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
+
+
+def _without_defaults(properties: Properties) -> Properties:
+    return {key: value for key, value in properties.items() if key != DEFAULTS}
 
 
 def _inputs_from_outputs(kind: ResourceType, outputs: Properties, old_inputs: Properties | None) -> Properties:
     """The bridge's ExtractInputsFromOutputs: after an import, every input the outputs hold; after a
     refresh, the old inputs with the values the outputs now have (so that refreshed inputs are stored)."""
     if old_inputs is None:
-        return {key: outputs[key] for key in kind.inputs if outputs.get(key) is not None}
+        # Every input the state holds but those equal to their default or zero value.
+        found = {
+            key: outputs[key]
+            for key in kind.inputs
+            if outputs.get(key) not in (None, False, 0, "", [], {}) and outputs.get(key) != kind.defaults.get(key)
+        }
+        return {**found, DEFAULTS: []}
     refreshed = dict(old_inputs)
     for key in old_inputs:
         if key in kind.inputs and key in outputs:

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.ec2.models import ec2_backends
-
 from .aws_accounts import HEROKU_ACCOUNT_ID, PLACEHOLDER, Credentials, ec2_client
 
 
@@ -149,6 +147,8 @@ class HerokuWorld:
     # -- peerings --------------------------------------------------------------------------
 
     def _backend_pcxs(self, space: Space) -> list[Any]:
+        from moto.ec2.models import ec2_backends  # noqa: PLC0415 - the world runs in moto's process
+
         backend = ec2_backends[HEROKU_ACCOUNT_ID][space.region]
         return [pcx for pcx in list(backend.vpc_pcxs.values()) if space.vpc_id in (pcx.vpc.id, pcx.peer_vpc.id)]
 
