@@ -74,8 +74,8 @@ def add_commands(commands: Any) -> None:
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help="override stack config for this run (YAML values, e.g. -c 'routeTableIds=[rtb-...]'; repeatable; "
-            "unlike `pulumi up -c`, not saved)",
+            help="override stack config for this run (YAML values, e.g. -c 'routeTableIds=[rtb-...]'; KEY= removes "
+            "the key; repeatable; unlike `pulumi up -c`, not saved)",
         )
         parser.add_argument(
             "--stack", default="sandbox", help="stack name: reads Pulumi.<stack>.yaml (default sandbox)"
@@ -123,14 +123,20 @@ def stack_config(stack: str, info: SandboxInfo, items: list[str], program: Progr
     """The stack file as written, pointed at this sandbox, then the overrides (secrets included).
 
     The sandbox's demo peering is only a default for a stack file that names none (no space, vpcId or
-    peerings); ``-c space= -c vpcId= -c ingress=`` clears it, e.g. for ``-c peerings=[...]``.
+    peerings). ``-c KEY=`` (no value) removes a key, so that ``-c space= -c vpcId= -c ingress=`` clears the
+    demo peering, e.g. for ``-c peerings=[...]``.
     """
     written = program.stack_config(stack)
     config = {**written, **info.endpoint_config()}
     if program.name == PROJECT and not any(f"{PROJECT}:{key}" in written for key in ("space", "vpcId", "peerings")):
         config.update(info.demo_peering_config())
     config["heroku:apiKey"] = info.heroku_api_key
-    return {**config, **overrides_from(items, program.name)}
+    for key, value in overrides_from(items, program.name).items():
+        if value == "":
+            config.pop(key, None)
+        else:
+            config[key] = value
+    return config
 
 
 class StackRun:
@@ -287,7 +293,7 @@ def _step(metadata: dict[str, Any]) -> dict[str, Any]:
     return {
         "op": metadata.get("op"),
         "urn": urn,
-        "type": metadata.get("type") or urn.split("::")[-2].split("$")[-1],
+        "type": metadata.get("type") or urn.split("::")[-2].rsplit("$", maxsplit=1)[-1],
         "name": str(metadata.get("urn", "")).rsplit("::", 1)[-1],
         "diffs": metadata.get("diffs") or [],
         "replaces": metadata.get("replaces") or [],

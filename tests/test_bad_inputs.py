@@ -1,20 +1,18 @@
-"""Bad inputs a new user might give, each through the real program on the sandbox: one clear error,
-no traceback, and nothing created or accepted."""
+"""Bad inputs a new user might give, each through the real `pulumi preview` of the program on the sandbox:
+one clear error, no traceback, and nothing created or accepted."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pulumi
 import pytest
 
-from sandbox.runner.engine import RunnerError
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.peering_requests import customer_ec2
 from tests.conftest import StartedSandbox
-from tests.test_end_to_end import deploy
+from tests.pulumi_runs import sandbox_run, write_ready_file
 
 SG = "sg-0123456789abcdef0"
 Case = Callable[[StartedSandbox], list[str]]
@@ -61,11 +59,13 @@ CASES: dict[str, tuple[Case, str]] = {
     "VPC overlapping the space": (other_vpc("10.0.0.0/16"), "overlaps the space's vpc_cidr"),
     "VPC in Heroku's unavailable range": (other_vpc("10.1.0.0/16"), "unavailable_cidr_blocks"),
     "public VPC range": (other_vpc("100.64.0.0/16"), "is not IPv4 RFC 1918"),
-    "routeTableIds not a list": (fixed("routeTableIds=rtb-0123"), "routeTableIds = 'rtb-0123'"),
+    # Pulumi.yaml types these keys: the engine refuses a value of another type before the program runs.
+    "routeTableIds not a list": (fixed("routeTableIds=rtb-0123"), "key 'routeTableIds' must be of type 'array<string>'"),
     "unknown route table": (fixed("routeTableIds=[rtb-00000000000000099]"), "rtb-00000000000000099 was not found"),
     "route table of another VPC": (foreign("table"), "belongs to vpc-"),
     "bad routeTo": (fixed("routeTo=bogus"), "routeTo = 'bogus'"),
-    "ingress not a list": (fixed("ingress={securityGroupId: sg-1}"), "give a list of rules"),
+    "ingress not a list": (fixed("ingress={securityGroupId: sg-1}"), "key 'ingress' must be of type 'array<object>'"),
+    "ingress items not objects": (fixed("ingress=[sg-1]"), "key 'ingress' must be of type 'array<object>'"),
     "malformed security group": (fixed(rule(securityGroupId="sg-1")), "securityGroupId = 'sg-1'"),
     "security group of another VPC": (foreign("group"), "belongs to vpc-"),
     "unknown protocol": (fixed(rule(protocol="sctp")), "protocol = 'sctp'"),
@@ -75,17 +75,21 @@ CASES: dict[str, tuple[Case, str]] = {
     "misspelt rule key": (fixed(rule(fromport=443)), "did you mean fromPort?"),
     "description too long": (fixed(rule(description="d" * 300)), "at most 255 characters"),
     "description with refused characters": (fixed(rule(description="dynos → db")), "AWS does not allow '→'"),
-    "tags not a map": (fixed("tags=[a, b]"), "tags = ['a', 'b']"),
+    "tags not a map": (fixed("tags=[a, b]"), "key 'tags' must be of type 'object'"),
+    "tag value not text": (fixed("tags={team: [a]}"), "give a map of string keys to string values"),
     "tag with the aws: prefix": (fixed("tags={aws:owner: me}"), "reserved"),
     "tag value too long": (fixed("tags={team: " + "v" * 300 + "}"), "at most 256 characters"),
     "negative timeout": (fixed("visibilityTimeout=-1"), "visibilityTimeout = -1"),
-    "timeout as words": (fixed("activationTimeout=ten minutes"), "activationTimeout = 'ten minutes'"),
+    "timeout as words": (fixed("activationTimeout=ten minutes"), "key 'activationTimeout' must be of type 'integer'"),
     "plain http API URL": (fixed("herokuApiUrl=http://api.example.com"), "plain http"),
     "unreachable API URL": (fixed("herokuApiUrl=http://127.0.0.1:9"), "herokuApiUrl = 'http://127.0.0.1:9'"),
     "malformed pcxId": (fixed("pcxId=pcx-1"), "pcxId = 'pcx-1'"),
     "pcxId that does not exist": (fixed("pcxId=pcx-0123456789abcdef0"), "no such peering connection"),
     "misspelt top-level key": (fixed("vpcID=vpc-0123456789abcdef0"), "did you mean vpcId?"),
-    "peerings not a list": (fixed("space=", "vpcId=", "ingress=", "peerings=demo-space"), "give a list of peerings"),
+    "peerings not a list": (
+        fixed("space=", "vpcId=", "ingress=", "peerings=demo-space"),
+        "key 'peerings' must be of type 'array<object>'",
+    ),
     "peering without vpcId": (fixed("space=", "vpcId=", "ingress=", "peerings=[{space: demo-space}]"), "vpcId = None"),
     "top-level ingress with peerings": (fixed("space=", "vpcId=", "peerings=[{space: demo-space}]"), "top level"),
     "wrong token": (fixed("heroku:apiKey=wrong"), "Heroku refused the token"),
@@ -95,11 +99,11 @@ CASES: dict[str, tuple[Case, str]] = {
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[StartedSandbox]:
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StartedSandbox, Path]]:
     started = LocalSandbox(SandboxOptions(timings=Timings(visibility_delay=0.3, provisioning=0.3)))
     info = started.start()
     assert started.emulator is not None and started.world is not None
-    yield StartedSandbox(info, started.emulator, started.world)
+    yield StartedSandbox(info, started.emulator, started.world), write_ready_file(info, tmp_path_factory.mktemp("bad"))
     started.stop()
 
 
@@ -109,19 +113,19 @@ def test_there_are_at_least_thirty() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_gives_one_clear_error_and_creates_nothing(
-    sandbox: StartedSandbox, tmp_path: Path, name: str
+    sandbox: tuple[StartedSandbox, Path], tmp_path: Path, name: str
 ) -> None:
+    started, ready = sandbox
     make, expected = CASES[name]
-    overrides = make(sandbox)
-    ec2 = customer_ec2(sandbox.info)
+    overrides = [item for override in make(started) for item in ("-c", override)]
+    ec2 = customer_ec2(started.info)
     before = {p["VpcPeeringConnectionId"] for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]}
-    sandbox.emulator.clear_requests()
-    with pytest.raises((pulumi.RunError, RunnerError)) as caught:
-        deploy(sandbox, tmp_path / "state.json", "up", *overrides)
-    message = str(caught.value)
-    assert expected in message, message
-    assert "Traceback" not in message and len(message) < 4000
+    started.emulator.clear_requests()
+    result = sandbox_run(ready, "up", "--stack", "bad", *overrides, state=tmp_path / "state", json_output=False)
+    assert result.returncode != 0
+    [message] = [line for line in result.output.splitlines() if line.startswith(("error:", "    error:"))][:1]
+    assert expected in result.output, result.output
+    assert "Traceback" not in result.output and len(message) < 4000
     after = {p["VpcPeeringConnectionId"] for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]}
     assert after == before, "nothing may be created"
-    assert not [e for e in sandbox.emulator.requests() if e.route in ("accept", "accept_cli", "destroy")]
-    assert not (tmp_path / "state.json").exists() or '"resources": []' in (tmp_path / "state.json").read_text()
+    assert not [e for e in started.emulator.requests() if e.route in ("accept", "accept_cli", "destroy")]

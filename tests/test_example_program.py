@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.served_sandbox import start_served
 

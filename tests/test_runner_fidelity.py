@@ -19,7 +19,7 @@ import yaml
 from sandbox.runner.engine import Deployment
 from sandbox.runner.plan_display import Change
 from sandbox.world.heroku_world import Timings
-from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.served_sandbox import start_served
 from tests.conftest import SandboxFactory, StartedSandbox

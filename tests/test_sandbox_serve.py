@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from sandbox.world.aws_accounts import ec2_client
-from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.peering_requests import wait_for_heroku_status
 from sandbox.world.served_sandbox import start_served
 
