@@ -34,7 +34,7 @@ import requests
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
-from sandbox.runner.dynamic_host import DynamicProviderHost, ProviderError
+from tests.provider_host import DynamicProviderHost, ProviderError
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 from sandbox.world.faults import FaultInjector, rules_from_options
 from sandbox.world.heroku_world import Behaviour, Timings

@@ -31,7 +31,7 @@ from .stack_summary import render, stack_resources, summarize
 from .world.heroku_world import Timings
 from .world.local_sandbox import SANDBOX_SEED, SEED_SPACE_REGION, LocalSandbox, SandboxInfo, SandboxOptions
 
-COMMANDS = ("preview", "up", "refresh", "destroy")
+COMMANDS = ("preview", "up", "refresh", "destroy", "cancel")
 PROJECT = "heroku-peering"
 SECRET_KEYS = ("heroku:apiKey", "aws:secretKey")
 Say = Callable[[str], None]
@@ -100,8 +100,14 @@ def add_commands(commands: Any) -> None:
             help="print the CLI's events (steps, diagnostics, summary) and the clouds' summary as one JSON "
             "document; the CLI's progress goes to stderr",
         )
-        if name != "preview":
+        if name in ("up", "refresh", "destroy"):
             parser.add_argument("--skip-preview", action="store_true", help="as `pulumi " + name + " --skip-preview`")
+        parser.add_argument(
+            "pulumi_args",
+            nargs="*",
+            metavar="-- PULUMI_FLAGS",
+            help=f"more flags for `pulumi {name}`, after --, e.g. -- --import-pending-creates URN ID",
+        )
 
 
 def overrides_from(items: list[str], project: str) -> dict[str, Any]:
@@ -191,6 +197,8 @@ class StackRun:
             fingerprint_file.write_text(fingerprint)
 
     def command_line(self, command: str, *, skip_preview: bool, json_output: bool) -> list[str]:
+        if command == "cancel":  # the lock a killed run leaves in the backend
+            return ["cancel", "-s", self.stack, "--yes"]
         args = [command, "-s", self.stack, "--config-file", str(self.config_file)]
         if command == "preview":
             args.append("--diff")
@@ -202,13 +210,17 @@ class StackRun:
             args.append("--json")
         return args
 
-    def run(self, command: str, *, skip_preview: bool = False, json_output: bool = False) -> tuple[int, list[Any]]:
+    def run(
+        self, command: str, *, skip_preview: bool = False, json_output: bool = False, extra: tuple[str, ...] = ()
+    ) -> tuple[int, list[Any]]:
         """The CLI's exit code, and with ``json_output`` its JSON documents (events and the preview's result)."""
+        json_output = json_output and command != "cancel"
         args = [
             str(self.cli.executable),
             *self.command_line(command, skip_preview=skip_preview, json_output=json_output),
+            *extra,
+            "--non-interactive",
         ]
-        args.append("--non-interactive")
         if not json_output:
             return subprocess.run(args, cwd=self.program.directory, env=self.environment, check=False).returncode, []
         process = subprocess.Popen(
@@ -295,8 +307,9 @@ def _step(metadata: dict[str, Any]) -> dict[str, Any]:
         "urn": urn,
         "type": metadata.get("type") or urn.split("::")[-2].rsplit("$", maxsplit=1)[-1],
         "name": str(metadata.get("urn", "")).rsplit("::", 1)[-1],
-        "diffs": metadata.get("diffs") or [],
-        "replaces": metadata.get("replaces") or [],
+        # Engine events name them diffs and keys; the preview's document diffReasons and replaceReasons.
+        "diffs": metadata.get("diffs") or metadata.get("diffReasons") or [],
+        "replaces": metadata.get("keys") or metadata.get("replaceReasons") or [],
         "detailedDiff": metadata.get("detailedDiff") or {},
     }
 
@@ -333,6 +346,7 @@ def run(args: argparse.Namespace) -> int:
         say(f"error: --program {args.program}: a Pulumi program needs Pulumi.yaml and __main__.py there")
         return 1
     try:
+        overrides_from(args.config, program.name)  # a malformed -c fails before anything starts
         cli = ensure_cli(say)
         with sandbox_for(args.sandbox, say) as (info, fresh):
             folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
@@ -340,7 +354,10 @@ def run(args: argparse.Namespace) -> int:
                 stack = StackRun(cli, folder, program, args.stack)
                 stack.prepare(stack_config(args.stack, info, args.config, program))
                 code, documents = stack.run(
-                    args.command, skip_preview=getattr(args, "skip_preview", False), json_output=args.json
+                    args.command,
+                    skip_preview=getattr(args, "skip_preview", False),
+                    json_output=args.json,
+                    extra=tuple(args.pulumi_args),
                 )
                 resources = stack_resources(stack.export())
                 summary = summarize(info, resources)
@@ -352,6 +369,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.json:
         print(json.dumps({**events_report(documents), "exit_code": code, "summary": summary}, indent=2))
-    elif args.command != "preview":
+    elif args.command not in ("preview", "cancel"):
         say(render(summary))
     return code

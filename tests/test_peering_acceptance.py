@@ -13,7 +13,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
-from sandbox.runner.dynamic_host import DynamicProviderHost, ProviderError
+from tests.provider_host import DynamicProviderHost, ProviderError
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 from sandbox.world.faults import FaultInjector
 from sandbox.world.heroku_world import Timings

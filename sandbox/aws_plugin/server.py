@@ -180,23 +180,21 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.CreateResponse:
         kind = self._type(request, context)
-        inputs = from_struct(request.properties)
+        inputs = _without_defaults(from_struct(request.properties))
         if request.preview:
             return provider_pb2.CreateResponse(properties=to_struct(kind.preview_outputs(inputs)))
         session = self._ec2(context)
         try:
-            with self._reported(context):
+            with self._reported(context, kind):
                 id_, outputs = kind.create(session, inputs)
         except PartialCreate as partial:
-            # Made, then failed (a waiter): recorded with init errors, as the bridge's InitError.
+            # Made, then failed (a waiter): the bridge's initializationError, recorded with init errors.
+            reason = f"creating {request.urn}: 1 error occurred:\n\t* {partial.message}\n\n"
             _abort(
                 context,
-                partial.message,
+                reason,
                 provider_pb2.ErrorResourceInitFailed(
-                    id=partial.id_,
-                    properties=to_struct(partial.outputs),
-                    reasons=[partial.message],
-                    inputs=request.properties,
+                    id=partial.id_, properties=to_struct(partial.outputs), reasons=[reason], inputs=request.properties
                 ),
             )
         return provider_pb2.CreateResponse(id=id_, properties=to_struct(outputs))
@@ -224,6 +222,10 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         olds, news = from_struct(request.olds), _without_defaults(from_struct(request.news))
         if request.preview:
             return provider_pb2.UpdateResponse(properties=to_struct(kind.preview_outputs(news, olds)))
+        if not kind.plan(olds, news, frozenset(request.ignoreChanges)).changes:
+            # The bridge: no terraform diff, the old state stands (the engine's retry of a resource with init
+            # errors lands here).
+            return provider_pb2.UpdateResponse(properties=to_struct(olds))
         session = self._ec2(context)
         with self._reported(context, kind, f"updating {request.urn}"):
             outputs = kind.update(session, request.id, olds, news)

@@ -17,6 +17,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from . import aws_rules
 from .aws_accounts import HEROKU_ACCOUNT_ID
 from .faults import FaultInjector, rules_from_options
 from .heroku_world import ANSWER_BODIES, HerokuWorld, NotAcceptable, NotYetAcceptable, Space, Timings, UnknownPeering
@@ -219,14 +220,21 @@ class HerokuEmulator:
 
     def behaviour(self) -> dict[str, Any]:
         world = self.world
-        return {**asdict(world.timings), **asdict(world.behaviour)}
+        aws = {f"aws_{key}": value for key, value in asdict(aws_rules.RULES).items()}
+        return {**asdict(world.timings), **asdict(world.behaviour), **aws}
 
     def set_behaviour(self, changes: dict[str, Any]) -> None:
-        """Any ``Timings`` field and ``answer_body``/``accept_lag_status``; unknown keys are refused."""
+        """Any ``Timings`` field, ``answer_body``/``accept_lag_status``, and AWS's peering rules
+        (``aws_duplicate``, ``aws_new_request_status``, ``aws_new_request_message``); unknown keys are refused."""
         timing_keys = set(Timings.__dataclass_fields__)
-        unknown = set(changes) - timing_keys - {"answer_body", "accept_lag_status"}
+        aws_keys = {f"aws_{key}" for key in aws_rules.PeeringRules.__dataclass_fields__}
+        unknown = set(changes) - timing_keys - aws_keys - {"answer_body", "accept_lag_status"}
         if unknown:
             raise ValueError(f"unknown behaviour keys {sorted(unknown)}")
+        aws = {key.removeprefix("aws_"): str(value) for key, value in changes.items() if key in aws_keys}
+        if aws:
+            rules = aws_rules.PeeringRules(**{**asdict(aws_rules.RULES), **aws})
+            aws_rules.RULES.__dict__.update(asdict(rules))
         world = self.world
         timings = {k: float(v) for k, v in changes.items() if k in timing_keys}
         if timings:

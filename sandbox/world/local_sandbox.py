@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import aws_rules
 from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, ec2_client
 from .faults import FaultInjector
 from .heroku_emulator import EmulatorSettings, HerokuEmulator
@@ -66,6 +67,7 @@ class LocalSandbox:
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        aws_rules.install()
         if self.options.seed is not None:
             mock_random.seed(self.options.seed)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.options.aws_port, verbose=False)

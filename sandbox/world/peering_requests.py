@@ -90,7 +90,10 @@ def hand_made_peering(info: SandboxInfo, route_tables: list[str] | None = None, 
     with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
         peer = heroku.peering_info(info.space)
         pcx_id = ec2.create_vpc_peering_connection(  # "another account", and the space's region (the seed's step 2)
-            VpcId=info.customer_vpc_id, PeerVpcId=peer.vpc_id, PeerOwnerId=peer.aws_account_id, PeerRegion=peer.aws_region
+            VpcId=info.customer_vpc_id,
+            PeerVpcId=peer.vpc_id,
+            PeerOwnerId=peer.aws_account_id,
+            PeerRegion=peer.aws_region,
         )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
         ec2.create_tags(Resources=[pcx_id], Tags=[{"Key": "Name", "Value": "made-by-hand"}])
         wait_for_heroku_status(info, pcx_id, "pending-acceptance")

@@ -41,3 +41,9 @@ def start_served(ready: Path, *options: str) -> subprocess.Popen[str]:
             raise AssertionError(f"the sandbox did not become ready: {output}")
         time.sleep(0.1)
     return process
+
+
+def stop_served(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, as Ctrl-C would: the sandbox stops cleanly and removes its stacks."""
+    process.terminate()
+    process.wait(timeout=30)

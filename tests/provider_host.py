@@ -1,4 +1,5 @@
-"""Drive Pulumi's own dynamic-provider host (``python -u -m pulumi.dynamic``) over gRPC, as the engine does."""
+"""Drive a resource provider plugin over gRPC, as the engine does: Pulumi's own dynamic-provider host
+(``python -u -m pulumi.dynamic``) or the sandbox's pulumi-aws (``python -m sandbox.aws_plugin``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DYNAMIC_HOST = (sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0")
+AWS_PLUGIN = (sys.executable, "-m", "sandbox.aws_plugin")
 
 
 class ProviderError(Exception):
@@ -43,8 +46,8 @@ def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:
     return dict(MessageToDict(struct, preserving_proto_field_name=True))
 
 
-class DynamicProviderHost:
-    """One host process per provider configuration, as the engine caches providers per process."""
+class ProviderHost:
+    """One plugin process per provider configuration, as the engine caches providers per process."""
 
     def __init__(
         self,
@@ -52,13 +55,14 @@ class DynamicProviderHost:
         project: str = "heroku-peering",
         on_stderr: Callable[[str], None] | None = None,
         cwd: Path = PROJECT_ROOT,
+        command: tuple[str, ...] = DYNAMIC_HOST,
     ) -> None:
         self._on_stderr = on_stderr
         # As `pulumi up` starts it: in the program's directory; this project importable for its providers.
         path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
         full_env = {**os.environ, **(env or {}), "PULUMI_PROJECT": project, "PYTHONPATH": path}
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+            list(command),
             cwd=cwd,
             env=full_env,
             stdout=subprocess.PIPE,
@@ -69,7 +73,7 @@ class DynamicProviderHost:
         port = self._process.stdout.readline().strip()
         if not port.isdigit():
             self._process.kill()
-            raise RuntimeError(f"dynamic provider host did not start: {self._process.stderr.read()}")
+            raise RuntimeError(f"the provider plugin did not start: {self._process.stderr.read()}")
         self.stderr_lines: list[str] = []
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
@@ -91,7 +95,7 @@ class DynamicProviderHost:
         except subprocess.TimeoutExpired:
             self._process.kill()
 
-    def __enter__(self) -> DynamicProviderHost:
+    def __enter__(self) -> ProviderHost:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -112,15 +116,30 @@ class DynamicProviderHost:
         self._call("Configure", provider_pb2.ConfigureRequest(args=_struct(config), acceptSecrets=False))
 
     def check(
-        self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+        self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], seed: bytes = b""
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        response = self._call("Check", provider_pb2.CheckRequest(urn=urn, olds=_struct(olds), news=_struct(news)))
+        request = provider_pb2.CheckRequest(urn=urn, olds=_struct(olds), news=_struct(news), randomSeed=seed)
+        response = self._call("Check", request)
         return _plain(response.inputs), [(f.property, f.reason) for f in response.failures]
 
-    def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    def diff(
+        self,
+        urn: str,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        ignore_changes: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
         response = self._call(
             "Diff",
-            provider_pb2.DiffRequest(id=id_, urn=urn, olds=_struct(olds), news=_struct(news), old_inputs=_struct(olds)),
+            provider_pb2.DiffRequest(
+                id=id_,
+                urn=urn,
+                olds=_struct(olds),
+                news=_struct(news),
+                old_inputs=_struct(olds),
+                ignoreChanges=list(ignore_changes),
+            ),
         )
         names = {
             provider_pb2.DiffResponse.DIFF_NONE: "none",
@@ -130,16 +149,32 @@ class DynamicProviderHost:
         return {
             "changes": names[response.changes],
             "replaces": list(response.replaces),
+            "diffs": list(response.diffs),
             "delete_before_replace": response.deleteBeforeReplace,
         }
 
-    def create(self, urn: str, props: Mapping[str, Any], timeout: float = 3600) -> tuple[str, dict[str, Any]]:
-        response = self._call("Create", provider_pb2.CreateRequest(urn=urn, properties=_struct(props), timeout=timeout))
+    def create(
+        self, urn: str, props: Mapping[str, Any], timeout: float = 3600, preview: bool = False
+    ) -> tuple[str, dict[str, Any]]:
+        request = provider_pb2.CreateRequest(urn=urn, properties=_struct(props), timeout=timeout, preview=preview)
+        response = self._call("Create", request)
         return str(response.id), _plain(response.properties)
 
     def read(self, urn: str, id_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         response = self._call("Read", provider_pb2.ReadRequest(id=id_, urn=urn, properties=_struct(props)))
         return str(response.id), _plain(response.properties)
+
+    def read_with_inputs(
+        self, urn: str, id_: str, props: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """Refresh (old outputs and inputs given) or import (neither given): the id, outputs and inputs."""
+        request = provider_pb2.ReadRequest(id=id_, urn=urn, properties=_struct(props), inputs=_struct(inputs))
+        response = self._call("Read", request)
+        return str(response.id), _plain(response.properties), _plain(response.inputs)
+
+    def invoke(self, token: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        response = self._call("Invoke", provider_pb2.InvokeRequest(tok=token, args=_struct(args)))
+        return _plain(getattr(response, "return"))
 
     def update(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         response = self._call(
@@ -152,3 +187,6 @@ class DynamicProviderHost:
 
     def delete(self, urn: str, id_: str, props: Mapping[str, Any]) -> None:
         self._call("Delete", provider_pb2.DeleteRequest(id=id_, urn=urn, properties=_struct(props)))
+
+
+DynamicProviderHost = ProviderHost  # the dynamic-provider host: the default command

@@ -1,0 +1,121 @@
+"""What AWS does that moto does not, applied to moto's EC2 backend in the sandbox's process.
+
+A new VPC peering request:
+- Overlapping IPv4 CIDRs: "If they overlap, the status of the VPC peering connection immediately goes
+  to failed" (Amazon VPC Peering Guide, "Create a VPC peering connection", prerequisites).
+- One peering between two VPCs: "You cannot have more than one VPC peering connection between the same
+  two VPCs at the same time" (the guide's limitations). How AWS says so is not documented: refused with
+  an error (``duplicate="refuse"``, the default), or made and marked failed (``duplicate="fail"``).
+- ``new_request_status``: a status forced on every new request (e.g. ``failed``), standing for what
+  AWS may decide that a pre-flight cannot see (a CIDR associated in between, an account limit).
+
+ModifySecurityGroupRules: moto insists on FromPort and ToPort for every protocol, where EC2 takes a rule
+without ports for protocol ``-1`` (all traffic; "FromPort: If the protocol is TCP or UDP, this is the
+start of the port range", EC2 API reference, SecurityGroupRuleRequest), as terraform-provider-aws
+sends it for such a rule. A rule without ports keeps moto's ``-1``/``-1``.
+
+RevokeSecurityGroupIngress by rule id: for an id the group does not have, moto answers
+``InvalidPermission.NotFound`` where EC2 answers ``InvalidSecurityGroupRuleId.NotFound`` (the code
+terraform-provider-aws's rule delete treats as already gone, vpc_security_group_ingress_rule.go).
+
+moto's backends are process-wide, so the rules are too: every sandbox of a process shares them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+LIVE = ("initiating-request", "pending-acceptance", "provisioning", "active")
+DUPLICATES = ("refuse", "fail")
+
+
+@dataclass
+class PeeringRules:
+    duplicate: str = "refuse"
+    new_request_status: str = ""
+    new_request_message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.duplicate not in DUPLICATES:
+            raise ValueError(f"duplicate {self.duplicate!r}: use one of {', '.join(DUPLICATES)}")
+
+
+RULES = PeeringRules()
+_installed = threading.Lock()
+_done: list[bool] = []
+
+
+def _cidrs(vpc: Any) -> list[ipaddress.IPv4Network]:
+    blocks = [vpc.cidr_block]
+    for association in vpc.get_cidr_block_association_set():
+        block = association.get("cidr_block")
+        if block and association.get("cidr_block_state", {}).get("state") != "disassociated":
+            blocks.append(block)
+    return [ipaddress.IPv4Network(block) for block in dict.fromkeys(blocks) if ":" not in block]
+
+
+def _overlap(vpc: Any, peer: Any) -> bool:
+    return any(a.overlaps(b) for a in _cidrs(vpc) for b in _cidrs(peer))
+
+
+def install() -> None:
+    """Wrap moto's ``create_vpc_peering_connection`` and ``modify_security_group_rules`` once per process."""
+    from moto.ec2.exceptions import (  # noqa: PLC0415 - the world runs in moto's process
+        EC2ClientError,
+        InvalidSecurityGroupRuleIdNotFoundError,
+    )
+    from moto.ec2.models.security_groups import SecurityGroupBackend  # noqa: PLC0415
+    from moto.ec2.models.vpc_peering_connections import VPCPeeringConnectionBackend  # noqa: PLC0415
+
+    with _installed:
+        if _done:
+            return
+        modify = SecurityGroupBackend.modify_security_group_rules
+
+        def modify_rules(backend: Any, group_id: str, rules: dict[str, dict[str, Any]]) -> None:
+            for rule in rules.values():
+                if str(rule.get("IpProtocol")) == "-1" and rule.get("FromPort") is None and rule.get("ToPort") is None:
+                    rule.update(FromPort=-1, ToPort=-1)
+            modify(backend, group_id, rules)
+
+        SecurityGroupBackend.modify_security_group_rules = modify_rules  # type: ignore[assignment]
+        revoke = SecurityGroupBackend.revoke_security_group_ingress
+
+        def revoke_ingress(backend: Any, **kwargs: Any) -> None:  # moto's response calls it with keywords
+            rule_ids = kwargs.get("security_rule_ids")
+            found = backend.get_security_group_by_name_or_id(kwargs.get("group_name_or_id"), kwargs.get("vpc_id"))
+            if rule_ids and found is not None:
+                known = {rule.id for rule in found.ingress_rules}
+                unknown = [rule_id for rule_id in rule_ids if rule_id not in known]
+                if unknown:
+                    raise InvalidSecurityGroupRuleIdNotFoundError(unknown[0])
+            revoke(backend, **kwargs)
+
+        SecurityGroupBackend.revoke_security_group_ingress = revoke_ingress  # type: ignore[method-assign,assignment]
+        original = VPCPeeringConnectionBackend.create_vpc_peering_connection
+
+        def create(backend: Any, vpc: Any, peer_vpc: Any, tags: Any = None) -> Any:
+            pair = {vpc.id, peer_vpc.id}
+            duplicate = any(
+                {pcx.vpc.id, pcx.peer_vpc.id} == pair and pcx._status.code in LIVE for pcx in backend.vpc_pcxs.values()
+            )
+            if duplicate and RULES.duplicate == "refuse":
+                raise EC2ClientError(
+                    "VpcPeeringConnectionAlreadyExists",
+                    f"A VPC peering connection already exists between {vpc.id} and {peer_vpc.id}.",
+                )
+            pcx = original(backend, vpc, peer_vpc, tags)
+            if RULES.new_request_status:
+                pcx._status.code = RULES.new_request_status
+                pcx._status.message = RULES.new_request_message or RULES.new_request_status.capitalize()
+            elif _overlap(vpc, peer_vpc):
+                pcx._status.code, pcx._status.message = "failed", "Overlapping CIDR range"
+            elif duplicate:
+                pcx._status.code, pcx._status.message = "failed", "A peering connection already exists"
+            return pcx
+
+        VPCPeeringConnectionBackend.create_vpc_peering_connection = create  # type: ignore[assignment]
+        _done.append(True)
