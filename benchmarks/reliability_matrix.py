@@ -267,9 +267,8 @@ def run_whole(ready: Path, behaviour: dict[str, Any], faults: tuple[str, ...], s
         started = time.monotonic()
         up = _sandbox_cli(ready, Path(state), "up")
         seconds = time.monotonic() - started
-        converged = up.returncode == 0 and all(
-            p["status_heroku"] == "active" for p in json.loads(up.stdout or '{"peerings": [{}]}')["peerings"]
-        )
+        peerings = (json.loads(up.stdout or "{}").get("summary") or {}).get("peerings") or [{}]
+        converged = up.returncode == 0 and all(p.get("status_heroku") == "active" for p in peerings)
         log = _admin(info, "GET", "/__sandbox/requests")
         taken = sum(1 for e in log if e["route"] == "accept" and e["status"] == 202)
         first = _sandbox_cli(ready, Path(state), "destroy")
@@ -282,7 +281,8 @@ def run_whole(ready: Path, behaviour: dict[str, Any], faults: tuple[str, ...], s
 
 
 def crash_after_accept(ready: Path) -> RunOutcome:
-    """Kill `up` as soon as Heroku took the accept; run it again: it must adopt, with no second accept."""
+    """Kill `up` as soon as Heroku took the accept; lift the lock the kill left (`pulumi cancel`), run it again:
+    the engine drops the interrupted create of the acceptance, which adopts the peering, with no second accept."""
     info = json.loads(ready.read_text())
     _admin(info, "PATCH", "/__sandbox/behaviour", {"pending_phase": 0, "accept_lag": 0, "provisioning": 3.0})
     _admin(info, "DELETE", "/__sandbox/requests")
@@ -300,6 +300,7 @@ def crash_after_accept(ready: Path) -> RunOutcome:
         accepted = wait_until(accepted_or_ended, "the accept", timeout=120) and process.poll() is None
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        _sandbox_cli(ready, Path(state), "cancel")
         again = _sandbox_cli(ready, Path(state), "up")
         seconds = time.monotonic() - started
         log = _admin(info, "GET", "/__sandbox/requests")

@@ -31,6 +31,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from .acceptance_flow import DEFAULT_SCHEDULE, AcceptanceFlow, PeeringWaitError
+from .engine_watchdog import start_in_host
 from .heroku_api import HerokuClient, single_attempt
 from .heroku_credentials import validate_api_url
 from .heroku_errors import HerokuConfigError, HerokuError, HerokuInvalidParams, HerokuNotFound
@@ -114,6 +115,7 @@ class PeeringAcceptanceProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         token = req.config.get("heroku:apiKey")
         self._token: str | None = str(token) if token else None
+        start_in_host()  # the host exits when the engine is gone (a killed `pulumi up`)
 
     def __getstate__(self) -> dict[str, Any]:
         # Never pickle a token, even if someone configures the instance in the program process.

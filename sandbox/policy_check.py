@@ -1,6 +1,6 @@
 """``python -m sandbox check-policy``: prove an IAM policy for the AWS side of the stack on the sandbox.
 
-The real program runs, through the sandbox runner, as an IAM user that has only the policy (moto
+The real program runs, through the real `pulumi` CLI, as an IAM user that has only the policy (moto
 enforcing IAM), through a stack's whole life: up, refresh, a config change, a move to another space,
 destroy, and the adoption of a hand-made peering. Then, for each action of the policy, the same life
 on a fresh sandbox with that one action taken out: it must fail, and the failure must name that
@@ -179,6 +179,7 @@ def live_once(policy: dict[str, Any], workdir: Path, say: Callable[[str], None] 
                     "iam",
                     "--state-dir",
                     str(workdir / phase.scenario),
+                    *(("--skip-preview",) if phase.command != "preview" else ()),
                     *phase.config(info, context),
                 ],
                 cwd=PROJECT_ROOT,

@@ -7,7 +7,8 @@ The build is ``sandbox/pulumi-cli/``, a Go module that pins Pulumi's own modules
 language host (see its ``main.go`` for why). Beside them go the two small scripts of the pinned SDK
 module that the language host and dynamic providers run (``python/cmd/pulumi-language-python-exec``,
 ``python/dist/pulumi-resource-pulumi-python``), copied from Go's module cache. The result lives in
-``.cache/pulumi-cli/<version>/bin`` and is rebuilt only when go.mod or go.sum change.
+``.cache/pulumi-cli/<version>/bin`` and is rebuilt only when the module's files change; the version's
+folder is a symbolic link swapped in one step, so that runs started from an older build keep working.
 """
 
 from __future__ import annotations
@@ -129,7 +130,9 @@ def build_cli(say: Say) -> PulumiCli:
             "(first run only; a cold build takes several minutes)"
         )
         started = time.monotonic()
-        staging = Path(tempfile.mkdtemp(prefix=f"{version}.", dir=CACHE))
+        builds = CACHE / "builds"
+        builds.mkdir(exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{version}.", dir=builds))
         try:
             _go_build(go, version, staging / "bin", say)
             sdk = _module_dir(go, SDK_MODULE)
@@ -138,11 +141,18 @@ def build_cli(say: Say) -> PulumiCli:
                 shutil.copyfile(sdk / script, installed)
                 installed.chmod(0o755)
             (staging / "stamp").write_text(stamp)
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        finally:
+            link = CACHE / f".{version}.link"
+            link.unlink(missing_ok=True)
+            link.symlink_to(staging.relative_to(CACHE))
+            if target.exists() and not target.is_symlink():
+                shutil.rmtree(target)  # a folder left by an earlier layout
+            os.replace(link, target)
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            raise
+        for old in builds.iterdir():  # earlier builds: programs already started keep their open files
+            if old != staging:
+                shutil.rmtree(old, ignore_errors=True)
         say(f"Built the Pulumi CLI {version} in {time.monotonic() - started:.0f}s")
     return PulumiCli(executable, version, built_here=True)
 

@@ -148,12 +148,17 @@ def stack_config(stack: str, info: SandboxInfo, items: list[str], program: Progr
 class StackRun:
     """One ``pulumi`` command on one stack of one sandbox."""
 
-    def __init__(self, cli: PulumiCli, folder: StateFolder, program: Program, stack: str) -> None:
+    def __init__(
+        self, cli: PulumiCli, folder: StateFolder, program: Program, stack: str, heroku_url: str | None = None
+    ) -> None:
         self.cli = cli
         self.folder = folder.create()
         self.program = program
         self.stack = stack
+        # This project importable from any program; HEROKU_HOST for programs that take no API URL from config.
         self.environment = {**pulumi_environment(cli, folder), "PYTHONPATH": str(PROJECT_ROOT)}
+        if heroku_url:
+            self.environment["HEROKU_HOST"] = heroku_url
         self.workspace = folder.stacks / program.name
         self.config_file = self.workspace / f"Pulumi.{stack}.yaml"
 
@@ -351,7 +356,7 @@ def run(args: argparse.Namespace) -> int:
         with sandbox_for(args.sandbox, say) as (info, fresh):
             folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
             try:
-                stack = StackRun(cli, folder, program, args.stack)
+                stack = StackRun(cli, folder, program, args.stack, info.heroku_url)
                 stack.prepare(stack_config(args.stack, info, args.config, program))
                 code, documents = stack.run(
                     args.command,

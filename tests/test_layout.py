@@ -1,4 +1,5 @@
-"""The sandbox's two halves stay apart: the world never imports the runner; nothing shipped imports the tests."""
+"""The parts stay apart: the world never imports the commands or the plugin; no stand-in for the engine
+remains outside tests/ (no mocks of the resource monitor); nothing shipped imports the tests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ("sandbox", "providers", "peering")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -30,21 +32,32 @@ def files(folder: str) -> list[Path]:
     return found
 
 
-def test_the_world_never_imports_the_runner() -> None:
+def test_the_world_never_imports_the_commands_or_the_plugin() -> None:
+    above = ("sandbox.stack_commands", "sandbox.cli", "sandbox.aws_plugin", "sandbox.pulumi_cli")
     offenders = {
-        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.startswith("sandbox.runner"))
+        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.startswith(above))
         for path in files("sandbox/world")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def test_no_stand_in_engine_outside_the_tests() -> None:
+    """Only the real engine runs programs: shipped code never uses Pulumi's mocks of the resource monitor."""
+    for folder in (*SHIPPED, "benchmarks"):
+        for path in files(folder):
+            text = path.read_text()
+            assert "pulumi.runtime.mocks" not in imported_modules(path) and "import mocks" not in text, path
+            assert "set_mocks" not in text and "MockMonitor" not in text, path
+
+
 def test_shipped_code_never_imports_the_tests() -> None:
-    for folder in ("sandbox", "benchmarks", "providers", "peering"):
+    for folder in SHIPPED:
         for path in files(folder):
             assert not any(m == "tests" or m.startswith("tests.") for m in imported_modules(path)), path
 
 
 def test_the_resolver_sees_relative_imports() -> None:
-    """Guards the two tests above: a relative import of the runner would be caught."""
-    assert "sandbox.runner.engine" in imported_modules(ROOT / "sandbox/runner/commands.py")
-    assert "sandbox.world.aws_accounts" in imported_modules(ROOT / "sandbox/runner/engine.py")
+    """Guards the tests above: a relative import would be caught."""
+    assert "sandbox.world.heroku_world" in imported_modules(ROOT / "sandbox/world/local_sandbox.py")
+    assert "sandbox.aws_plugin.server" in imported_modules(ROOT / "sandbox/aws_plugin/__main__.py")
+    assert "pulumi.runtime" in imported_modules(ROOT / "tests/program_mocks.py")  # `from pulumi.runtime import mocks`

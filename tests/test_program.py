@@ -14,7 +14,7 @@ import pytest
 import yaml
 from pulumi.runtime.rpc import UNKNOWN
 
-from sandbox.runner.program_runtime import PROJECT, RecordingMonitor, run_program
+from tests.program_mocks import PROJECT, RecordingMonitor, run_program
 from sandbox.world.heroku_world import Space
 from tests.conftest import StartedSandbox
 from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE, FakeAws, FakeVpc
@@ -31,9 +31,9 @@ DYNO_CIDRS = ["10.0.128.0/20", "10.0.144.0/20", "10.0.0.0/20", "10.0.16.0/20"]
 @pytest.fixture(scope="module")
 def heroku(request: pytest.FixtureRequest) -> Iterator[StartedSandbox]:
     """One emulator with the demo space plus a second Cedar space and a Fir space."""
-    from sandbox.world.local_sandbox import LocalSandbox
+    from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 
-    sandbox = LocalSandbox()
+    sandbox = LocalSandbox(SandboxOptions(space_region="us-east-1"))  # the fake AWS below is in us-east-1 too
     info = sandbox.start()
     assert sandbox.world is not None and sandbox.emulator is not None
     sandbox.world.add_space(

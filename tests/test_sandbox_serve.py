@@ -74,6 +74,7 @@ def test_driven_by_hand_with_curl_and_boto3(served) -> None:
         VpcId=info.customer_vpc_id,
         PeerVpcId=peering_info["vpc_id"],
         PeerOwnerId=peering_info["aws_account_id"],
+        PeerRegion=peering_info["aws_region"],
     )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
     wait_for_heroku_status(info, pcx, "pending-acceptance")
     listed = json.loads(subprocess.check_output([*curl, f"{info.heroku_url}/spaces/{info.space}/peerings"]))

@@ -2,8 +2,7 @@
 
 The engine reads the port from the first line of stdout (``pkg/resource/plugin/plugin.go``), then
 dials it; later output is shown only at debug verbosity or when the plugin dies. SIGTERM or SIGINT
-stop it, and so does the engine going away: like Pulumi's Go plugins (``rpcutil.Healthcheck``), the
-plugin polls the engine's gRPC health service and exits when it stops answering, so that a killed
+stop it, and so does the engine going away (``providers/engine_watchdog.py``), so that a killed
 `pulumi up` leaves no plugin behind.
 """
 
@@ -19,31 +18,12 @@ from types import FrameType
 import grpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from providers.engine_watchdog import watch
+
 from .server import AwsProvider
 
 # As Pulumi's own Python provider hosts allow (pulumi/runtime/_grpc_settings.py).
 MAX_MESSAGE = 400 * 1024 * 1024
-HEALTH_EVERY = 1.0  # seconds; the Go plugins' check runs every 5 minutes
-HEALTH_CHECK = "/grpc.health.v1.Health/Check"
-
-
-def engine_alive(channel: grpc.Channel) -> bool:
-    """The engine answers its health service (an empty HealthCheckRequest); Unimplemented counts as alive."""
-    check = channel.unary_unary(HEALTH_CHECK, request_serializer=lambda _: b"", response_deserializer=bytes)
-    try:
-        check(None, timeout=5)
-    except grpc.RpcError as error:
-        return error.code() == grpc.StatusCode.UNIMPLEMENTED  # type: ignore[no-any-return]
-    return True
-
-
-def watch_engine(address: str, stop: threading.Event) -> None:
-    with grpc.insecure_channel(address) as channel:
-        while not stop.wait(HEALTH_EVERY):
-            if not engine_alive(channel):
-                stop.set()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pulumi-resource-aws")
     parser.add_argument("engine", nargs="?", help="the engine's gRPC address")
@@ -69,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if args.engine:
-        threading.Thread(target=watch_engine, args=(args.engine, stop), daemon=True).start()
+        threading.Thread(target=watch, args=(args.engine, stop.set, stop), daemon=True).start()
     stop.wait()
     server.stop(grace=1).wait()
     return 0

@@ -59,6 +59,10 @@ const (
 // Upstream's minimum (main.go, minimumSupportedPythonVersion).
 var minimumSupportedPythonVersion = semver.MustParse("3.7.0")
 
+// How often the host checks that the engine is still there. Upstream checks every 5 minutes, so a killed
+// `pulumi up` leaves its host running for up to that long; this one goes within a second.
+const healthEvery = time.Second
+
 func main() {
 	var tracing string
 	flag.StringVar(&tracing, "tracing", "", "Emit tracing to a Zipkin-compatible tracing endpoint")
@@ -101,7 +105,7 @@ func main() {
 	}()
 	if engineAddress != "" {
 		// Exit when the engine goes away, as upstream's host does.
-		if err := rpcutil.Healthcheck(ctx, engineAddress, 5*time.Minute, cancel); err != nil {
+		if err := rpcutil.Healthcheck(ctx, engineAddress, healthEvery, cancel); err != nil {
 			cmdutil.Exit(fmt.Errorf("could not start health check host RPC server: %w", err))
 		}
 	}
@@ -741,7 +745,7 @@ func (host *pythonLanguageHost) Handshake(ctx context.Context,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
 	host.engineAddress = req.EngineAddress
 	healthCtx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
-	if err := rpcutil.Healthcheck(healthCtx, host.engineAddress, 5*time.Minute, cancel); err != nil {
+	if err := rpcutil.Healthcheck(healthCtx, host.engineAddress, healthEvery, cancel); err != nil {
 		return nil, fmt.Errorf("could not start health check host RPC server: %w", err)
 	}
 	return &pulumirpc.LanguageHandshakeResponse{}, nil

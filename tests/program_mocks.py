@@ -1,8 +1,5 @@
-"""Run the real ``__main__.py`` through Pulumi's own Python runtime with a monitor of our choosing.
-
-Tests use a recording monitor over mocks; the sandbox runner uses one that carries out every
-registration for real.
-"""
+"""Run the real ``__main__.py`` through Pulumi's own Python runtime under Pulumi's mocks, with a monitor
+that records every registration: the program's unit tests (no engine, no provider)."""
 
 from __future__ import annotations
 
@@ -25,7 +22,7 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "heroku-peering"
 SECRET_KEYS = ("heroku:apiKey",)
 
