@@ -7,8 +7,8 @@
   grow with peerings and not with routes; the same for 50 x 1 route table.
 - the size of the pickled provider (``__provider``), stored with every acceptance.
 
-Everything runs for real in one sandbox (moto and the emulator); the baseline graph runs through
-the same runner.
+Everything runs through the real Pulumi CLI (`pulumi up --skip-preview`, `pulumi preview`) against one
+sandbox (moto and the emulator); the baseline graph runs through the same CLI and the sandbox's pulumi-aws.
 
     python -m benchmarks.scale [--sizes 1 4 8 16] [--wide 50] [--tables 10]
 """
@@ -29,12 +29,14 @@ from typing import Any
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
-from sandbox.runner.commands import stack_config
-from sandbox.runner.engine import Deployment, carry_out
-from sandbox.runner.program_runtime import DEFAULT_PROGRAM, Program
+from sandbox.errors import SandboxError
+from sandbox.pulumi_cli import ensure_cli
+from sandbox.pulumi_environment import StateFolder
+from sandbox.stack_commands import Program, StackRun, events_report, stack_config
 from sandbox.world.heroku_world import Timings
-from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.peering_requests import customer_ec2
+from sandbox.world.sandbox_info import SandboxInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMINGS = Timings(visibility_delay=1.0, provisioning=2.0)
@@ -77,34 +79,37 @@ def make_vpcs(info: SandboxInfo, count: int, tables: int, offset: int) -> list[s
     return vpcs
 
 
+STATE = Path(tempfile.mkdtemp(prefix="scale-"))
+
+
 def operate(
-    sandbox: LocalSandbox,
-    config: dict[str, Any],
-    command: str,
-    *,
-    state: Path | None = None,
-    program: Program = DEFAULT_PROGRAM,
+    sandbox: LocalSandbox, config: dict[str, Any], command: str, *, stack: str, program: Program | None = None
 ) -> Run:
-    """One runner operation; ``state`` keeps the stack between operations."""
+    """One `pulumi` command on a stack of this sandbox (``up`` without its preview); wall time from start to exit."""
     assert sandbox.info is not None and sandbox.emulator is not None
-    sandbox.emulator.clear_requests()
-    deployment = Deployment(
-        config,
-        state,
-        sandbox.info.aws_endpoint_url,
-        sandbox.info.region,
-        printer=lambda line: None,
-        preview=command == "preview",
-        program=program,
+    run = StackRun(
+        ensure_cli(print),
+        StateFolder(STATE, sandbox.info.sandbox_id),
+        program or Program(ROOT),
+        stack,
+        sandbox.info.heroku_url,
     )
+    run.prepare(config)
+    sandbox.emulator.clear_requests()
     started = time.monotonic()
-    carry_out(deployment, command, "scale")
-    return Run(time.monotonic() - started, len(sandbox.emulator.requests()), len(deployment.steps))
+    code, documents = run.run(command, skip_preview=True, json_output=True)
+    seconds = time.monotonic() - started
+    report = events_report(documents)
+    if code != 0:
+        raise SandboxError(f"{command} of {stack} failed: {[d['message'] for d in report['diagnostics']]}")
+    steps = report["steps"] or (report["preview"] or {}).get("steps") or []
+    custom = [s for s in steps if not str(s["type"]).startswith("pulumi:") and ":index:" not in str(s["type"])]
+    return Run(seconds, len(sandbox.emulator.requests()), len(custom))
 
 
 def peerings_config(info: SandboxInfo, vpcs: list[str]) -> dict[str, Any]:
     peerings = [{"name": f"p{i}", "space": info.space, "vpcId": vpc} for i, vpc in enumerate(vpcs)]
-    config = stack_config("scale", info, [])
+    config = stack_config("scale", info, [], Program(ROOT))
     for key in ("space", "vpcId", "ingress"):
         config.pop(f"heroku-peering:{key}", None)
     return {**config, "heroku-peering:peerings": peerings}
@@ -129,11 +134,14 @@ def baseline_preview(sandbox: LocalSandbox, info: SandboxInfo, vpcs: list[str]) 
         for i, vpc in enumerate(vpcs)
     ]
     directory = Path(tempfile.mkdtemp())
-    (directory / "Pulumi.yaml").write_text("name: baseline\nruntime: python\n")
+    venv = ROOT / ".venv"
+    (directory / "Pulumi.yaml").write_text(
+        f"name: baseline\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: {venv}\n"
+    )
     (directory / "__main__.py").write_text(BASELINE_PROGRAM)
     (directory / "graph.json").write_text(json.dumps(graph))
-    config = {k: v for k, v in stack_config("scale", info, []).items() if k.startswith("aws:")}
-    return operate(sandbox, config, "preview", program=Program(directory))
+    config = {k: v for k, v in stack_config("scale", info, [], Program(ROOT)).items() if k.startswith("aws:")}
+    return operate(sandbox, config, "preview", stack=f"baseline-{len(vpcs)}", program=Program(directory))
 
 
 def main() -> None:
@@ -156,34 +164,32 @@ def main() -> None:
         for size in args.sizes:
             vpcs = make_vpcs(info, size, 1, offset)
             offset += size
-            state = Path(tempfile.mkdtemp()) / "state.json"
             config = peerings_config(info, vpcs)
-            up = operate(sandbox, config, "up", state=state)
+            up = operate(sandbox, config, "up", stack=f"size-{size}")
             one = one or up.seconds
             print(
                 f"{size:>4} peering(s){'':14} {up.seconds:>8.1f} {up.seconds / one:>7.1f} {up.heroku_requests:>11} "
                 f"{up.resources:>10}"
             )
-            operate(sandbox, config, "destroy", state=state)
+            operate(sandbox, config, "destroy", stack=f"size-{size}")
         print()
         print(f"{'wide case':56} {'ours':>14} {'AWS-only graph':>16}")
         for tables in (1, args.tables):
             vpcs = make_vpcs(info, args.wide, tables, offset)
             offset += args.wide
             config = peerings_config(info, vpcs)
-            ours = operate(sandbox, config, "preview")
+            ours = operate(sandbox, config, "preview", stack=f"wide-{tables}")
             base = baseline_preview(sandbox, info, vpcs)
             label = f"{args.wide} peerings x {tables} route table(s)"
             print(f"{label + ': program evaluation (preview) s':56} {ours.seconds:>14.1f} {base.seconds:>16.1f}")
             print(f"{'  resources in the graph':56} {ours.resources:>14} {base.resources:>16}")
             print(f"{'  Heroku requests of the preview':56} {ours.heroku_requests:>14} {base.heroku_requests:>16}")
-            state = Path(tempfile.mkdtemp()) / "state.json"
-            up = operate(sandbox, config, "up", state=state)
-            again = operate(sandbox, config, "up", state=state)
+            up = operate(sandbox, config, "up", stack=f"wide-{tables}")
+            again = operate(sandbox, config, "up", stack=f"wide-{tables}")
             print(f"{'  Heroku requests of up':56} {up.heroku_requests:>14} {'-':>16}")
             print(f"{'  Heroku requests of a no-op up':56} {again.heroku_requests:>14} {'-':>16}")
             print(f"{'  up wall s':56} {up.seconds:>14.1f} {'-':>16}")
-            operate(sandbox, config, "destroy", state=state)
+            operate(sandbox, config, "destroy", stack=f"wide-{tables}")
         print()
         size = len(serialize_provider(PeeringAcceptanceProvider()))
         print(f"__provider (pickled provider, stored with each acceptance): {size} bytes")

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import signal
+import sys
 import tempfile
 import threading
 from dataclasses import replace
@@ -25,9 +26,9 @@ from .world.local_sandbox import (
     SANDBOX_SEED,
     SEED_SPACE_REGION,
     LocalSandbox,
-    SandboxInfo,
     SandboxOptions,
 )
+from .world.sandbox_info import SandboxInfo
 
 
 def _add_timing_options(parser: argparse.ArgumentParser) -> None:
@@ -164,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_commands(commands)
     policy_check.add_command(commands)
+    cli = commands.add_parser("cli", help="find the Pulumi CLI (3.187 or later on PATH) or build it; print its path")
+    cli.add_argument("--build", action="store_true", help="build it here even when one is on PATH")
     return parser
 
 
@@ -178,6 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args, options)
     if args.command == "check-policy":
         return policy_check.run(args)
+    if args.command == "cli":
+        try:
+            found = ensure_cli(lambda line: print(line, file=sys.stderr, flush=True), allow_ambient=not args.build)
+        except SandboxError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"{found.executable} ({found.version}, {'built here' if found.built_here else 'on PATH'})")
+        return 0
     return run(args)
 
 

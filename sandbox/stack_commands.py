@@ -29,7 +29,8 @@ from .pulumi_cli import PROJECT_ROOT, PulumiCli, ensure_cli
 from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
 from .stack_summary import render, stack_resources, summarize
 from .world.heroku_world import Timings
-from .world.local_sandbox import SANDBOX_SEED, SEED_SPACE_REGION, LocalSandbox, SandboxInfo, SandboxOptions
+from .world.local_sandbox import SANDBOX_SEED, SEED_SPACE_REGION, LocalSandbox, SandboxOptions
+from .world.sandbox_info import SandboxInfo
 
 COMMANDS = ("preview", "up", "refresh", "destroy", "cancel")
 PROJECT = "heroku-peering"

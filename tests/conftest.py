@@ -9,7 +9,8 @@ import pytest
 from sandbox.world.faults import FaultInjector
 from sandbox.world.heroku_emulator import HerokuEmulator
 from sandbox.world.heroku_world import HerokuWorld, Timings
-from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
+from sandbox.world.sandbox_info import SandboxInfo
 
 FAST = Timings(visibility_delay=0.3, provisioning=0.3, expiry=3600.0, deleted_retention=1.0)
 

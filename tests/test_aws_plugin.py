@@ -198,7 +198,9 @@ def test_a_vpc_tenancy_change_replaces_but_dedicated_to_default(plugin: Provider
 def test_an_association_update_answers_the_new_association_id(plugin: ProviderHost, sandbox_info: Any) -> None:
     ec2 = customer_ec2(sandbox_info)
     subnet = ec2.create_subnet(VpcId=sandbox_info.customer_vpc_id, CidrBlock="172.16.9.0/24")["Subnet"]["SubnetId"]
-    first, second = (ec2.create_route_table(VpcId=sandbox_info.customer_vpc_id)["RouteTable"]["RouteTableId"] for _ in "ab")
+    first, second = (
+        ec2.create_route_table(VpcId=sandbox_info.customer_vpc_id)["RouteTable"]["RouteTableId"] for _ in "ab"
+    )
     inputs, _ = plugin.check(urn(ASSOCIATION, "a"), {}, {"subnetId": subnet, "routeTableId": first})
     association_id, outputs = plugin.create(urn(ASSOCIATION, "a"), inputs)
     moved, _ = plugin.check(urn(ASSOCIATION, "a"), inputs, {"subnetId": subnet, "routeTableId": second})
@@ -234,7 +236,9 @@ def test_a_preview_create_answers_unknowns_for_computed_outputs(plugin: Provider
     assert not [r for r in routes if r.get("DestinationCidrBlock") == "10.7.0.0/16"]  # nothing made
 
 
-def test_a_sandbox_world_refuses_a_second_live_peering_between_two_vpcs(plugin: ProviderHost, sandbox_info: Any) -> None:
+def test_a_sandbox_world_refuses_a_second_live_peering_between_two_vpcs(
+    plugin: ProviderHost, sandbox_info: Any
+) -> None:
     pcx_id, outputs = _pcx(plugin, sandbox_info)
     peer = outputs["peerVpcId"]
     inputs, _ = plugin.check(urn(PCX, "second"), {}, {"vpcId": sandbox_info.customer_vpc_id, "peerVpcId": peer})
@@ -242,4 +246,3 @@ def test_a_sandbox_world_refuses_a_second_live_peering_between_two_vpcs(plugin: 
         plugin.create(urn(PCX, "second"), inputs)
     assert "VpcPeeringConnectionAlreadyExists" in caught.value.message
     plugin.delete(urn(PCX, "pcx"), pcx_id, outputs)
-

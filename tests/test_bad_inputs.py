@@ -60,7 +60,10 @@ CASES: dict[str, tuple[Case, str]] = {
     "VPC in Heroku's unavailable range": (other_vpc("10.1.0.0/16"), "unavailable_cidr_blocks"),
     "public VPC range": (other_vpc("100.64.0.0/16"), "is not IPv4 RFC 1918"),
     # Pulumi.yaml types these keys: the engine refuses a value of another type before the program runs.
-    "routeTableIds not a list": (fixed("routeTableIds=rtb-0123"), "key 'routeTableIds' must be of type 'array<string>'"),
+    "routeTableIds not a list": (
+        fixed("routeTableIds=rtb-0123"),
+        "key 'routeTableIds' must be of type 'array<string>'",
+    ),
     "unknown route table": (fixed("routeTableIds=[rtb-00000000000000099]"), "rtb-00000000000000099 was not found"),
     "route table of another VPC": (foreign("table"), "belongs to vpc-"),
     "bad routeTo": (fixed("routeTo=bogus"), "routeTo = 'bogus'"),

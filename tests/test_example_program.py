@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2
+from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,9 @@ def test_the_example_peers_the_network_it_makes(served: tuple[SandboxInfo, Path]
     info, ready = served
     preview = run(ready, "preview")
     assert preview.returncode == 0, preview.stdout + preview.stderr
-    assert "vpcPeeringConnectionId: [unknown]" in preview.stdout  # `pulumi preview --diff`: unknown until the pcx exists
+    assert (
+        "vpcPeeringConnectionId: [unknown]" in preview.stdout
+    )  # `pulumi preview --diff`: unknown until the pcx exists
     up = run(ready, "up", "--json")
     assert up.returncode == 0, up.stdout + up.stderr
     summary = json.loads(up.stdout)["summary"]

@@ -23,8 +23,8 @@ from providers.heroku_errors import (
     HerokuUnauthorized,
 )
 from sandbox.world.faults import FaultInjector, FaultRule
-from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.peering_requests import customer_status, request_peering, wait_for_heroku_status
+from sandbox.world.sandbox_info import SandboxInfo
 
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:

@@ -16,8 +16,8 @@ from jsonschema import Draft4Validator, FormatChecker
 from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID
 from sandbox.world.faults import FaultInjector, FaultRule
 from sandbox.world.heroku_world import Timings
-from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2, customer_status, request_peering
+from sandbox.world.sandbox_info import SandboxInfo
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "sandbox/world/schema/peering-schema.json").read_text())
 ACCEPT = "application/vnd.heroku+json; version=3"

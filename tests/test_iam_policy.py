@@ -18,7 +18,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, PLACEHOLDER, ec2_client
-from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
+from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
+from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -69,7 +69,12 @@ def accepted(info: SandboxInfo) -> int:
 
 def test_killed_while_aws_makes_the_peering(served: tuple[SandboxInfo, Path]) -> None:
     info, ready = served
+    import requests
+
+    # AWS's first state, held long enough that the kill lands while the provider waits for it to pass.
+    requests.patch(info.heroku_url + "/__sandbox/behaviour", json={"aws_initiating_seconds": 3}, timeout=5)
     left = kill_when(ready, lambda: bool(alive_pcxs(info)))
+    requests.patch(info.heroku_url + "/__sandbox/behaviour", json={"aws_initiating_seconds": 0}, timeout=5)
     wait_until(lambda: not (left & run_processes()), "the killed run's processes to exit", timeout=20)
     [made] = alive_pcxs(info)
 
@@ -83,7 +88,9 @@ def test_killed_while_aws_makes_the_peering(served: tuple[SandboxInfo, Path]) ->
         ready, "refresh", "--", "--import-pending-creates", PCX_URN, "--import-pending-creates", made
     )
     assert imported.returncode == 0, imported.output
-    assert not stack_export(ready)["deployment"].get("pending_operations")
+    recorded = stack_export(ready)["deployment"]
+    assert not recorded.get("pending_operations")
+    assert [r["id"] for r in recorded["resources"] if r["urn"] == PCX_URN] == [made], imported.output
     again = sandbox_run(ready, "up", "--skip-preview")
     assert again.returncode == 0, again.output
     assert again.changed() == Counter(create=8) and again.ops()["same"] == 1  # the pcx was recorded, not remade

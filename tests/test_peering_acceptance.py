@@ -13,7 +13,6 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
-from tests.provider_host import DynamicProviderHost, ProviderError
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 from sandbox.world.faults import FaultInjector
 from sandbox.world.heroku_world import Timings
@@ -25,6 +24,7 @@ from sandbox.world.peering_requests import (
     wait_until,
 )
 from tests.conftest import SandboxFactory, StartedSandbox
+from tests.provider_host import DynamicProviderHost, ProviderError
 
 URN = "urn:pulumi:dev::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::space-accept"
 PROVIDER = serialize_provider(PeeringAcceptanceProvider())

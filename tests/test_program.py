@@ -14,10 +14,10 @@ import pytest
 import yaml
 from pulumi.runtime.rpc import UNKNOWN
 
-from tests.program_mocks import PROJECT, RecordingMonitor, run_program
 from sandbox.world.heroku_world import Space
 from tests.conftest import StartedSandbox
 from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE, FakeAws, FakeVpc
+from tests.program_mocks import PROJECT, RecordingMonitor, run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 VPC = "vpc-0a1b2c3d4e5f60001"

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from sandbox.world.aws_accounts import ec2_client
-from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.peering_requests import wait_for_heroku_status
+from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]

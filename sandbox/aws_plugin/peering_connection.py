@@ -78,6 +78,7 @@ def create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
         ("active", "pending-acceptance"),
         CREATE_TIMEOUT,
         lambda pcx: str(pcx["Status"].get("Message", "")),
+        continuous=2,
     )
     try:
         with reported(f"waiting for EC2 VPC Peering Connection ({pcx_id}) create"):

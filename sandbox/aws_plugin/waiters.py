@@ -37,13 +37,19 @@ class StateWaiter(Generic[T]):
     targets: tuple[str, ...]
     timeout: float
     message: Callable[[T], str] = lambda _: ""
+    continuous: int = 1  # ContinuousTargetOccurence: target reads in a row before it counts
 
     def wait(self, refresh: Callable[[], tuple[T | None, str]]) -> T | None:
         deadline = time.monotonic() + self.timeout
+        seen = 0
         while True:
             found, state = refresh()
-            if state in self.targets:
+            seen = seen + 1 if state in self.targets else 0
+            if seen >= self.continuous:
                 return found
+            if state in self.targets:
+                time.sleep(POLL_SECONDS)
+                continue
             if state not in self.pending and found is not None:
                 raise UnexpectedState(state, self.targets, self.message(found))
             if time.monotonic() >= deadline:

@@ -16,7 +16,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # A secret's envelope (sdk/go/common/resource/sig): Configure always receives secrets wrapped, whatever the
 # plugin answers about accepting them; after that the engine sends them plain.
 SIGNATURE = "4dabf18193072939515e22adb298388d"
-SECRET = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - a signature, not a secret
 
 Properties = dict[str, Any]
 
@@ -34,7 +34,7 @@ def from_value(value: struct_pb2.Value) -> Any:
         return value.bool_value
     if kind == "struct_value":
         found = from_struct(value.struct_value)
-        return found.get("value") if found.get(SIGNATURE) == SECRET else found
+        return found.get("value") if found.get(SIGNATURE) == SECRET_SIG else found
     return [from_value(item) for item in value.list_value.values]
 
 

@@ -8,6 +8,8 @@ A new VPC peering request:
   an error (``duplicate="refuse"``, the default), or made and marked failed (``duplicate="fail"``).
 - ``new_request_status``: a status forced on every new request (e.g. ``failed``), standing for what
   AWS may decide that a pre-flight cannot see (a CIDR associated in between, an account limit).
+- ``initiating_seconds``: how long a new request reads ``initiating-request`` before ``pending-acceptance``
+  (AWS's own first state; moto skips it). Default 0.
 
 ModifySecurityGroupRules: moto insists on FromPort and ToPort for every protocol, where EC2 takes a rule
 without ports for protocol ``-1`` (all traffic; "FromPort: If the protocol is TCP or UDP, this is the
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +40,30 @@ class PeeringRules:
     duplicate: str = "refuse"
     new_request_status: str = ""
     new_request_message: str = ""
+    initiating_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         if self.duplicate not in DUPLICATES:
             raise ValueError(f"duplicate {self.duplicate!r}: use one of {', '.join(DUPLICATES)}")
+        self.initiating_seconds = float(self.initiating_seconds)
+
+
+class _Initiating:
+    """A new request's status: ``initiating-request`` until ``until``, then what moto says."""
+
+    def __init__(self, status: Any, until: float) -> None:
+        self.__dict__["_status"] = status
+        self.__dict__["_until"] = until
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "code" and self._status.code == "pending-acceptance" and time.time() < self._until:
+            return "initiating-request"
+        if name == "message" and self.code == "initiating-request":
+            return f"Initiating Request to {self._status.accepter_id}"
+        return getattr(self._status, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._status, name, value)
 
 
 RULES = PeeringRules()
@@ -115,6 +138,8 @@ def install() -> None:
                 pcx._status.code, pcx._status.message = "failed", "Overlapping CIDR range"
             elif duplicate:
                 pcx._status.code, pcx._status.message = "failed", "A peering connection already exists"
+            elif RULES.initiating_seconds > 0:
+                pcx._status = _Initiating(pcx._status, time.time() + RULES.initiating_seconds)  # type: ignore[assignment]
             return pcx
 
         VPCPeeringConnectionBackend.create_vpc_peering_connection = create  # type: ignore[assignment]

@@ -231,7 +231,7 @@ class HerokuEmulator:
         unknown = set(changes) - timing_keys - aws_keys - {"answer_body", "accept_lag_status"}
         if unknown:
             raise ValueError(f"unknown behaviour keys {sorted(unknown)}")
-        aws = {key.removeprefix("aws_"): str(value) for key, value in changes.items() if key in aws_keys}
+        aws = {key.removeprefix("aws_"): value for key, value in changes.items() if key in aws_keys}
         if aws:
             rules = aws_rules.PeeringRules(**{**asdict(aws_rules.RULES), **aws})
             aws_rules.RULES.__dict__.update(asdict(rules))
