@@ -130,18 +130,20 @@ def check_network_acls(
 
 def _fault(acl: NetworkAcl, where: str, dropped: Denied) -> Finding:
     rule = "the * rule (no lower rule allows it)" if dropped.entry is None else f"rule {dropped.entry.rule_number}"
-    direction = "outbound" if dropped.egress else "inbound"
-    towards = "to" if dropped.egress else "from"
-    meaning = (
-        "the resources' answers to the dynos are dropped on the way out (ACLs are stateless): connections hang"
-        if dropped.egress
-        else "the dynos' packets are dropped before they reach the subnets' resources"
-    )
+    label, parts = dropped.traffic.label, "; ".join(dropped.parts)
+    if dropped.egress:
+        summary = f"{where}: replies to {label} going out to {parts} are denied by {rule}"
+        meaning = (
+            "the resources' answers to the dynos are dropped on the way out (ACLs are stateless): connections hang"
+        )
+    else:
+        summary = f"{where}: {label} coming in from {parts} is denied by {rule}"
+        meaning = "the dynos' packets are dropped before they reach the subnets' resources"
     return Finding(
         "fault",
         "network-acls",
         acl.acl_id,
-        f"{where}: {direction} {dropped.traffic.label} {towards} {'; '.join(dropped.parts)} is denied by {rule}",
+        summary,
         meaning,
         _allow(acl, dropped),
     )

@@ -43,12 +43,12 @@ class Traffic:
         """What the VPC's resource sends back to the dyno; None when nothing answers (an ICMP message
         that is no request). Network ACLs are stateless, so replies need rules of their own."""
         if self.protocol != "icmp":
-            return Traffic(self.protocol, *EPHEMERAL_PORTS, f"replies to {self.label}")
+            return Traffic(self.protocol, *EPHEMERAL_PORTS, self.label)
         if (self.first_port, self.last_port) == ALL_PORTS:
-            return Traffic("icmp", *ALL_PORTS, f"replies to {self.label}")
+            return Traffic("icmp", *ALL_PORTS, self.label)
         icmp_type = self.first_port // 256
         if icmp_type in ICMP_REPLIES and (self.first_port, self.last_port) == icmp_range(icmp_type, -1):
-            return Traffic("icmp", *icmp_range(ICMP_REPLIES[icmp_type], -1), f"replies to {self.label}")
+            return Traffic("icmp", *icmp_range(ICMP_REPLIES[icmp_type], -1), self.label)
         return None
 
     def ports_text(self, first: int, last: int) -> str:

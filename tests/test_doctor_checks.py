@@ -287,7 +287,7 @@ def test_a_lower_numbered_deny_wins_over_a_later_allow() -> None:
     [finding] = check_network_acls([acl(deny, *DEFAULT_ENTRIES)], ["subnet-a"], DYNOS, TCP5432)
     assert (
         finding.summary
-        == "network ACL acl-1 (subnets subnet-a): inbound tcp:5432 from 10.0.128.0/20 is denied by rule 90"
+        == "network ACL acl-1 (subnets subnet-a): tcp:5432 coming in from 10.0.128.0/20 is denied by rule 90"
     )
     assert finding.fix == (
         "aws ec2 create-network-acl-entry --network-acl-id acl-1 --ingress --rule-number 89 --protocol 6 "
@@ -306,8 +306,8 @@ def test_replies_need_an_outbound_rule_for_the_dynos_ephemeral_ports() -> None:
     windows_range = entry(100, True, egress=True, protocol="6", port_from=49152, port_to=65535)
     [finding] = check_network_acls([acl(inbound, windows_range)], ["subnet-a"], DYNOS[:1], TCP5432)
     assert finding.summary == (
-        "network ACL acl-1 (subnets subnet-a): outbound replies to tcp:5432 to 10.0.128.0/20 on tcp 32768-49151 is "
-        "denied by the * rule (no lower rule allows it)"
+        "network ACL acl-1 (subnets subnet-a): replies to tcp:5432 going out to 10.0.128.0/20 on tcp 32768-49151 "
+        "are denied by the * rule (no lower rule allows it)"
     )
     assert finding.fix == (
         "aws ec2 create-network-acl-entry --network-acl-id acl-1 --egress --rule-number 101 --protocol 6 "
@@ -321,7 +321,7 @@ def test_icmp_echo_needs_echo_in_and_echo_reply_out() -> None:
     reply_out = entry(100, True, egress=True, protocol="1", icmp_type=0, icmp_code=-1)
     assert only(check_network_acls([acl(echo_in, reply_out)], ["subnet-a"], DYNOS, echo)) == []
     [finding] = check_network_acls([acl(echo_in)], ["subnet-a"], DYNOS[:1], echo)
-    assert "outbound replies to icmp:8 to 10.0.128.0/20 is denied by the * rule" in finding.summary
+    assert "replies to icmp:8 going out to 10.0.128.0/20 are denied by the * rule" in finding.summary
 
 
 def test_a_subnet_without_an_association_is_served_by_the_default_acl() -> None:
@@ -448,7 +448,7 @@ def test_port_forms() -> None:
     assert parse_port("icmp") == (Traffic("icmp", 0, 65535, "icmp"),)
     assert parse_port("icmp:8") == (Traffic("icmp", 2048, 2303, "icmp:8"),)  # type 8, any code: 8*256 .. 8*256+255
     assert [t.protocol for t in parse_port("all")] == ["tcp", "udp", "icmp"]
-    assert Traffic("tcp", 5432, 5432, "tcp:5432").reply() == Traffic("tcp", 32768, 60999, "replies to tcp:5432")
+    assert Traffic("tcp", 5432, 5432, "tcp:5432").reply() == Traffic("tcp", 32768, 60999, "tcp:5432")
     assert parse_port("icmp:3")[0].reply() is None  # destination unreachable answers nothing
 
 
@@ -500,8 +500,7 @@ def test_a_refused_read_is_a_fault_that_names_the_action_and_the_policy() -> Non
     assert finding.summary == "AWS refused ec2:DescribeNetworkAcls: AccessDenied: no (HTTP 403, request id r-1)"
     assert finding.meaning == "not checked: the network ACLs"
     assert finding.fix == (
-        "grant ec2:DescribeNetworkAcls to these credentials (iam/doctor-policy.json has every action the doctor "
-        "needs)"
+        "grant ec2:DescribeNetworkAcls to these credentials (iam/doctor-policy.json has every action the doctor needs)"
     )
     assert result.stops_traffic and not [f for f in result.findings if f.check == "network-acls"]
 

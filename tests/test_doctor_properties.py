@@ -136,9 +136,12 @@ def test_an_acl_lets_in_exactly_what_its_lowest_matching_rule_allows(rules: list
     assert bool(denied(acl, traffic, False, [source])) == dropped
 
 
+group_rules = st.builds(lambda block, ports: GroupRule("tcp", ports[0], ports[1], block), near, port_ranges)
+
+
 @settings(max_examples=60)
 @given(
-    st.lists(st.builds(lambda block, ports: GroupRule("tcp", ports[0], ports[1], block), near, port_ranges), max_size=5),
+    st.lists(group_rules, max_size=5),
     st.lists(dyno, min_size=1, max_size=3, unique=True),
 )
 def test_a_group_misses_exactly_the_dyno_ranges_with_a_packet_no_rule_admits(
