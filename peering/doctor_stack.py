@@ -26,7 +26,10 @@ def stack_config(stack: str, directory: Path) -> dict[str, Any]:
             "(`pulumi stack ls`), or the project's directory with -C."
         ) from None
     except yaml.YAMLError as error:
-        raise DoctorUsageError(f"--stack {stack!r}: {path} is not YAML ({error}).") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise DoctorUsageError(f"--stack {stack!r}: {path} is not YAML ({where}{problem}).") from None
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict):
         raise DoctorUsageError(f"--stack {stack!r}: {path} has no config map; set the stack's space and vpcId.")
