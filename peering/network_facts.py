@@ -112,10 +112,14 @@ def read_network(ec2: Any, vpc_id: str) -> VpcNetwork:
         "VpcPeeringConnections",
         Filters=[{"Name": "requester-vpc-info.vpc-id", "Values": [vpc_id]}],
     )
-    accepted = reader.items(
-        "DescribeVpcPeeringConnections",
-        "VpcPeeringConnections",
-        Filters=[{"Name": "accepter-vpc-info.vpc-id", "Values": [vpc_id]}],
+    accepted = (
+        None
+        if requested is None  # refused once is enough to say
+        else reader.items(
+            "DescribeVpcPeeringConnections",
+            "VpcPeeringConnections",
+            Filters=[{"Name": "accepter-vpc-info.vpc-id", "Values": [vpc_id]}],
+        )
     )
     peerings = None if requested is None or accepted is None else _unique([*requested, *accepted])
     return VpcNetwork(
