@@ -112,7 +112,7 @@ def diagnose(target: Target, reading: SpaceReading, network: VpcNetwork) -> Diag
         )
     if traffic and network.acls is not None and network.subnets:
         subnets = [subnet.subnet_id for subnet in network.subnets]
-        findings.extend(check_network_acls(network.acls, subnets, dynos, traffic))
+        findings.extend(check_network_acls(network.acls, subnets, dynos, traffic, info.vpc_cidr))
     return Diagnosis(
         target,
         network.region,

@@ -102,18 +102,21 @@ def check_network_acls(
     subnet_ids: Sequence[str],
     dyno_cidrs: Sequence[str],
     traffic: Sequence[Traffic],
+    space_cidr: str | None = None,
 ) -> list[Finding]:
     """For each ACL serving one of ``subnet_ids``: each ``traffic`` in from every dyno CIDR, and its
-    reply out to them. A fault per ACL, direction and denying rule; an ok per ACL that lets all through."""
+    reply out to them. A fault per ACL, direction and denying rule; an ok per ACL that lets all through.
+    ``space_cidr`` (the space's vpc_cidr, which holds every dyno CIDR) makes the fix one rule, not one
+    a dyno CIDR: an ACL holds 20 rules a direction by default."""
     findings: list[Finding] = []
     for acl, subnets in acls_of_subnets(acls, subnet_ids):
         where = f"network ACL {acl.acl_id} (subnets {', '.join(subnets)})"
         faults: list[Finding] = []
         for one in traffic:
-            faults.extend(_fault(acl, where, d) for d in denied(acl, one, False, dyno_cidrs))
+            faults.extend(_fault(acl, where, d, space_cidr) for d in denied(acl, one, False, dyno_cidrs))
             reply = one.reply()
             if reply is not None:
-                faults.extend(_fault(acl, where, d) for d in denied(acl, reply, True, dyno_cidrs))
+                faults.extend(_fault(acl, where, d, space_cidr) for d in denied(acl, reply, True, dyno_cidrs))
         findings.extend(faults)
         if not faults:
             labels = ", ".join(dict.fromkeys(one.label for one in traffic))
@@ -128,7 +131,7 @@ def check_network_acls(
     return findings
 
 
-def _fault(acl: NetworkAcl, where: str, dropped: Denied) -> Finding:
+def _fault(acl: NetworkAcl, where: str, dropped: Denied, space_cidr: str | None) -> Finding:
     rule = "the * rule (no lower rule allows it)" if dropped.entry is None else f"rule {dropped.entry.rule_number}"
     label, parts = dropped.traffic.label, "; ".join(dropped.parts)
     if dropped.egress:
@@ -145,20 +148,23 @@ def _fault(acl: NetworkAcl, where: str, dropped: Denied) -> Finding:
         acl.acl_id,
         summary,
         meaning,
-        _allow(acl, dropped),
+        _allow(acl, dropped, space_cidr),
     )
 
 
-def _allow(acl: NetworkAcl, dropped: Denied) -> str:
+def _allow(acl: NetworkAcl, dropped: Denied, space_cidr: str | None) -> str:
     """Allow rules numbered below the one that denies (the lowest number is evaluated first); below the
-    ``*`` rule, after the ACL's last rule."""
+    ``*`` rule, after the ACL's last rule. One for the space's range when it holds the dyno CIDRs."""
+    cidrs = list(dropped.dyno_cidrs)
+    if space_cidr is not None and all(_holds(space_cidr, cidr) for cidr in cidrs):
+        cidrs = [space_cidr]
     taken = {entry.rule_number for entry in acl.entries if entry.egress == dropped.egress}
     if dropped.entry is None:
         last = max((n for n in taken if n < DEFAULT_RULE), default=0)
         free = [n for n in range(last + 1, DEFAULT_RULE) if n not in taken]
     else:
         free = [n for n in range(dropped.entry.rule_number - 1, 0, -1) if n not in taken]
-    if len(free) < len(dropped.dyno_cidrs):
+    if len(free) < len(cidrs):
         below = DEFAULT_RULE if dropped.entry is None else dropped.entry.rule_number
         return f"renumber {acl.acl_id}'s rules so that allow rules fit below rule {below}"
     traffic = dropped.traffic
@@ -171,5 +177,15 @@ def _allow(acl: NetworkAcl, dropped: Denied) -> str:
     return "; ".join(
         f"aws ec2 create-network-acl-entry --network-acl-id {acl.acl_id} {direction} --rule-number {number} "
         f"--protocol {PROTOCOL_NUMBERS[traffic.protocol]} {ports} --cidr-block {cidr} --rule-action allow"
-        for number, cidr in zip(free, dropped.dyno_cidrs, strict=False)
+        for number, cidr in zip(free, cidrs, strict=False)
+    )
+
+
+def _holds(outer: str, inner: str) -> bool:
+    wide, narrow = cidr_box(outer), cidr_box(inner)
+    return (
+        wide is not None
+        and narrow is not None
+        and wide.first_address <= narrow.first_address
+        and narrow.last_address <= wide.last_address
     )

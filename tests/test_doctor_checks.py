@@ -315,6 +315,15 @@ def test_replies_need_an_outbound_rule_for_the_dynos_ephemeral_ports() -> None:
     )
 
 
+def test_given_the_space_range_the_fix_is_one_rule_for_it() -> None:
+    inbound = entry(100, True)  # and no outbound rule: the first free number is 1
+    [finding] = check_network_acls([acl(inbound)], ["subnet-a"], DYNOS, TCP5432, space_cidr="10.0.0.0/16")
+    assert finding.fix == (
+        "aws ec2 create-network-acl-entry --network-acl-id acl-1 --egress --rule-number 1 --protocol 6 "
+        "--port-range From=32768,To=60999 --cidr-block 10.0.0.0/16 --rule-action allow"
+    )
+
+
 def test_icmp_echo_needs_echo_in_and_echo_reply_out() -> None:
     echo = parse_port("icmp:8")
     echo_in = entry(100, True, protocol="1", icmp_type=8, icmp_code=-1)
