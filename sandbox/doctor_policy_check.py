@@ -155,14 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help=f"default {DEFAULT_POLICY.name}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON (progress goes to stderr)")
     args = parser.parse_args(argv)
-
-    def say(line: str) -> None:
-        print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
-
+    progress = sys.stderr if args.json else sys.stdout
     try:
-        code, report = check(args.policy, say)
+        code, report = check(args.policy, lambda line: print(line, file=progress, flush=True))
     except PolicyFileError as error:
-        say(f"error: {error}")
+        print(f"error: {error}", file=progress)
         return 1
     if args.json:
         print(json.dumps(report, indent=2))

@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from providers.heroku_api import HerokuClient
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID
 from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2
+from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCTOR_ROUTES = {"peering_info", "space", "list"}
@@ -97,3 +100,14 @@ def read_only(info: SandboxInfo, *args: str) -> subprocess.CompletedProcess[str]
     assert logged and {(e["method"], e["route"]) for e in logged} <= {("GET", r) for r in DOCTOR_ROUTES}, logged
     assert world(info) == before, "the doctor changed something"
     return result
+
+
+@contextmanager
+def serving(ready: Path, *options: str) -> Iterator[SandboxInfo]:
+    """`python -m sandbox serve` in its own process while the block runs."""
+    server = start_served(ready, *options)
+    try:
+        yield SandboxInfo.load(ready)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

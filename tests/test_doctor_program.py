@@ -3,8 +3,6 @@ that stops traffic, given the ports by hand or by the stack's own config, and ch
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,29 +11,17 @@ import yaml
 
 from sandbox.world import network_faults as faults
 from sandbox.world.local_sandbox import SandboxInfo
-from sandbox.world.served_sandbox import start_served
-from tests.doctor_runs import ROOT, doctor, environment, findings, of_vpc, read_only
+from tests.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
+from tests.test_existing_objects import sandbox_cli
 
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxInfo, Path]]:
     workdir = tmp_path_factory.mktemp("doctor-program")
-    ready = workdir / "ready.json"
-    server = start_served(ready)
-    try:
-        up = subprocess.run(
-            [sys.executable, "-m", "sandbox", "up", "--sandbox", str(ready), "--state-dir", str(workdir / "state")],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+    with serving(workdir / "ready.json") as info:
+        up = sandbox_cli(workdir / "ready.json", "up")
         assert up.returncode == 0, up.stdout + up.stderr
-        yield SandboxInfo.load(ready), workdir
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        yield info, workdir
 
 
 def test_the_programs_peering_passes_every_check(deployed: tuple[SandboxInfo, Path]) -> None:

@@ -15,20 +15,9 @@ from peering.nacl_checks import denied, verdicts
 from peering.network_model import AclEntry, GroupRule, NetworkAcl, Route, SecurityGroup
 from peering.route_checks import routed_pieces
 from peering.traffic import Traffic
+from tests.test_preflight import dotted, interval  # CIDRs parsed by hand, not with ipaddress
 
 BASE = 10 << 24  # 10.0.0.0
-
-
-def interval(cidr: str) -> tuple[int, int]:
-    address, prefix = cidr.split("/")
-    a, b, c, d = (int(part) for part in address.split("."))
-    size = 2 ** (32 - int(prefix))
-    start = ((a << 24) | (b << 16) | (c << 8) | d) // size * size
-    return start, start + size - 1
-
-
-def dotted(value: int) -> str:
-    return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
 
 
 def cidr(offset: int, prefix: int) -> str:

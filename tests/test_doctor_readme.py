@@ -11,8 +11,7 @@ import pytest
 from sandbox.world import network_faults as faults
 from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2, hand_made_peering
-from sandbox.world.served_sandbox import start_served
-from tests.doctor_runs import ROOT, doctor, of_vpc
+from tests.doctor_runs import ROOT, doctor, of_vpc, serving
 
 COMMAND = "python -m peering doctor --space demo-space --vpc-id vpc-0a96819867637e540 --port tcp:5432"
 
@@ -33,13 +32,8 @@ def shown(readme: str) -> list[str]:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[SandboxInfo]:
-    ready = tmp_path / "ready.json"
-    server = start_served(ready)
-    try:
-        yield SandboxInfo.load(ready)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving(tmp_path / "ready.json") as info:
+        yield info
 
 
 def test_the_readmes_show_the_doctors_real_output(served: SandboxInfo) -> None:

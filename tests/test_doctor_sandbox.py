@@ -13,24 +13,17 @@ from providers.heroku_api import HerokuClient
 from sandbox.world import network_faults as faults
 from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2, hand_made_peering, request_peering, wait_for_heroku_status
-from sandbox.world.served_sandbox import start_served
-from tests.doctor_runs import doctor, environment, findings, of_vpc, read_only
+from tests.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
 
 
 @pytest.fixture(scope="module")
 def peered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxInfo, str]]:
     """The seed's procedure by hand: request, accept, a route in every table, the rule; and a resource (a
     network interface) in the group, as a database would be."""
-    ready = tmp_path_factory.mktemp("doctor") / "ready.json"
-    server = start_served(ready, "--deleted-retention", "600")
-    try:
-        info = SandboxInfo.load(ready)
+    with serving(tmp_path_factory.mktemp("doctor") / "ready.json", "--deleted-retention", "600") as info:
         pcx = hand_made_peering(info)
         faults.add_resource(info, info.subnet_ids[0], info.security_group_ids[0])
         yield info, pcx
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_seeds_procedure_done_by_hand_passes_every_check(peered: tuple[SandboxInfo, str]) -> None:

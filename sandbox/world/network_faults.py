@@ -14,10 +14,8 @@ from typing import Any
 
 import requests
 
-from providers.heroku_api import HerokuClient
-
 from .local_sandbox import SandboxInfo
-from .peering_requests import customer_ec2
+from .peering_requests import customer_ec2, request_peering
 
 SPACE_CIDR = "10.0.0.0/16"  # the demo space's vpc_cidr, where the seed's procedure routes
 
@@ -218,13 +216,8 @@ def heroku_reports(info: SandboxInfo, pcx_id: str, status: str) -> Made:
 
 def second_request(info: SandboxInfo) -> Made:
     """Another request from the same VPC to the space's, left pending beside the active peering."""
-    ec2 = customer_ec2(info)
-    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
-        peer = heroku.peering_info(info.space)
-    pcx = ec2.create_vpc_peering_connection(
-        VpcId=info.customer_vpc_id, PeerVpcId=peer.vpc_id, PeerOwnerId=peer.aws_account_id
-    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
-    return Made(str(pcx), lambda: ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx))
+    pcx = request_peering(info, vpc_id=info.customer_vpc_id)
+    return Made(pcx, lambda: customer_ec2(info).delete_vpc_peering_connection(VpcPeeringConnectionId=pcx))
 
 
 def bare_vpc(info: SandboxInfo, cidr: str) -> tuple[str, str, str]:
