@@ -48,7 +48,14 @@ def admission(group: SecurityGroup, traffic: Sequence[Traffic], dyno_cidrs: Sequ
     admits_some = False
     for one in traffic:
         rules = [(box, rule) for rule in group.ingress if (box := rule_box(rule, one)) is not None]
-        open_rules.extend(rule for _, rule in rules if _is_world(rule) and rule not in open_rules)
+        open_rules.extend(
+            rule
+            for box, rule in rules
+            if _is_world(rule)
+            and box.first_port <= one.last_port
+            and one.first_port <= box.last_port
+            and rule not in open_rules
+        )
         for dyno in dyno_cidrs:
             space = cidr_box(dyno, one.first_port, one.last_port)
             if space is None:

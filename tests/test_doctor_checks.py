@@ -226,6 +226,12 @@ def test_a_group_open_to_the_internet_admits_the_dynos_and_is_a_warning() -> Non
     assert "revoke-security-group-ingress --group-id sg-1" in warning.fix and "CidrIp=0.0.0.0/0" in warning.fix
 
 
+def test_a_rule_open_to_the_internet_on_another_port_is_no_warning_for_this_one() -> None:
+    web_and_db = group(tcp("0.0.0.0/0", 443, 443), tcp(DYNOS[0]), tcp(DYNOS[1]))
+    [finding] = check_security_groups([web_and_db], [], DYNOS, [("sg-1", TCP5432)])
+    assert finding.severity == "ok"
+
+
 def test_a_group_not_in_the_vpc_is_a_fault() -> None:
     [finding] = check_security_groups([], [], DYNOS, [("sg-9", TCP5432)])
     assert (finding.object_id, finding.severity) == ("sg-9", "fault")
