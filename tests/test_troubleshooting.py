@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [
     *(p for folder in ("peering", "providers", "sandbox/runner") for p in sorted((ROOT / folder).glob("*.py"))),
     ROOT / "sandbox" / "policy_check.py",
+    ROOT / "sandbox" / "doctor_policy_check.py",
 ]
 # Calls that print an error (or a problem of one): their message must have a row.
 ERROR_CALLS = {
@@ -27,6 +28,8 @@ ERROR_CALLS = {
     "UnsupportedByRunner",
     "AwsCallFailed",
     "PolicyFileError",
+    "DoctorUsageError",
+    "DoctorReadError",
 }
 
 

@@ -1,0 +1,9 @@
+"""``python -m peering doctor``: a read-only diagnosis of a peering (see ``doctor_cli``)."""
+
+from __future__ import annotations
+
+import sys
+
+from .doctor_cli import main
+
+sys.exit(main())

@@ -1,0 +1,236 @@
+"""The doctor's reads of the VPC's network, with boto3: describe calls only, each once.
+
+Credentials, region and endpoint come from boto3's own chain (``AWS_ENDPOINT_URL`` included). A read
+AWS refuses becomes an ``Unreadable`` fact naming the action, so that the diagnosis goes on without
+it and says what to grant; an unknown VPC is a usage error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+
+from .doctor_errors import DoctorReadError, DoctorUsageError
+from .network_model import (
+    AclEntry,
+    GroupRule,
+    NetworkAcl,
+    PeeringConnection,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Unreadable,
+    VpcNetwork,
+)
+
+DENIED = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
+ROUTE_TARGETS = (
+    "VpcPeeringConnectionId",
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "NetworkInterfaceId",
+    "InstanceId",
+    "EgressOnlyInternetGatewayId",
+    "LocalGatewayId",
+    "CarrierGatewayId",
+    "CoreNetworkArn",
+)
+
+
+def aws_reason(error: ClientError) -> str:
+    """AWS's error code and message, HTTP status and request id."""
+    response: dict[str, Any] = error.response
+    detail = response.get("Error", {})
+    meta = response.get("ResponseMetadata", {})
+    request_id = meta.get("HTTPHeaders", {}).get("x-amzn-requestid") or meta.get("RequestId") or "none"
+    return (
+        f"{detail.get('Code', 'unknown')}: {detail.get('Message', str(error))} "
+        f"(HTTP {meta.get('HTTPStatusCode', '?')}, request id {request_id})"
+    )
+
+
+class _Reader:
+    def __init__(self, ec2: Any) -> None:
+        self.ec2 = ec2
+        self.unreadable: list[Unreadable] = []
+
+    def items(self, action: str, key: str, **params: Any) -> list[dict[str, Any]] | None:
+        """Every page of one describe call; None when AWS refused it (recorded)."""
+        method = _snake(action)
+        try:
+            if self.ec2.can_paginate(method):
+                return [item for page in self.ec2.get_paginator(method).paginate(**params) for item in page[key]]
+            return list(getattr(self.ec2, method)(**params)[key])
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code.endswith(".NotFound") and action == "DescribeVpcs":
+                raise
+            self.unreadable.append(Unreadable(f"ec2:{action}", aws_reason(error), code in DENIED))
+            return None
+        except (NoCredentialsError, PartialCredentialsError) as error:
+            raise DoctorUsageError(
+                f"AWS credentials: {error}. Set them as for any AWS tool (AWS_PROFILE, AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, SSO or an instance role)."
+            ) from None
+        except BotoCoreError as error:
+            raise DoctorReadError(
+                f"AWS could not be reached at {self.ec2.meta.endpoint_url} ({type(error).__name__}: {error}). "
+                "Check the network, the region and AWS_ENDPOINT_URL."
+            ) from error
+
+
+def read_network(ec2: Any, vpc_id: str) -> VpcNetwork:
+    """The VPC, its subnets, route tables, network ACLs, security groups, the groups its network
+    interfaces carry, and the peering connections it requested or accepted."""
+    reader = _Reader(ec2)
+    region = str(ec2.meta.region_name)
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    try:
+        vpcs = reader.items("DescribeVpcs", "Vpcs", VpcIds=[vpc_id])
+    except ClientError as error:
+        raise DoctorUsageError(
+            f"vpc-id {vpc_id!r}: AWS does not know this VPC in region {region} ({aws_reason(error)}). Check the id, "
+            "and the region (--region, AWS_REGION or the profile's region) and account of the credentials."
+        ) from None
+    subnets = reader.items("DescribeSubnets", "Subnets", Filters=in_vpc)
+    tables = reader.items("DescribeRouteTables", "RouteTables", Filters=in_vpc)
+    acls = reader.items("DescribeNetworkAcls", "NetworkAcls", Filters=in_vpc)
+    groups = reader.items("DescribeSecurityGroups", "SecurityGroups", Filters=in_vpc)
+    interfaces = reader.items("DescribeNetworkInterfaces", "NetworkInterfaces", Filters=in_vpc)
+    requested = reader.items(
+        "DescribeVpcPeeringConnections",
+        "VpcPeeringConnections",
+        Filters=[{"Name": "requester-vpc-info.vpc-id", "Values": [vpc_id]}],
+    )
+    accepted = (
+        None
+        if requested is None  # refused once is enough to say
+        else reader.items(
+            "DescribeVpcPeeringConnections",
+            "VpcPeeringConnections",
+            Filters=[{"Name": "accepter-vpc-info.vpc-id", "Values": [vpc_id]}],
+        )
+    )
+    peerings = None if requested is None or accepted is None else _unique([*requested, *accepted])
+    return VpcNetwork(
+        vpc_id=vpc_id,
+        region=region,
+        cidrs=_each(vpcs, _vpc_cidrs, flat=True),
+        subnets=_each(subnets, lambda s: Subnet(s["SubnetId"], s.get("CidrBlock", ""))),
+        route_tables=_each(tables, _route_table),
+        acls=_each(acls, _acl),
+        groups=_each(groups, _group),
+        attached_groups=None
+        if interfaces is None
+        else tuple(sorted({g["GroupId"] for eni in interfaces for g in eni.get("Groups", [])})),
+        peerings=_each(peerings, _peering),
+        unreadable=tuple(reader.unreadable),
+    )
+
+
+def _snake(action: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in action).lstrip("_")
+
+
+def _each(items: list[dict[str, Any]] | None, build: Callable[[dict[str, Any]], Any], flat: bool = False) -> Any:
+    if items is None:
+        return None
+    built = [build(item) for item in items]
+    return tuple(x for part in built for x in part) if flat else tuple(built)
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for item in items:
+        found.setdefault(item["VpcPeeringConnectionId"], item)
+    return list(found.values())
+
+
+def _vpc_cidrs(vpc: dict[str, Any]) -> tuple[str, ...]:
+    """The primary block and associated secondary ones (disassociated and failed ones left out)."""
+    cidrs = [vpc["CidrBlock"]]
+    for association in vpc.get("CidrBlockAssociationSet", []):
+        state = association.get("CidrBlockState", {}).get("State", "associated")
+        if association.get("CidrBlock") not in cidrs and state in ("associated", "associating"):
+            cidrs.append(association["CidrBlock"])
+    return tuple(cidrs)
+
+
+def _route_table(table: dict[str, Any]) -> RouteTable:
+    routes = tuple(
+        Route(
+            route["DestinationCidrBlock"],
+            next((str(route[key]) for key in ROUTE_TARGETS if route.get(key)), ""),
+            route.get("State") == "blackhole",
+        )
+        for route in table.get("Routes", [])
+        if route.get("DestinationCidrBlock")  # prefix-list and IPv6 routes never match the dynos' IPv4 ranges
+    )
+    associations = [
+        a
+        for a in table.get("Associations", [])
+        if a.get("AssociationState", {}).get("State", "associated") == "associated"
+    ]
+    return RouteTable(
+        table["RouteTableId"],
+        routes,
+        tuple(a["SubnetId"] for a in associations if a.get("SubnetId")),
+        any(a.get("Main") for a in associations),
+    )
+
+
+def _acl(acl: dict[str, Any]) -> NetworkAcl:
+    entries = tuple(
+        AclEntry(
+            rule_number=int(entry["RuleNumber"]),
+            egress=bool(entry["Egress"]),
+            protocol=str(entry["Protocol"]),
+            allow=entry["RuleAction"] == "allow",
+            cidr=entry.get("CidrBlock"),
+            port_from=entry.get("PortRange", {}).get("From"),
+            port_to=entry.get("PortRange", {}).get("To"),
+            icmp_type=entry.get("IcmpTypeCode", {}).get("Type"),
+            icmp_code=entry.get("IcmpTypeCode", {}).get("Code"),
+        )
+        for entry in acl.get("Entries", [])
+    )
+    subnets = tuple(a["SubnetId"] for a in acl.get("Associations", []) if a.get("SubnetId"))
+    return NetworkAcl(acl["NetworkAclId"], entries, subnets, bool(acl.get("IsDefault")))
+
+
+def _group(group: dict[str, Any]) -> SecurityGroup:
+    rules = tuple(
+        GroupRule(str(permission["IpProtocol"]), permission.get("FromPort"), permission.get("ToPort"), r["CidrIp"])
+        for permission in group.get("IpPermissions", [])
+        for r in permission.get("IpRanges", [])  # group references and prefix lists cannot name Heroku's dynos
+    )
+    return SecurityGroup(group["GroupId"], group.get("GroupName", ""), rules)
+
+
+def _peering(pcx: dict[str, Any]) -> PeeringConnection:
+    requester, accepter = pcx.get("RequesterVpcInfo", {}), pcx.get("AccepterVpcInfo", {})
+    expires = pcx.get("ExpirationTime")
+    if isinstance(expires, datetime):
+        expires = expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return PeeringConnection(
+        pcx_id=pcx["VpcPeeringConnectionId"],
+        status=pcx.get("Status", {}).get("Code", ""),
+        message=pcx.get("Status", {}).get("Message", ""),
+        requester_vpc_id=requester.get("VpcId", ""),
+        requester_owner_id=requester.get("OwnerId", ""),
+        requester_region=requester.get("Region", ""),
+        accepter_vpc_id=accepter.get("VpcId", ""),
+        accepter_owner_id=accepter.get("OwnerId", ""),
+        accepter_region=accepter.get("Region", ""),
+        expires=str(expires) if expires else None,
+    )

@@ -1,0 +1,217 @@
+"""Both sides' status: which peering connection joins the VPC and the space's VPC, and what AWS and
+Heroku each say of it. The statuses are one table, each row with its meaning and fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from providers.heroku_models import Peering, PeeringInfo
+
+from .findings import Finding, Severity
+from .network_model import PeeringConnection
+
+NOT_LISTED = "(not listed)"
+LIVE_RANK = {"active": 0, "provisioning": 1, "pending-acceptance": 2, "pending": 3, "initiating-request": 4}
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    severity: Severity
+    meaning: str
+    fix: str  # {pcx}, {space} and {request} (the command that requests a new peering) are filled in
+
+
+_NEW = "request a new one ({request}), then heroku spaces:peerings:accept <its pcx id> --space {space}"
+STATUS_TABLE: dict[str, StatusRow] = {
+    "active": StatusRow("ok", "", ""),
+    "provisioning": StatusRow(
+        "fault",
+        "accepted; Heroku is still setting up the space's side: traffic does not flow yet",
+        "wait, then run the doctor again",
+    ),
+    "pending-acceptance": StatusRow(
+        "fault",
+        "the request waits for Heroku's acceptance: nothing flows until it is active",
+        "heroku spaces:peerings:accept {pcx} --space {space}",
+    ),
+    "pending": StatusRow(
+        "fault",
+        "Heroku lists the request but is not ready to accept it yet",
+        "wait, then heroku spaces:peerings:accept {pcx} --space {space}",
+    ),
+    "initiating-request": StatusRow("fault", "AWS is still creating the request", "wait, then run the doctor again"),
+    "failed": StatusRow(
+        "fault",
+        "AWS marked it failed, almost always because the VPC's CIDRs overlap the space's vpc_cidr or "
+        "unavailable_cidr_blocks",
+        "delete it (aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {pcx}) and peer a VPC clear of "
+        "the space's ranges",
+    ),
+    "expired": StatusRow("fault", "the request was not accepted within 7 days", _NEW),
+    "rejected": StatusRow("fault", "the request was rejected on Heroku's side", "check the space and account; " + _NEW),
+    "deleted": StatusRow(
+        "fault",
+        "the peering was deleted, from one side or the other",
+        _NEW + " (for a stack: pulumi refresh, pulumi up)",
+    ),
+    "deleting": StatusRow("fault", "the peering is being deleted", _NEW),
+    NOT_LISTED: StatusRow(
+        "fault",
+        "Heroku does not list it (it sees a new request 1-3 minutes after AWS creates it); a request it never lists "
+        "does not reach the space's VPC, account or region",
+        "wait, then run the doctor again; if it stays unlisted, delete it and " + _NEW,
+    ),
+}
+UNKNOWN = StatusRow(
+    "fault",
+    "a status Heroku's schema does not list: traffic may not flow",
+    "wait, then run the doctor again; if it stays, ask Heroku support",
+)
+
+
+def request_command(vpc_id: str, info: PeeringInfo) -> str:
+    return (
+        f"aws ec2 create-vpc-peering-connection --vpc-id {vpc_id} --peer-vpc-id {info.vpc_id} "
+        f"--peer-owner-id {info.aws_account_id} --peer-region {info.aws_region}"
+    )
+
+
+def joins_space(pcx: PeeringConnection, vpc_id: str, info: PeeringInfo) -> bool:
+    """Between the VPC and the space's VPC, in Heroku's account and the space's region, either way."""
+    space_side = (info.vpc_id, info.aws_account_id, info.aws_region)
+    requester = (pcx.requester_vpc_id, pcx.requester_owner_id, pcx.requester_region)
+    accepter = (pcx.accepter_vpc_id, pcx.accepter_owner_id, pcx.accepter_region)
+    return (pcx.requester_vpc_id == vpc_id and accepter == space_side) or (
+        pcx.accepter_vpc_id == vpc_id and requester == space_side
+    )
+
+
+def misdirected(pcx: PeeringConnection, vpc_id: str, info: PeeringInfo) -> bool:
+    """Requested from the VPC to the space's VPC id, but in another account or region."""
+    return pcx.requester_vpc_id == vpc_id and pcx.accepter_vpc_id == info.vpc_id and not joins_space(pcx, vpc_id, info)
+
+
+def check_status(
+    vpc_id: str,
+    space: str,
+    info: PeeringInfo,
+    peerings: Sequence[PeeringConnection],
+    heroku: Sequence[Peering],
+    region: str,
+) -> tuple[PeeringConnection | None, list[Finding]]:
+    """The peering connection that carries (or should carry) the traffic, and what both sides say."""
+    findings = [_misdirected(pcx, vpc_id, space, info) for pcx in peerings if misdirected(pcx, vpc_id, info)]
+    joined = [pcx for pcx in peerings if joins_space(pcx, vpc_id, info)]
+    live = sorted((p for p in joined if p.status in LIVE_RANK), key=lambda p: LIVE_RANK[p.status])
+    seen = {pcx.pcx_id for pcx in peerings}
+    for peering in heroku:
+        if peering.aws_vpc_id == vpc_id and not peering.heroku_managed and peering.pcx_id not in seen:
+            findings.append(
+                Finding(
+                    "fault",
+                    "status",
+                    peering.pcx_id,
+                    f"peering connection {peering.pcx_id}: Heroku lists it for {vpc_id} ({peering.status}), but AWS "
+                    f"does not describe it in region {region} for these credentials",
+                    "the doctor reads another region or account than the peering's",
+                    f"run the doctor with the VPC's region and account (Heroku says {peering.aws_region}, "
+                    f"{peering.aws_account_id})",
+                )
+            )
+    chosen = live[0] if live else (joined[0] if joined else None)
+    if chosen is None:
+        findings.append(
+            Finding(
+                "fault",
+                "status",
+                vpc_id,
+                f"VPC {vpc_id}: no peering connection joins it to space {space}'s VPC {info.vpc_id} "
+                f"(account {info.aws_account_id}, region {info.aws_region})",
+                "there is no path between the dynos and the VPC",
+                f"request one (pulumi up; or {request_command(vpc_id, info)}), then heroku spaces:peerings:accept "
+                f"<its pcx id> --space {space}",
+            )
+        )
+        return None, findings
+    if len(live) > 1:
+        others = ", ".join(f"{p.pcx_id} ({p.status})" for p in live[1:])
+        findings.append(
+            Finding(
+                "warning",
+                "status",
+                chosen.pcx_id,
+                f"more than one peering connection joins {vpc_id} and space {space}'s VPC: {chosen.pcx_id} "
+                f"({chosen.status}) and {others}",
+                "AWS allows one between two VPCs; routes may point at the wrong one",
+                "keep "
+                + chosen.pcx_id
+                + "; delete the others: "
+                + "; ".join(
+                    f"aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {p.pcx_id}" for p in live[1:]
+                ),
+            )
+        )
+    findings.extend(_sides(chosen, vpc_id, space, info, heroku))
+    return chosen, findings
+
+
+def _sides(
+    pcx: PeeringConnection, vpc_id: str, space: str, info: PeeringInfo, heroku: Sequence[Peering]
+) -> list[Finding]:
+    listed = next((p for p in heroku if p.pcx_id == pcx.pcx_id), None)
+    heroku_status = listed.status if listed is not None else NOT_LISTED
+    heroku_type = f", {listed.type}" if listed is not None else ""
+    expires = pcx.expires or (listed.expires if listed is not None else None)
+    pending = f", expires {expires}" if expires and pcx.status == "pending-acceptance" else ""
+    fill = {"pcx": pcx.pcx_id, "space": space, "request": request_command(vpc_id, info)}
+    aws_row = STATUS_TABLE.get(pcx.status, UNKNOWN)
+    heroku_row = STATUS_TABLE.get(heroku_status, UNKNOWN)
+    name = f"peering connection {pcx.pcx_id}"
+    if aws_row.severity == "ok" and heroku_row.severity == "ok":
+        return [
+            Finding(
+                "ok",
+                "status",
+                pcx.pcx_id,
+                f"{name} ({vpc_id} to {info.vpc_id}): AWS active, Heroku active{heroku_type}",
+            )
+        ]
+    findings = []
+    if aws_row.severity != "ok":
+        findings.append(
+            Finding(
+                aws_row.severity,
+                "status",
+                pcx.pcx_id,
+                f"{name}: AWS says {pcx.status} ({pcx.message}{pending})",
+                aws_row.meaning,
+                aws_row.fix.format(**fill),
+            )
+        )
+    if heroku_row.severity != "ok" and (heroku_status != pcx.status or aws_row.severity == "ok"):
+        findings.append(
+            Finding(
+                heroku_row.severity,
+                "status",
+                pcx.pcx_id,
+                f"{name}: Heroku says {heroku_status}{heroku_type}{pending if not findings else ''}",
+                heroku_row.meaning,
+                heroku_row.fix.format(**fill),
+            )
+        )
+    return findings
+
+
+def _misdirected(pcx: PeeringConnection, vpc_id: str, space: str, info: PeeringInfo) -> Finding:
+    return Finding(
+        "fault",
+        "status",
+        pcx.pcx_id,
+        f"peering connection {pcx.pcx_id} ({pcx.status}): requested from {vpc_id} to {pcx.accepter_vpc_id} in "
+        f"account {pcx.accepter_owner_id}, region {pcx.accepter_region}; space {space}'s VPC is in account "
+        f"{info.aws_account_id}, region {info.aws_region}",
+        "it is not between this VPC and the space's: it can never carry the dynos' traffic",
+        f"delete it (aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {pcx.pcx_id}) and "
+        f"{request_command(vpc_id, info)}",
+    )
