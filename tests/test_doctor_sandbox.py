@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from providers.heroku_api import HerokuClient
 from sandbox.world import network_faults as faults
@@ -131,11 +132,20 @@ def test_a_group_open_to_the_internet_is_a_warning_and_exit_0(peered: tuple[Sand
     )
 
 
-def test_a_second_request_beside_the_peering_is_a_warning_and_exit_0(peered: tuple[SandboxInfo, str]) -> None:
+def test_a_second_request_beside_the_peering_stops_nothing(peered: tuple[SandboxInfo, str]) -> None:
+    """AWS allows one peering between two VPCs: a second request is refused, or made and marked failed (the
+    world's two variants); the doctor's check of two live ones is for what the rule does not cover (its unit
+    tests). A failed second request stops no traffic."""
     info, _ = peered
+    with pytest.raises(ClientError, match="VpcPeeringConnectionAlreadyExists"):
+        request_peering(info, vpc_id=info.customer_vpc_id)
     made = faults.second_request(info)
-    wait_for_heroku_status(info, made.object_id, "pending-acceptance")  # Heroku's view settles before the doctor runs
-    warned(info, made, f"more than one peering connection joins {info.customer_vpc_id}")
+    try:
+        wait_for_heroku_status(info, made.object_id, "failed")  # Heroku's view settles before the doctor runs
+        result = read_only(info, *of_vpc(info), "--port", "tcp:5432")
+        assert result.returncode == 0, result.stdout
+    finally:
+        made.undo()
 
 
 def test_a_pending_request_says_when_it_expires_then_accepted_and_routed_it_passes(

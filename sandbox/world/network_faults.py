@@ -215,8 +215,20 @@ def heroku_reports(info: SandboxInfo, pcx_id: str, status: str) -> Made:
 
 
 def second_request(info: SandboxInfo) -> Made:
-    """Another request from the same VPC to the space's, left pending beside the active peering."""
-    pcx = request_peering(info, vpc_id=info.customer_vpc_id)
+    """Another request from the same VPC to the space's beside the active peering. AWS allows one peering
+    between two VPCs at a time and does not document how it says so; of the world's two variants this is
+    the one where the request is made and marked failed (the other refuses it outright)."""
+    import requests  # noqa: PLC0415
+
+    def duplicate(variant: str) -> None:
+        answer = requests.patch(f"{info.heroku_url}/__sandbox/behaviour", json={"aws_duplicate": variant}, timeout=10)
+        answer.raise_for_status()
+
+    duplicate("fail")
+    try:
+        pcx = request_peering(info, vpc_id=info.customer_vpc_id)
+    finally:
+        duplicate("refuse")
     return Made(pcx, lambda: customer_ec2(info).delete_vpc_peering_connection(VpcPeeringConnectionId=pcx))
 
 
