@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime.config import get_config
 
-from providers.heroku_api import HerokuClient
+from providers.heroku_api import HerokuClient, default_retry
 from providers.heroku_credentials import resolve_api_url
 from providers.heroku_errors import (
     HerokuConfigError,
@@ -97,11 +97,15 @@ class Lookups:
         self._heroku_peerings: dict[tuple[str | None, str], tuple[Peering, ...]] = {}
         self._region: str | None = None
 
+    def _heroku(self, spec: PeeringSpec) -> HerokuClient:
+        """Read-only calls: a refused connection is reported at once, 429, 5xx and timeouts are retried."""
+        return HerokuClient(self._token, spec.heroku_api_url, retry=default_retry(retry_refused=False))
+
     def space(self, spec: PeeringSpec) -> SpaceFacts:
         key = (spec.heroku_api_url, spec.space)
         if key not in self._spaces:
             try:
-                with HerokuClient(self._token, spec.heroku_api_url) as heroku:
+                with self._heroku(spec) as heroku:
                     info = heroku.peering_info(spec.space)
                     space = heroku.space(spec.space)
             except HerokuNotFound as error:
@@ -219,7 +223,7 @@ class Lookups:
         key = (spec.heroku_api_url, spec.space)
         if key not in self._heroku_peerings:
             try:
-                with HerokuClient(self._token, spec.heroku_api_url) as heroku:
+                with self._heroku(spec) as heroku:
                     self._heroku_peerings[key] = tuple(heroku.list_peerings(spec.space))
             except HerokuError as error:
                 raise LookupProblem(f"{spec.key_prefix}space = {shown(spec.space)}: {error}") from None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,15 @@ from sandbox.world.heroku_world import HerokuWorld, Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
 
 FAST = Timings(visibility_delay=0.3, provisioning=0.3, expiry=3600.0, deleted_retention=1.0)
+# What the pre-flight promises a user whose herokuApiUrl has nothing listening: the message within this bound.
+REFUSED_BOUND = 3.0
+
+
+def closed_port() -> int:
+    """A port that was just free on the loopback: bound, then closed, so nothing listens on it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

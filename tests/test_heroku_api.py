@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 
 import pytest
+import urllib3.util.connection
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util import Retry
 
 from providers.heroku_api import USER_AGENT, HerokuClient, default_retry, single_attempt
@@ -25,6 +27,7 @@ from providers.heroku_errors import (
 from sandbox.world.faults import FaultInjector, FaultRule
 from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_status, request_peering, wait_for_heroku_status
+from tests.conftest import REFUSED_BOUND, closed_port
 
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:
@@ -128,12 +131,13 @@ def test_rate_limit_remaining_is_exposed(make_sandbox) -> None:
         assert heroku.rate_limit() == 8  # costs nothing
 
 
+@pytest.mark.parametrize("retry_refused", [True, False], ids=["default", "read-only pre-flight"])
 @pytest.mark.parametrize("kind", ["429", "503"])
-def test_retries_honour_retry_after(make_sandbox, kind: str) -> None:
+def test_retries_honour_retry_after(make_sandbox, kind: str, retry_refused: bool) -> None:
     faults = FaultInjector()
     sandbox = make_sandbox(faults=faults, retry_after=1)
     faults.queue("peering_info", kind, count=1)
-    with client_for(sandbox.info) as heroku:
+    with client_for(sandbox.info, retry=default_retry(retry_refused=retry_refused)) as heroku:
         started = time.monotonic()
         heroku.peering_info(sandbox.info.space)
         elapsed = time.monotonic() - started
@@ -142,11 +146,12 @@ def test_retries_honour_retry_after(make_sandbox, kind: str) -> None:
     assert statuses == [int(kind), 200]
 
 
-def test_dropped_connection_is_retried_for_reads(make_sandbox) -> None:
+@pytest.mark.parametrize("retry_refused", [True, False], ids=["default", "read-only pre-flight"])
+def test_dropped_connection_is_retried_for_reads(make_sandbox, retry_refused: bool) -> None:
     faults = FaultInjector()
     sandbox = make_sandbox(faults=faults)
     faults.queue("list", "drop", count=2)
-    with client_for(sandbox.info, retry=default_retry(backoff_factor=0.01)) as heroku:
+    with client_for(sandbox.info, retry=default_retry(backoff_factor=0.01, retry_refused=retry_refused)) as heroku:
         assert len(heroku.list_peerings(sandbox.info.space)) == 1
     assert [e.status for e in sandbox.emulator.requests() if e.route == "list"] == [0, 0, 200]
 
@@ -175,6 +180,58 @@ def test_unreachable_api_is_a_connection_error() -> None:
     ):
         heroku.peering_info("s")
     assert "GET /spaces/s/peering-info" in str(caught.value)
+
+
+def counted_connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every TCP connection urllib3 opens, in order (the real ones are still made)."""
+    seen: list[tuple[str, int]] = []
+    real = urllib3.util.connection.create_connection
+
+    def counting(address, *args, **kwargs):
+        seen.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
+    return seen
+
+
+def test_a_refused_connection_ends_the_read_only_retry_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = closed_port()
+    connects = counted_connects(monkeypatch)
+    started = time.monotonic()
+    with (
+        HerokuClient("t", f"http://127.0.0.1:{port}", retry=default_retry(retry_refused=False)) as heroku,
+        pytest.raises(HerokuConnectionError) as caught,
+    ):
+        heroku.peering_info("s")
+    elapsed = time.monotonic() - started
+    assert caught.value.kind == "refused" and "nothing listens at the API URL" in str(caught.value)
+    assert connects == [("127.0.0.1", port)]
+    assert elapsed < REFUSED_BOUND, elapsed
+
+
+def test_the_default_retry_still_retries_a_refused_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the test above: the count it reads does see retries (no backoff here, to stay fast)."""
+    port = closed_port()
+    connects = counted_connects(monkeypatch)
+    with (
+        HerokuClient("t", f"http://127.0.0.1:{port}", retry=default_retry(backoff_factor=0)) as heroku,
+        pytest.raises(HerokuConnectionError) as caught,
+    ):
+        heroku.peering_info("s")
+    assert caught.value.kind == "refused"
+    assert connects == [("127.0.0.1", port)] * 6  # the first attempt and five retries
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ConnectTimeoutError("connect timed out"), ReadTimeoutError(None, "/spaces/s", "read timed out")],  # type: ignore[arg-type]
+    ids=["connect timeout", "read timeout"],
+)
+def test_the_read_only_retry_still_retries_timeouts(error: Exception) -> None:
+    retry = default_retry(retry_refused=False)
+    after = retry.increment("GET", "/spaces/s", error=error)
+    assert (retry.total, after.total) == (5, 4)  # retried, one attempt spent
 
 
 @pytest.mark.parametrize("body", ["empty", "{}", "object"])

@@ -5,6 +5,7 @@ AWS is the small explicit model in ``fake_aws``; Heroku is the emulator over rea
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from sandbox.runner.program_runtime import PROJECT, RecordingMonitor, run_program
 from sandbox.world.heroku_world import Space
-from tests.conftest import StartedSandbox
+from tests.conftest import REFUSED_BOUND, StartedSandbox, closed_port
 from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE, FakeAws, FakeVpc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -319,6 +320,16 @@ def test_unknown_item_key_suggests_the_nearest(heroku: StartedSandbox) -> None:
     peerings = [{"space": "demo-space", "vpcid": VPC}]
     message, _ = fails(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings))
     assert "heroku-peering:peerings[0].vpcid is not a key of a peering (did you mean vpcId?)" in message
+
+
+def test_nothing_listening_at_the_api_url_fails_within_the_bound(heroku: StartedSandbox) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    message, _ = fails(base_config(heroku, herokuApiUrl=url))
+    elapsed = time.monotonic() - started
+    assert f"herokuApiUrl = {url!r}: the Heroku API could not be reached" in message
+    assert "connection refused (nothing listens at the API URL" in message
+    assert elapsed < REFUSED_BOUND, elapsed
 
 
 def test_missing_token_names_every_source(heroku: StartedSandbox) -> None:
