@@ -24,35 +24,37 @@ from .world.local_sandbox import (
     SandboxOptions,
 )
 
+DEFAULT_TIMINGS = Timings()
+
 
 def _add_timing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--visibility-delay",
         type=float,
-        default=2.0,
+        default=DEFAULT_TIMINGS.visibility_delay,
         metavar="SECONDS",
-        help="how long a new AWS request stays invisible to Heroku (default 2; real life: 1-3 minutes)",
+        help="how long a new AWS request stays invisible to Heroku (default %(default)g; real life: 1-3 minutes)",
     )
     parser.add_argument(
         "--provisioning",
         type=float,
-        default=3.0,
+        default=DEFAULT_TIMINGS.provisioning,
         metavar="SECONDS",
-        help="how long an accepted peering stays `provisioning` (default 3)",
+        help="how long an accepted peering stays `provisioning` (default %(default)g)",
     )
     parser.add_argument(
         "--expiry",
         type=float,
-        default=7 * 24 * 3600.0,
+        default=DEFAULT_TIMINGS.expiry,
         metavar="SECONDS",
-        help="how long an unaccepted request lives before `expired` (default 7 days)",
+        help=f"how long an unaccepted request lives before `expired` (default {DEFAULT_TIMINGS.expiry / 86400:g} days)",
     )
     parser.add_argument(
         "--deleted-retention",
         type=float,
-        default=60.0,
+        default=DEFAULT_TIMINGS.deleted_retention,
         metavar="SECONDS",
-        help="how long a deleted peering stays listed as `deleted` before Heroku answers 404 (default 60)",
+        help="how long a deleted peering stays listed as `deleted` before Heroku answers 404 (default %(default)g)",
     )
     harsh = parser.add_argument_group(
         "Heroku's unpromised behaviours (each can also be switched on a running sandbox: PATCH /__sandbox/behaviour)"
@@ -60,16 +62,16 @@ def _add_timing_options(parser: argparse.ArgumentParser) -> None:
     harsh.add_argument(
         "--pending-phase",
         type=float,
-        default=0.0,
+        default=DEFAULT_TIMINGS.pending_phase,
         metavar="SECONDS",
-        help="a visible request first reads `pending`, a status the schema does not list (default 0)",
+        help="a visible request first reads `pending`, a status the schema does not list (default %(default)g)",
     )
     harsh.add_argument(
         "--accept-lag",
         type=float,
-        default=0.0,
+        default=DEFAULT_TIMINGS.accept_lag,
         metavar="SECONDS",
-        help="accept is refused this long after the request first reads pending-acceptance (default 0)",
+        help="accept is refused this long after the request first reads pending-acceptance (default %(default)g)",
     )
     harsh.add_argument(
         "--accept-lag-status", type=int, choices=(404, 422), default=422, help="the refusal during the lag"

@@ -27,6 +27,7 @@ from providers.heroku_errors import (
 from sandbox.world.faults import FaultInjector, FaultRule
 from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_status, request_peering, wait_for_heroku_status
+from sandbox.world.rate_limit import HEROKU_CAPACITY
 from tests.conftest import REFUSED_BOUND, closed_port
 
 
@@ -115,7 +116,7 @@ def test_headers_sent(make_sandbox) -> None:
     sandbox = make_sandbox()
     with client_for(sandbox.info) as heroku:
         heroku.peering_info(sandbox.info.space)
-        assert heroku.rate_limit_remaining is not None and heroku.rate_limit_remaining < 4500
+        assert heroku.rate_limit_remaining is not None and heroku.rate_limit_remaining < HEROKU_CAPACITY
     entry = sandbox.emulator.requests()[-1]
     assert entry.user_agent == USER_AGENT
     assert len(entry.request_id) == 36

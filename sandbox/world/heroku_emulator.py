@@ -20,7 +20,7 @@ from typing import Any
 from .aws_accounts import HEROKU_ACCOUNT_ID
 from .faults import FaultInjector, rules_from_options
 from .heroku_world import ANSWER_BODIES, HerokuWorld, NotAcceptable, NotYetAcceptable, Space, Timings, UnknownPeering
-from .rate_limit import TokenBucket
+from .rate_limit import HEROKU_CAPACITY, HEROKU_REFILL_PER_MINUTE, TokenBucket
 
 SPACE = r"(?P<space>[^/]+)"
 PCX = r"(?P<pcx_id>[^/]+)"
@@ -66,8 +66,8 @@ class EmulatorSettings:
     """Who may call, how fast, and what goes wrong."""
 
     tokens: dict[str, set[str] | None] = field(default_factory=dict)  # token -> spaces (None: all)
-    rate_limit_capacity: int = 4500
-    rate_limit_refill_per_minute: float = 75.0
+    rate_limit_capacity: int = HEROKU_CAPACITY
+    rate_limit_refill_per_minute: float = HEROKU_REFILL_PER_MINUTE
     retry_after: int = 1
     faults: FaultInjector = field(default_factory=FaultInjector)
 

@@ -56,9 +56,3 @@ def enforce(moto_url: str, on: bool = True) -> None:
     """
     answer = requests.post(f"{moto_url}/moto-api/reset-auth", data=b"0" if on else b"inf", timeout=10)
     answer.raise_for_status()
-
-
-def set_deployer_policy(moto_url: str, admin: Credentials, policy: str) -> None:
-    """Replace the deployer's policy (as the customer's administrator); takes effect on the next request."""
-    iam = aws_client("iam", moto_url, IAM_REGION, CUSTOMER_ACCOUNT_ID, admin)
-    iam.put_user_policy(UserName=DEPLOYER, PolicyName=DEPLOYER_POLICY, PolicyDocument=policy)

@@ -10,12 +10,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from moto.ec2.models import ec2_backends
-
 from providers.heroku_api import HerokuClient
 from providers.heroku_errors import HerokuNotFound
 
-from .aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID
+from .aws_accounts import CUSTOMER_ACCOUNT_ID
 from .local_sandbox import SandboxInfo
 
 _cidr_counter = itertools.count(20)
@@ -23,14 +21,6 @@ _cidr_counter = itertools.count(20)
 
 def customer_ec2(info: SandboxInfo, region: str | None = None) -> Any:
     return info.ec2(CUSTOMER_ACCOUNT_ID, region)
-
-
-def space_vpc_id(info: SandboxInfo) -> str:
-    backend = ec2_backends[HEROKU_ACCOUNT_ID][info.space_region]
-    for vpc in backend.vpcs.values():
-        if vpc.cidr_block == "10.0.0.0/16":
-            return str(vpc.id)
-    raise LookupError("space VPC not found")
 
 
 def request_peering(info: SandboxInfo, cidr: str | None = None, vpc_id: str | None = None) -> str:
