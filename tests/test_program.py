@@ -6,6 +6,7 @@ AWS is the small explicit model in ``fake_aws``; Heroku is the emulator over rea
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,22 @@ def test_several_peerings(heroku: StartedSandbox) -> None:
     for accept in monitor.by_type(ACCEPTANCE):
         pcx = next(p for p in pcxs if p.urn in accept.dependencies)
         assert pcx.parent == accept.parent
+
+
+def test_each_fact_is_read_once_though_each_component_checks_again(heroku: StartedSandbox) -> None:
+    rules = [{"securityGroupId": SG, "protocol": "all"}]
+    peerings = [
+        {"space": space, "vpcId": VPC, "routeTableIds": [RTB_A], "ingress": rules}
+        for space in ("demo-space", "second-space")
+    ]
+    aws = aws_world()
+    heroku.emulator.clear_requests()
+    run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings), aws)
+    assert Counter(e.route for e in heroku.emulator.requests()) == Counter(peering_info=2, space=2, list=2)
+    invokes = Counter(aws.calls)
+    for token in ("aws:ec2/getVpc:getVpc", "aws:ec2/getRouteTable:getRouteTable", "aws:index/getRegion:getRegion"):
+        assert invokes[token] == 1, token
+    assert invokes["aws:ec2/getSecurityGroup:getSecurityGroup"] == 1
 
 
 def test_icmp_type_and_code(heroku: StartedSandbox) -> None:
