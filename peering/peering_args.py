@@ -82,17 +82,21 @@ def _valid_icmp(icmp_type: Any, code: Any) -> bool:
 # -- the checks, one per key ---------------------------------------------------------------------
 
 
+def problem(value: Any, at: str, fix: str) -> Checked:
+    """The value as given, and its one problem: where it is written, what it is, the fix."""
+    return value, [f"{at} = {shown(value)}: {fix}"]
+
+
 def _space(value: Any, at: str) -> Checked:
     if isinstance(value, str) and value:
         return value, []
-    return value, [f"{at} = {shown(value)}: set the Private Space name: pulumi config set space <name>"]
+    return problem(value, at, "set the Private Space name: pulumi config set space <name>")
 
 
 def _vpc_id(value: Any, at: str) -> Checked:
     if _matches(VPC_ID, value):
         return value, []
-    fix = "set the id of your VPC (vpc-...): pulumi config set vpcId vpc-0123456789abcdef0"
-    return value, [f"{at} = {shown(value)}: {fix}"]
+    return problem(value, at, "set the id of your VPC (vpc-...): pulumi config set vpcId vpc-0123456789abcdef0")
 
 
 def _route_tables(value: Any, at: str) -> Checked:
@@ -100,20 +104,19 @@ def _route_tables(value: Any, at: str) -> Checked:
         return None, []  # every route table of the VPC
     if isinstance(value, (list, tuple)) and all(_matches(RTB_ID, table) for table in value):
         return tuple(value), []
-    fix = "give a list of route table ids (rtb-...), or leave it unset for all of the VPC's"
-    return value, [f"{at} = {shown(value)}: {fix}"]
+    return problem(value, at, "give a list of route table ids (rtb-...), or leave it unset for all of the VPC's")
 
 
 def _route_to(value: Any, at: str) -> Checked:
     value = value or "vpc"
     if value in ROUTE_TO:
         return value, []
-    return value, [f"{at} = {shown(value)}: use `vpc` (route the space's whole vpc_cidr, Heroku's advice) or `space`"]
+    return problem(value, at, "use `vpc` (route the space's whole vpc_cidr, Heroku's advice) or `space`")
 
 
 def _seconds(value: Any, at: str) -> Checked:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        return value, [f"{at} = {shown(value)}: give a positive whole number of seconds"]
+        return problem(value, at, "give a positive whole number of seconds")
     return value, []
 
 
@@ -122,7 +125,7 @@ def _api_url(value: Any, at: str) -> Checked:
         return None, []
     if isinstance(value, str):
         return value, []  # its form is the client's to check (https, or http to loopback)
-    return value, [f"{at} = {shown(value)}: give a URL such as https://api.heroku.com"]
+    return problem(value, at, "give a URL such as https://api.heroku.com")
 
 
 def _pcx_id(value: Any, at: str) -> Checked:
@@ -130,15 +133,14 @@ def _pcx_id(value: Any, at: str) -> Checked:
         return None, []
     if isinstance(value, str) and PCX_ID.match(value):
         return value, []
-    fix = "give the id of the hand-made peering connection to adopt (pcx-...), or unset it"
-    return value, [f"{at} = {shown(value)}: {fix}"]
+    return problem(value, at, "give the id of the hand-made peering connection to adopt (pcx-...), or unset it")
 
 
 def _tags(raw: Any, at: str) -> Checked:
     """AWS's tag rules: string keys and values, no ``aws:`` prefix, key <= 128, value <= 256, 50 at most."""
     tags = raw or {}
     if not isinstance(tags, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
-        return raw, [f"{at} = {shown(raw)}: give a map of string keys to string values"]
+        return problem(raw, at, "give a map of string keys to string values")
     problems = []
     for key, value in tags.items():
         if key.lower().startswith("aws:"):
@@ -163,10 +165,9 @@ def _ingress(raw: Any, at: str) -> Checked:
     if raw is None or (isinstance(raw, (list, tuple)) and not raw):
         return (), []
     if not isinstance(raw, (list, tuple)):
-        return raw, [
-            f"{at} = {shown(raw)}: give a list of rules like "
-            "{securityGroupId: sg-..., protocol: tcp, fromPort: 5432, toPort: 5432}"
-        ]
+        return problem(
+            raw, at, "give a list of rules like {securityGroupId: sg-..., protocol: tcp, fromPort: 5432, toPort: 5432}"
+        )
     rules, problems = [], []
     for index, rule in enumerate(raw):
         checked_rule, found = _rule(rule, f"{at}[{index}]")
@@ -177,49 +178,48 @@ def _ingress(raw: Any, at: str) -> Checked:
 
 def _rule(rule: Any, at: str) -> Checked:
     if not isinstance(rule, IngressArgs):
-        return rule, [f"{at} = {shown(rule)}: each rule is an object with securityGroupId, protocol, fromPort, toPort"]
+        return problem(rule, at, "each rule is an object with securityGroupId, protocol, fromPort, toPort")
     problems = []
     group = rule.security_group_id
     if not _matches(SG_ID, group):
         problems.append(f"{at}.securityGroupId = {shown(group)}: give a security group id (sg-...) of the VPC")
     protocol = PROTOCOLS.get(str(rule.protocol).lower())
-    if protocol is None:
-        return rule, [*problems, f"{at}.protocol = {shown(rule.protocol)}: use tcp, udp, icmp or all"]
     from_port, to_port = rule.from_port, rule.to_port
-    if protocol == "-1":
+    description = rule.description or DEFAULT_DESCRIPTION
+    ports_found = len(problems)
+    if protocol is None:
+        problems.append(f"{at}.protocol = {shown(rule.protocol)}: use tcp, udp, icmp or all")
+    elif protocol == "-1":
         from_port = to_port = None
     elif protocol == "icmp":
         # terraform-provider-aws: for ICMP, from_port is the type and to_port the code; -1 means all.
         from_port, to_port = -1 if from_port is None else from_port, -1 if to_port is None else to_port
         if not _valid_icmp(from_port, to_port):
-            return rule, [
-                *problems,
+            problems.append(
                 f"{at}.fromPort/toPort = {shown(from_port)}/{shown(to_port)}: for icmp, fromPort is the ICMP "
                 "type and toPort the ICMP code, each -1..255 (-1: all, the default); all types (-1) need all "
-                "codes (-1)",
-            ]
+                "codes (-1)"
+            )
     else:
         to_port = from_port if to_port is None else to_port
         if not _valid_ports(from_port, to_port):
-            return rule, [
-                *problems,
+            problems.append(
                 f"{at}.fromPort/toPort = {shown(from_port)}/{shown(to_port)}: give ports 0-65535 with "
-                "fromPort <= toPort",
-            ]
-    description = rule.description or DEFAULT_DESCRIPTION
+                "fromPort <= toPort"
+            )
+    if len(problems) > ports_found:
+        return rule, problems  # the description is looked at once the protocol and ports are right
     if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-        return rule, [
-            *problems,
-            f"{at}.description = {shown(description)}: give text of at most {DESCRIPTION_MAX} characters",
-        ]
-    if not DESCRIPTION_CHARS.match(description):
+        problems.append(f"{at}.description = {shown(description)}: give text of at most {DESCRIPTION_MAX} characters")
+    elif not DESCRIPTION_CHARS.match(description):
         bad = sorted({c for c in description if not DESCRIPTION_CHARS.match(c)})
-        return rule, [
-            *problems,
+        problems.append(
             f"{at}.description = {shown(description)}: AWS does not allow {''.join(bad)!r} in rule "
-            "descriptions (allowed: letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*)",
-        ]
-    return IngressArgs(group, protocol, from_port, to_port, description), problems
+            "descriptions (allowed: letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*)"
+        )
+    if problems or protocol is None:
+        return rule, problems
+    return IngressArgs(group, protocol, from_port, to_port, description), []
 
 
 def _ingress_from_config(raw: Any, at: str) -> Checked:

@@ -13,8 +13,10 @@ from contextlib import contextmanager
 
 from botocore.exceptions import ClientError
 
+from ..errors import SandboxError
 
-class AwsCallFailed(Exception):
+
+class AwsCallFailed(SandboxError):
     """An EC2 call was refused; the message is the provider's, with the operation it was part of."""
 
 

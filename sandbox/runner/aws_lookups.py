@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..errors import SandboxError
 from .aws_resources import Inputs, Outputs, UnsupportedByRunner, check_inputs
 
 # -- lookups (invokes) -----------------------------------------------------------------------
@@ -169,7 +170,7 @@ def _pcx_matches(pcx: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
     return True
 
 
-class InvokeFailed(Exception):
+class InvokeFailed(SandboxError):
     """A data source found nothing: the provider's own message, as the engine reports it."""
 
 

@@ -15,11 +15,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..errors import SandboxError
+
 Inputs = Mapping[str, Any]
 Outputs = dict[str, Any]
 
 
-class UnsupportedByRunner(Exception):
+class UnsupportedByRunner(SandboxError):
     """The program uses a type, lookup or input the sandbox runner does not model."""
 
 

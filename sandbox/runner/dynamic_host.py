@@ -15,10 +15,12 @@ from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from ..errors import SandboxError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-class ProviderError(Exception):
+class ProviderError(SandboxError):
     """A provider method raised: ``message`` is the host's detail (the provider's traceback)."""
 
     def __init__(self, method: str, message: str) -> None:

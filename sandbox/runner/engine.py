@@ -23,6 +23,7 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
+from ..errors import SandboxError
 from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID, PLACEHOLDER, Credentials, ec2_client
 from .aws_errors import reported, sdk_error_text
 from .aws_lookups import InvokeFailed, invoke
@@ -376,7 +377,7 @@ class Deployment:
             self._delete(entry)
 
 
-class RunnerError(Exception):
+class RunnerError(SandboxError):
     """A step failed; the message is what the user needs to read."""
 
 

@@ -17,6 +17,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..errors import SandboxError
 from .aws_accounts import HEROKU_ACCOUNT_ID
 from .faults import FaultInjector, rules_from_options
 from .heroku_world import ANSWER_BODIES, HerokuWorld, NotAcceptable, NotYetAcceptable, Space, Timings, UnknownPeering
@@ -72,7 +73,7 @@ class EmulatorSettings:
     faults: FaultInjector = field(default_factory=FaultInjector)
 
 
-class _ApiError(Exception):
+class _ApiError(SandboxError):
     def __init__(self, status: int, error_id: str, message: str) -> None:
         super().__init__(message)
         self.status, self.error_id, self.message = status, error_id, message

@@ -18,6 +18,7 @@ from typing import Any
 
 from moto.ec2.models import ec2_backends
 
+from ..errors import SandboxError
 from .aws_accounts import HEROKU_ACCOUNT_ID, PLACEHOLDER, Credentials, ec2_client
 
 
@@ -86,11 +87,11 @@ class _Overlay:
     deleted_at: float | None = None
 
 
-class UnknownPeering(LookupError):
+class UnknownPeering(SandboxError, LookupError):
     pass
 
 
-class NotAcceptable(ValueError):
+class NotAcceptable(SandboxError, ValueError):
     """The peering exists but its state forbids the action."""
 
 
