@@ -1,12 +1,13 @@
-# Two entry points: `make demo` runs the program against the local sandbox, `make test` runs every check.
-# Both create .venv and install what they need on first use.
+# Entry points: `make demo` runs the program against the local sandbox, `make test` runs every check,
+# `make test-fast` the provider and program layers only (no served sandbox, no subprocess; under a minute).
+# Each creates .venv and installs what it needs on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
 HEROKU_CLI := .cache/heroku-cli/node_modules/.bin/heroku
 
-.PHONY: demo test lint benchmark reliability clean
+.PHONY: demo test test-fast lint benchmark reliability clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ $(HEROKU_CLI):
 
 test: lint $(HEROKU_CLI)
 	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "provider or program"
 
 benchmark: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.acceptance_schedule

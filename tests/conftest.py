@@ -13,6 +13,8 @@ from sandbox.world.heroku_world import HerokuWorld, Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
 
 FAST = Timings(visibility_delay=0.3, provisioning=0.3, expiry=3600.0, deleted_retention=1.0)
+# The test layers (pyproject.toml's markers); `make test-fast` runs the first two.
+LAYERS = ("provider", "program", "sandbox", "e2e")
 # What the pre-flight promises a user whose herokuApiUrl has nothing listening: the message within this bound.
 REFUSED_BOUND = 3.0
 
@@ -22,6 +24,19 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test belongs to exactly one layer, so that a tier chosen by layer runs what it says."""
+    wrong = [
+        f"{item.nodeid}: {names or 'none'}"
+        for item in items
+        if len(names := [mark.name for mark in item.iter_markers() if mark.name in LAYERS]) != 1
+    ]
+    if wrong:
+        raise pytest.UsageError(
+            "each test needs exactly one layer (pytestmark = pytest.mark.<layer>):\n" + "\n".join(wrong)
+        )
 
 
 @pytest.fixture(autouse=True)

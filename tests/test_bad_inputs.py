@@ -16,6 +16,8 @@ from sandbox.world.peering_requests import customer_ec2
 from tests.conftest import StartedSandbox
 from tests.test_end_to_end import deploy
 
+pytestmark = pytest.mark.e2e
+
 SG = "sg-0123456789abcdef0"
 Case = Callable[[StartedSandbox], list[str]]
 

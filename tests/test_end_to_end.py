@@ -21,6 +21,8 @@ from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.served_sandbox import start_served
 from tests.conftest import SandboxFactory, StartedSandbox
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMINGS = Timings(visibility_delay=0.5, provisioning=0.5, expiry=3600, deleted_retention=1.0)
 

@@ -17,6 +17,8 @@ from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2, hand_made_peering, vpc_tables
 from sandbox.world.served_sandbox import start_served
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 SPACE_CIDR = "10.0.0.0/16"
 

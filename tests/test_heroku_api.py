@@ -30,6 +30,8 @@ from sandbox.world.peering_requests import customer_status, request_peering, wai
 from sandbox.world.rate_limit import HEROKU_CAPACITY
 from tests.conftest import REFUSED_BOUND, closed_port
 
+pytestmark = pytest.mark.provider
+
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:
     return HerokuClient(info.heroku_api_key, info.heroku_url, **kwargs)

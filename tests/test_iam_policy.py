@@ -21,6 +21,8 @@ from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, P
 from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo, SandboxOptions
 from sandbox.world.served_sandbox import start_served
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "iam" / "deployer-policy.json"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,6 +10,8 @@ from peering.facts import PeeringFacts, SpaceFacts, VpcFacts
 from peering.peering_args import HerokuPeeringArgs, NamedPeering
 from peering.preflight import PeeringPlan, check_across, is_rfc1918, overlapping, plan_peering
 from providers.heroku_models import PeeringInfo
+
+pytestmark = pytest.mark.program
 
 INFO = PeeringInfo(
     aws_account_id="999988887777",

@@ -21,6 +21,8 @@ from sandbox.world.heroku_world import Space
 from tests.conftest import REFUSED_BOUND, StartedSandbox, closed_port
 from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE, FakeAws, FakeVpc
 
+pytestmark = pytest.mark.program
+
 ROOT = Path(__file__).resolve().parents[1]
 VPC = "vpc-0a1b2c3d4e5f60001"
 OTHER_VPC = "vpc-0a1b2c3d4e5f60002"

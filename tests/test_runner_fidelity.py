@@ -25,6 +25,8 @@ from sandbox.world.served_sandbox import start_served
 from tests.conftest import SandboxFactory, StartedSandbox
 from tests.test_end_to_end import deploy, ops
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 PCX = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

@@ -6,6 +6,10 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.program
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [
     *(p for folder in ("peering", "providers", "sandbox/runner") for p in sorted((ROOT / folder).glob("*.py"))),
