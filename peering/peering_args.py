@@ -324,3 +324,8 @@ class NamedPeering:
     name: str
     where: str  # prefixes every key in messages: "heroku-peering:", "...:peerings[1].", "HerokuPeering app: "
     args: HerokuPeeringArgs
+
+    @classmethod
+    def for_component(cls, name: str, args: HerokuPeeringArgs) -> NamedPeering:
+        """As ``HerokuPeering(name, args)`` names it in its messages."""
+        return cls(name, f"HerokuPeering {name}: ", args)

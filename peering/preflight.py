@@ -201,14 +201,14 @@ def check_across(plans: list[PeeringPlan]) -> list[str]:
     problems: list[str] = []
     pairs: dict[tuple[str, object], str] = {}
     for plan in plans:
-        p = plan.peering.where
+        label = plan.peering.where.rstrip(".: ")  # "heroku-peering:peerings[1]", "HerokuPeering app"
         key = (plan.peer.vpc_id, plan.vpc_id)
         if key in pairs:
             problems.append(
-                f"{p}: {plan.vpc_id} is already peered with space {plan.args.space} by "
+                f"{label}: {plan.vpc_id} is already peered with space {plan.args.space} by "
                 f"{pairs[key]}; AWS allows one peering connection between two VPCs. Remove one of them."
             )
-        pairs[key] = p.rstrip(".:")
+        pairs[key] = label
     routes: dict[object, list[tuple[str, str]]] = {}
     for plan in plans:
         for table in plan.route_table_ids:
@@ -308,15 +308,24 @@ def _group(index: int) -> Callable[[PeeringPlan], str]:
 _SHARED: ContextVar[Lookups | None] = ContextVar("heroku_peering_lookups", default=None)
 
 
-def plan_for(name: str, args: HerokuPeeringArgs) -> PeeringPlan:
-    """``HerokuPeering``'s pre-flight: the args checked, then the pipeline, at once or when the ids resolve."""
-    where = f"HerokuPeering {name}: "
-    args, problems = checked(args, where)
+def _checked(peerings: Sequence[NamedPeering]) -> list[NamedPeering]:
+    """The peerings with their args checked; one PlanError lists every problem."""
+    problems: list[str] = []
+    valid = []
+    for peering in peerings:
+        args, found = checked(peering.args, peering.where)
+        problems.extend(found)
+        valid.append(replace(peering, args=args))
     if problems:
         raise PlanError(problems)
-    peering = NamedPeering(name, where, args)
+    return valid
+
+
+def plan_for(name: str, args: HerokuPeeringArgs) -> PeeringPlan:
+    """``HerokuPeering``'s pre-flight: the args checked, then the pipeline, at once or when the ids resolve."""
+    [peering] = _checked([NamedPeering.for_component(name, args)])
     lookups = _SHARED.get() or Lookups(heroku_token_from_stack())
-    if not is_plain(args):
+    if not is_plain(peering.args):
         return plan_when_known(peering, lookups)
     [plan] = plan_all([peering], lookups)
     return plan
@@ -326,9 +335,10 @@ def plan_for(name: str, args: HerokuPeeringArgs) -> PeeringPlan:
 def checked_together(peerings: Sequence[NamedPeering]) -> Iterator[None]:
     """Pre-flight of several peerings at once: every problem, and the conflicts between them, in one error
     before anything is registered. The ``HerokuPeering`` components made inside run their own pre-flight
-    on the facts read here, so Heroku and AWS are asked nothing twice."""
+    on the facts read here, so Heroku and AWS are asked nothing twice. (Peerings with ``Output`` ids are
+    left to their components, which check them when the ids resolve.)"""
     lookups = Lookups(heroku_token_from_stack())
-    plan_all(peerings, lookups)
+    plan_all([peering for peering in _checked(peerings) if is_plain(peering.args)], lookups)
     token = _SHARED.set(lookups)
     try:
         yield

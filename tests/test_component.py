@@ -22,7 +22,7 @@ from peering.peering_args import HerokuPeeringArgs
 from peering.preflight import plan_for
 from sandbox.runner.program_runtime import Program, RecordingMonitor, run_program
 from sandbox.world.local_sandbox import SandboxInfo
-from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, ROUTE_TABLE, RULE, SECURITY_GROUP, VPC, FakeAws
+from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, ROUTE_TABLE, RULE, SECURITY_GROUP, VPC, FakeAws, FakeVpc
 
 pytestmark = pytest.mark.program
 
@@ -51,9 +51,9 @@ def run(program: Program, config: dict[str, Any]) -> RecordingMonitor:
     return monitor
 
 
-def refused(program: Program, config: dict[str, Any]) -> tuple[str, RecordingMonitor]:
+def refused(program: Program, config: dict[str, Any], aws: FakeAws | None = None) -> tuple[str, RecordingMonitor]:
     """The message of a run that pre-flight stops."""
-    monitor = RecordingMonitor(FakeAws([]))
+    monitor = RecordingMonitor(aws or FakeAws([]))
     with pytest.raises(PlanError) as caught:
         run_program(monitor, config, program=program)
     return str(caught.value), monitor
@@ -139,3 +139,25 @@ def test_plain_args_are_checked_with_the_stack_configs_messages() -> None:
         "HerokuPeering app: visibilityTimeout = 0: give a positive whole number of seconds",
     ]
     assert isinstance(caught.value, pulumi.RunError)  # shown by Pulumi without a traceback
+
+
+def test_components_checked_together_are_checked_against_each_other(heroku: SandboxInfo, tmp_path: Path) -> None:
+    """Alone, each of these would pass (neither sees the other); checked together, the second is refused."""
+    body = """
+        from peering.peering_args import NamedPeering
+        from peering.preflight import checked_together
+
+        peerings = [
+            NamedPeering.for_component(name, HerokuPeeringArgs("demo-space", "vpc-0a1b2c3d4e5f60001"))
+            for name in ("data", "web")
+        ]
+        with checked_together(peerings):
+            made = [HerokuPeering(peering.name, peering.args) for peering in peerings]
+    """
+    aws = FakeAws([FakeVpc("vpc-0a1b2c3d4e5f60001", ["172.16.0.0/16"], ["rtb-0000000000000000a"])])
+    message, monitor = refused(a_program(tmp_path, body), {"heroku:apiKey": heroku.heroku_api_key}, aws)
+    assert message == (
+        "HerokuPeering web: vpc-0a1b2c3d4e5f60001 is already peered with space demo-space by HerokuPeering data; "
+        "AWS allows one peering connection between two VPCs. Remove one of them."
+    )
+    assert monitor.by_type(COMPONENT) == [] and monitor.by_type(PCX) == []
