@@ -1,5 +1,7 @@
-"""The sandbox's errors: one root, so that a caller can tell the sandbox's failures from the program's."""
+"""The sandbox's one error root: what `python -m sandbox` reports as ``error: ...`` without a traceback."""
+
+from __future__ import annotations
 
 
 class SandboxError(Exception):
-    """Root of everything ``sandbox`` raises: the runner's and the policy check's failures, the world's refusals."""
+    """A sandbox command cannot go on; the message says why and what to do."""
