@@ -25,12 +25,21 @@ from providers.heroku_errors import (
     HerokuUnauthorized,
 )
 from sandbox.world.faults import FaultInjector, FaultRule
-from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.local_sandbox import LocalSandbox, SandboxInfo
 from sandbox.world.peering_requests import customer_status, request_peering, wait_for_heroku_status
 from sandbox.world.rate_limit import HEROKU_CAPACITY
-from tests.conftest import REFUSED_BOUND, closed_port
+from tests.conftest import REFUSED_BOUND, StartedSandbox, closed_port
 
 pytestmark = pytest.mark.provider
+
+
+@pytest.fixture
+def shared(shared_sandbox: LocalSandbox) -> StartedSandbox:
+    """The session's sandbox, for tests that only queue faults (each is used up by the request it meets) or
+    switch a behaviour for the test, and read the request log: a private one costs a start and a stop."""
+    assert shared_sandbox.info is not None and shared_sandbox.emulator is not None and shared_sandbox.world is not None
+    shared_sandbox.emulator.clear_requests()
+    return StartedSandbox(shared_sandbox.info, shared_sandbox.emulator, shared_sandbox.world)
 
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:
@@ -114,8 +123,8 @@ def test_list_follows_next_range(make_sandbox) -> None:
     assert statuses == [206, 206, 200]
 
 
-def test_headers_sent(make_sandbox) -> None:
-    sandbox = make_sandbox()
+def test_headers_sent(shared: StartedSandbox) -> None:
+    sandbox = shared
     with client_for(sandbox.info) as heroku:
         heroku.peering_info(sandbox.info.space)
         assert heroku.rate_limit_remaining is not None and heroku.rate_limit_remaining < HEROKU_CAPACITY
@@ -136,10 +145,9 @@ def test_rate_limit_remaining_is_exposed(make_sandbox) -> None:
 
 @pytest.mark.parametrize("retry_refused", [True, False], ids=["default", "read-only pre-flight"])
 @pytest.mark.parametrize("kind", ["429", "503"])
-def test_retries_honour_retry_after(make_sandbox, kind: str, retry_refused: bool) -> None:
-    faults = FaultInjector()
-    sandbox = make_sandbox(faults=faults, retry_after=1)
-    faults.queue("peering_info", kind, count=1)
+def test_retries_honour_retry_after(shared: StartedSandbox, kind: str, retry_refused: bool) -> None:
+    sandbox = shared  # Retry-After: 1
+    sandbox.emulator.settings.faults.queue("peering_info", kind, count=1)
     with client_for(sandbox.info, retry=default_retry(retry_refused=retry_refused)) as heroku:
         started = time.monotonic()
         heroku.peering_info(sandbox.info.space)
@@ -150,12 +158,11 @@ def test_retries_honour_retry_after(make_sandbox, kind: str, retry_refused: bool
 
 
 @pytest.mark.parametrize("retry_refused", [True, False], ids=["default", "read-only pre-flight"])
-def test_dropped_connection_is_retried_for_reads(make_sandbox, retry_refused: bool) -> None:
-    faults = FaultInjector()
-    sandbox = make_sandbox(faults=faults)
-    faults.queue("list", "drop", count=2)
+def test_dropped_connection_is_retried_for_reads(shared: StartedSandbox, retry_refused: bool) -> None:
+    sandbox = shared
+    sandbox.emulator.settings.faults.queue("list", "drop", count=2)
     with client_for(sandbox.info, retry=default_retry(backoff_factor=0.01, retry_refused=retry_refused)) as heroku:
-        assert len(heroku.list_peerings(sandbox.info.space)) == 1
+        assert heroku.list_peerings(sandbox.info.space)
     assert [e.status for e in sandbox.emulator.requests() if e.route == "list"] == [0, 0, 200]
 
 
@@ -238,9 +245,11 @@ def test_the_read_only_retry_still_retries_timeouts(error: Exception) -> None:
 
 
 @pytest.mark.parametrize("body", ["empty", "{}", "object"])
-def test_accept_and_destroy_ignore_every_answer_body(make_sandbox, body: str) -> None:
-    sandbox = make_sandbox()
-    sandbox.world.behaviour.answer_body = body
+def test_accept_and_destroy_ignore_every_answer_body(
+    shared: StartedSandbox, body: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = shared
+    monkeypatch.setattr(sandbox.world.behaviour, "answer_body", body)
     info = sandbox.info
     pcx_id = request_peering(info)
     with client_for(info) as heroku:
@@ -251,9 +260,8 @@ def test_accept_and_destroy_ignore_every_answer_body(make_sandbox, body: str) ->
         assert heroku.get_peering(info.space, pcx_id).status == "deleted"
 
 
-def test_accept_is_one_post_never_retried_by_the_client(make_sandbox) -> None:
-    faults = FaultInjector()
-    sandbox = make_sandbox(faults=faults)
+def test_accept_is_one_post_never_retried_by_the_client(shared: StartedSandbox) -> None:
+    sandbox, faults = shared, shared.emulator.settings.faults
     info = sandbox.info
     pcx_id = request_peering(info)
     with client_for(info) as heroku:
