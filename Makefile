@@ -1,13 +1,14 @@
-# Two entry points: `make demo` runs the real `pulumi up` against the local sandbox, `make test` runs every
-# check. Both create .venv and install what they need on first use, the Pulumi CLI included (built from
-# Pulumi's Go modules when no pulumi 3.187+ is on PATH: minutes the first time, then reused).
+# Entry points: `make demo` runs the real `pulumi up` against the local sandbox, `make test` runs every
+# check, `make test-fast` the provider and program layers only (no served sandbox, no subprocess; under a
+# minute). Each creates .venv and installs what it needs on first use, the Pulumi CLI included (built
+# from Pulumi's Go modules when no pulumi 3.187+ is on PATH: minutes the first time, then reused).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
 HEROKU_CLI := .cache/heroku-cli/node_modules/.bin/heroku
 
-.PHONY: demo test lint cli benchmark reliability clean
+.PHONY: demo test test-fast lint cli benchmark reliability clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ $(HEROKU_CLI):
 
 test: lint $(HEROKU_CLI) cli
 	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "provider or program"
 
 benchmark: cli
 	$(BIN)/python -m benchmarks.acceptance_schedule

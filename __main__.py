@@ -1,21 +1,18 @@
-"""Peer AWS VPCs with Heroku Private Spaces: read the stack config, check it, build, export."""
+"""Peer AWS VPCs with Heroku Private Spaces: read the stack config, check it, build, export.
+
+A mistake raises a ``PlanError`` (a ``pulumi.RunError``: one readable message, no traceback) before
+anything is registered.
+"""
 
 import pulumi
 
-from peering.component import HerokuPeering, HerokuPeeringArgs
-from peering.errors import PlanError
-from peering.lookups import Lookups, heroku_token_from_stack, plan_all
-from peering.stack_config import config_getter, read_specs, stack_config_keys
+from peering.component import HerokuPeering
+from peering.preflight import checked_together
+from peering.stack_config import config_getter, read_peerings, stack_config_keys
 
-config = pulumi.Config()
-try:
-    specs = read_specs(config_getter(config), stack_config_keys())
-    plans = plan_all(specs, Lookups(heroku_token_from_stack()))
-except PlanError as error:
-    # A user mistake: one readable message, no traceback, nothing registered.
-    raise pulumi.RunError(str(error)) from None
-
-peerings = [HerokuPeering(plan.spec.name, HerokuPeeringArgs.from_spec(plan.spec), plan=plan) for plan in plans]
+stack = read_peerings(config_getter(pulumi.Config()), stack_config_keys())
+with checked_together(stack):
+    peerings = [HerokuPeering(peering.name, peering.args) for peering in stack]
 
 pulumi.export("pcx_ids", {p.peering_name: p.pcx_id for p in peerings})
 pulumi.export("heroku_status", {p.peering_name: p.heroku_status for p in peerings})

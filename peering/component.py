@@ -4,10 +4,11 @@ pcx request (customer account) -> Heroku acceptance -> routes and security-group
 Routes and rules wait for the acceptance, so they are never created toward a peering that
 Heroku has not accepted, and destroy removes them before the peering itself.
 
-``HerokuPeeringArgs`` is what a user writes; its VPC-side values may be ``Output``s of resources
-made in the same program. Pre-flight then runs as soon as they are known: at once for plain values,
-otherwise during `up` on the resolved values (with the ``Output`` forms of the invokes), and the
-peering request's inputs depend on its result, so a failed check stops it from being made.
+``HerokuPeeringArgs`` is what a user writes (the stack-config program reads its config into the
+same type); its VPC-side values may be ``Output``s of resources made in the same program.
+Pre-flight (``preflight.plan_for``) runs before anything is registered: at once for plain values,
+otherwise during `up` on the resolved values, and the peering request's inputs depend on its
+result, so a failed check stops it from being made.
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ import pulumi_aws as aws
 
 from providers.peering_acceptance import PeeringAcceptance
 
-from .deferred_check import layout_for
 from .existing import MARKER_TAG, rule_key
-from .peering_args import HerokuPeeringArgs, IngressArgs, PeeringLayout
-from .preflight import PeeringPlan
-from .stack_config import IngressRule
+from .peering_args import HerokuPeeringArgs, IngressArgs
+from .preflight import PeeringPlan, plan_for
 
 __all__ = ["HerokuPeering", "HerokuPeeringArgs", "IngressArgs"]
 
@@ -38,7 +37,7 @@ def _port(value: int | None) -> str:
     return "all" if value in (None, -1) else str(value)
 
 
-def rule_name(name: str, rule: IngressRule, cidr: str, index: int = 0) -> str:
+def rule_name(name: str, rule: IngressArgs, cidr: str, index: int = 0) -> str:
     """Named by the group's id when it is known in the program, else by the rule's position."""
     group = rule.security_group_id if isinstance(rule.security_group_id, str) else f"rule{index}"
     ports = "all" if rule.protocol == "-1" else f"{_port(rule.from_port)}-{_port(rule.to_port)}"
@@ -53,25 +52,20 @@ class HerokuPeering(pulumi.ComponentResource):
     pcx_id: pulumi.Output[str]
     heroku_status: pulumi.Output[str]
 
-    def __init__(
-        self,
-        name: str,
-        args: HerokuPeeringArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        plan: PeeringPlan | None = None,
-    ) -> None:
-        """``plan``: already checked by ``plan_all`` (the stack-config program checks every peering at once)."""
+    def __init__(self, name: str, args: HerokuPeeringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        """A problem pre-flight finds raises here, before the component itself is registered."""
+        plan = plan_for(name, args)
         super().__init__("heroku-peering:index:HerokuPeering", name, None, opts)
         self.peering_name = name
-        self._build(name, PeeringLayout.from_plan(plan) if plan is not None else layout_for(name, args))
+        self._build(name, plan)
 
-    def _build(self, name: str, args: PeeringLayout) -> None:
+    def _build(self, name: str, plan: PeeringPlan) -> None:
+        args = plan.args
         child = pulumi.ResourceOptions(parent=self)
         tags = {"Name": f"heroku-{args.space}", "heroku-space": args.space, **args.tags}
-        if args.marker:
-            tags[MARKER_TAG] = args.marker
-        adoption = args.adoption
+        if plan.marker:
+            tags[MARKER_TAG] = plan.marker
+        adoption = plan.adoption
         if adoption is None:
             pcx_options: dict[str, Any] = {"auto_accept": False, "tags": tags, "opts": child}
         else:  # imported as it is: the engine refuses an import whose inputs differ from what exists
@@ -83,19 +77,19 @@ class HerokuPeering(pulumi.ComponentResource):
             }
         self.connection = aws.ec2.VpcPeeringConnection(
             f"{name}-pcx",
-            vpc_id=args.vpc_id,
-            peer_owner_id=args.peer_account_id,
-            peer_vpc_id=args.peer_vpc_id,
-            peer_region=args.peer_region,
+            vpc_id=plan.vpc_id,
+            peer_owner_id=plan.peer.aws_account_id,
+            peer_vpc_id=plan.peer.vpc_id,
+            peer_region=plan.peer_region,
             **pcx_options,
         )
         self.acceptance = PeeringAcceptance(
             f"{name}-accept",
             space=args.space,
             pcx_id=self.connection.id,
-            api_url=args.heroku_api_url,
-            peer_vpc_id=args.vpc_id,
-            peer_account_id=args.account_id,
+            api_url=args.api_url,
+            peer_vpc_id=plan.vpc_id,
+            peer_account_id=plan.vpc_owner,
             visibility_timeout=args.visibility_timeout,
             activation_timeout=args.activation_timeout,
             opts=child,
@@ -113,14 +107,16 @@ class HerokuPeering(pulumi.ComponentResource):
                 vpc_peering_connection_id=self.acceptance.pcx_id,
                 opts=after_acceptance(imported_routes.get((table, cidr)) if isinstance(table, str) else None),
             )
-            for index, table in enumerate(args.route_table_ids)
-            for cidr in args.destination_cidrs
+            for index, table in enumerate(plan.route_table_ids)
+            for cidr in plan.destination_cidrs
         ]
         imported_rules = adoption.rules if adoption else {}
         self.rules = []
-        for index, rule in enumerate(args.ingress):
-            for cidr in args.source_cidrs:
-                found = imported_rules.get(rule_key(rule.security_group_id, rule, cidr)) if imported_rules else None
+        for index, rule in enumerate(plan.ingress):
+            for cidr in plan.source_cidrs:
+                found = (
+                    imported_rules.get(rule_key(str(rule.security_group_id), rule, cidr)) if imported_rules else None
+                )
                 self.rules.append(
                     aws.vpc.SecurityGroupIngressRule(
                         rule_name(name, rule, cidr, index),
@@ -135,19 +131,19 @@ class HerokuPeering(pulumi.ComponentResource):
                     )
                 )
         created = len(self.routes) - len(imported_routes) + len(self.rules) - len(imported_rules)
-        if adoption is not None and args.marker and (adoption.complete or created > 0):
+        if adoption is not None and plan.marker and (adoption.complete or created > 0):
             # Routes carry no tags: this tag on the adopted peering tells later runs that every route to it is
             # the stack's, so that none is imported twice. It is added in the first run that changes anything.
             aws.ec2.Tag(
                 f"{name}-marker",
                 resource_id=self.connection.id,
                 key=MARKER_TAG,
-                value=args.marker,
+                value=plan.marker,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.acceptance]),
             )
         self.pcx_id = self.connection.id
         self.heroku_status = self.acceptance.status
-        self.routed_cidrs = list(args.destination_cidrs)
+        self.routed_cidrs = list(plan.destination_cidrs)
         self.register_outputs(
             {
                 "pcx_id": self.pcx_id,

@@ -18,7 +18,7 @@ from .doctor_report import exit_code, render_json, render_text
 from .doctor_stack import stack_targets
 from .heroku_facts import read_space
 from .network_facts import read_network
-from .stack_config import SG_ID, VPC_ID
+from .peering_args import SG_ID, VPC_ID
 from .traffic import PORT_FORMS, Traffic, parse_port
 
 USAGE_ERROR = 2

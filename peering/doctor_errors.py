@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from .errors import PeeringError
 
-class DoctorUsageError(Exception):
+
+class DoctorUsageError(PeeringError):
     """Bad input or setup: the message names the option or setting, the value and the fix."""
 
 
-class DoctorReadError(Exception):
+class DoctorReadError(PeeringError):
     """AWS or Heroku could not be read at all; the message keeps their reason (status, error id, request id)."""

@@ -12,7 +12,7 @@ import yaml
 from .doctor import Target
 from .doctor_errors import DoctorUsageError
 from .errors import PlanError
-from .stack_config import PROJECT, read_specs
+from .stack_config import PROJECT, read_peerings
 from .traffic import Traffic, traffic_of_rule
 
 
@@ -42,7 +42,7 @@ def stack_targets(
     """The stack's peerings (or the one named ``peering``) as targets, and the stack's aws:region."""
     config = stack_config(stack, directory)
     try:
-        specs = read_specs(lambda key: config.get(f"{PROJECT}:{key}"), config)
+        specs = read_peerings(lambda key: config.get(f"{PROJECT}:{key}"), config)
     except PlanError as error:
         raise DoctorUsageError(f"--stack {stack!r}: {error}") from None
     if peering is not None:
@@ -53,11 +53,11 @@ def stack_targets(
         specs = chosen
     targets = [
         Target(
-            spec.space,
-            spec.vpc_id,
+            spec.args.space,
+            str(spec.args.vpc_id),
             ports,
-            tuple((rule.security_group_id, traffic_of_rule(rule)) for rule in spec.ingress),
-            spec.heroku_api_url,
+            tuple((str(rule.security_group_id), traffic_of_rule(rule)) for rule in spec.args.ingress),
+            spec.args.api_url,
             spec.name,
         )
         for spec in specs

@@ -1,24 +1,37 @@
-"""User mistakes found before anything is created."""
+"""The program's errors: one root, a ``pulumi.RunError``, so that Pulumi prints the message and no traceback.
+
+Every message names the config key, the value and the fix; where a Heroku or AWS failure is behind
+one, it is the exception's cause, for whoever reads a traceback.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 
+import pulumi
 
-class PlanError(Exception):
-    """One or more problems, each naming the config key, the value and the fix."""
 
-    def __init__(self, problems: list[str], outcome: str = "nothing was created") -> None:
-        self.problems = problems
+class PeeringError(pulumi.RunError):
+    """Root of everything ``peering`` raises."""
+
+
+class LookupProblem(PeeringError):
+    """A fact could not be had (Heroku or AWS refused, or could not be reached)."""
+
+
+class PlanError(PeeringError):
+    """One or more problems found before anything is created (or requested)."""
+
+    def __init__(self, problems: Iterable[str], outcome: str = "nothing was created") -> None:
+        self.problems = list(problems)
         self.outcome = outcome
-        super().__init__(self.render())
-
-    def render(self) -> str:
         if len(self.problems) == 1:
-            return self.problems[0]
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        return f"{len(self.problems)} problems in the stack config; {self.outcome}:\n{lines}"
+            message = self.problems[0]
+        else:
+            lines = "\n".join(f"  - {problem}" for problem in self.problems)
+            message = f"{len(self.problems)} problems in the stack config; {outcome}:\n{lines}"
+        super().__init__(message)
 
 
 SHOWN_LENGTH = 80

@@ -1,6 +1,6 @@
 """What already exists: conflicts AWS would refuse halfway through `up`, and hand-made peerings to adopt.
 
-Pure functions over facts read once per VPC, route table and security group (``lookups.py``).
+Pure functions over facts read once per VPC, route table and security group (``facts.py``).
 What AWS refuses, and so must be caught here: a second route to a destination a table already
 routes (``RouteAlreadyExists``), a rule identical to one a group has (``InvalidPermission.Duplicate``),
 a second peering connection between the same two VPCs. Objects this stack made carry the
@@ -10,64 +10,13 @@ a second peering connection between the same two VPCs. Objects this stack made c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from providers.heroku_models import Peering
-
-from .stack_config import IngressRule, PeeringSpec
+from .facts import LIVE_PCX_STATES, PcxFacts, PeeringFacts, RouteFacts, RuleFacts
+from .peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
 
 MARKER_TAG = "heroku-peering"
-LIVE_PCX_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
 ADOPTABLE_STATES = ("active", "provisioning")
-
-
-@dataclass(frozen=True)
-class RouteFacts:
-    destination: str
-    target: str  # what it points at: pcx-..., igw-..., tgw-..., nat-..., eni-... ("" when unknown)
-
-
-@dataclass(frozen=True)
-class TableFacts:
-    table_id: str
-    vpc_id: str | None  # None: AWS does not know the table
-    routes: tuple[RouteFacts, ...] = ()
-
-
-@dataclass(frozen=True)
-class RuleFacts:
-    rule_id: str
-    protocol: str
-    from_port: int | None
-    to_port: int | None
-    cidr: str | None
-    description: str | None
-    tags: Mapping[str, str] = field(default_factory=dict)
-    is_egress: bool = False
-
-
-@dataclass(frozen=True)
-class PcxFacts:
-    pcx_id: str
-    status: str
-    vpc_id: str  # the requester
-    peer_vpc_id: str  # the accepter
-    tags: Mapping[str, str] = field(default_factory=dict)
-    region: str = ""
-    peer_region: str = ""
-    peer_owner_id: str = ""
-
-
-@dataclass(frozen=True)
-class ExistingFacts:
-    """Everything pre-flight read about one peering's VPC, tables and groups."""
-
-    tables: Mapping[str, TableFacts]  # each chosen route table
-    rules: Mapping[str, tuple[RuleFacts, ...]]  # each ingress group's rules
-    peerings: tuple[PcxFacts, ...]  # between the VPC and the space's VPC, either direction
-    heroku_peerings: tuple[Peering, ...]  # the space's list, as Heroku sees it
-    targets: Mapping[str, PcxFacts | None] = field(default_factory=dict)  # pcx targets of conflicting routes
-    adopted: PcxFacts | None = None  # what pcxId names, when set
 
 
 @dataclass(frozen=True)
@@ -86,11 +35,11 @@ class Adoption:
     complete: bool
 
 
-def rule_key(group: str, rule: IngressRule, cidr: str) -> tuple[str, str, int | None, int | None, str]:
+def rule_key(group: str, rule: IngressArgs, cidr: str) -> tuple[str, str, int | None, int | None, str]:
     return (group, rule.protocol, rule.from_port, rule.to_port, cidr)
 
 
-def same_rule(existing: RuleFacts, rule: IngressRule, cidr: str) -> bool:
+def same_rule(existing: RuleFacts, rule: IngressArgs, cidr: str) -> bool:
     """AWS's notion of a duplicate: protocol, ports and source, whatever the description says."""
     if existing.is_egress or existing.protocol != rule.protocol or existing.cidr != cidr:
         return False
@@ -99,7 +48,7 @@ def same_rule(existing: RuleFacts, rule: IngressRule, cidr: str) -> bool:
     return (existing.from_port, existing.to_port) == (rule.from_port, rule.to_port)
 
 
-def _ports(rule: IngressRule) -> str:
+def _ports(rule: IngressArgs) -> str:
     if rule.protocol == "-1":
         return "all traffic"
     if rule.protocol == "icmp":
@@ -108,31 +57,30 @@ def _ports(rule: IngressRule) -> str:
 
 
 def check_existing(
-    spec: PeeringSpec,
-    space_vpc_id: str,
+    peering: NamedPeering,
+    facts: PeeringFacts,
     tables: tuple[str, ...],
     destinations: tuple[str, ...],
     sources: tuple[str, ...],
-    facts: ExistingFacts,
     marker: str,
 ) -> tuple[Adoption | None, list[str]]:
     """Conflicts with what exists (each naming the object and the fix), and the adoption when pcxId is set."""
-    p = spec.key_prefix
+    p, args = peering.where, peering.args
     problems: list[str] = []
     stack_prefix = marker.rsplit("/", 1)[0] + "/"
     seen = [*facts.peerings, *(pcx for pcx in facts.targets.values() if pcx is not None)]
     ours = {pcx.pcx_id for pcx in seen if pcx.tags.get(MARKER_TAG) == marker}  # routes to them are the stack's
     adoption: Adoption | None = None
-    if spec.pcx_id:
-        adoption, refused = _adoption(spec, space_vpc_id, facts, marker)
+    if args.pcx_id:
+        adoption, refused = _adoption(peering, facts, marker)
         problems.extend(refused)
-        ours.add(spec.pcx_id)
+        ours.add(args.pcx_id)
 
     live = {pcx.pcx_id: pcx.status for pcx in facts.peerings if pcx.status in LIVE_PCX_STATES}
-    for peering in facts.heroku_peerings:
-        terminal = peering.status in ("deleted", "failed", "rejected", "expired")
-        if peering.aws_vpc_id == spec.vpc_id and not peering.heroku_managed and not terminal:
-            live.setdefault(peering.pcx_id, peering.status)
+    for listed in facts.heroku_peerings:
+        terminal = listed.status in ("deleted", "failed", "rejected", "expired")
+        if listed.aws_vpc_id == args.vpc_id and not listed.heroku_managed and not terminal:
+            live.setdefault(listed.pcx_id, listed.status)
     for pcx_id, status in sorted(live.items()):
         if pcx_id in ours:
             continue
@@ -142,7 +90,7 @@ def check_existing(
             owner = f"made by this stack's peering {tag.rsplit('/', 1)[1]!r}"
         adopt = f"pulumi config set pcxId {pcx_id}" if p.endswith(":") else f"add pcxId: {pcx_id} to {p.rstrip('.')}"
         problems.append(
-            f"{p}vpcId = {spec.vpc_id!r}: the VPC is already peered with space {spec.space} by {pcx_id} ({status}, "
+            f"{p}vpcId = {args.vpc_id!r}: the VPC is already peered with space {args.space} by {pcx_id} ({status}, "
             f"{owner}); AWS allows one peering connection between two VPCs. Adopt it instead of requesting a new "
             f"one ({adopt}; nothing is recreated), or delete it first."
         )
@@ -160,9 +108,10 @@ def check_existing(
                 f"{destination}; then `pulumi refresh` if it was this stack's) or leave {table} out of routeTableIds."
             )
 
-    for rule in spec.ingress:
+    for rule in args.ingress:
         for cidr in sources:
-            existing = [r for r in facts.rules.get(rule.security_group_id, ()) if same_rule(r, rule, cidr)]
+            group = facts.groups.get(str(rule.security_group_id))
+            existing = [r for r in (group.rules if group else ()) if same_rule(r, rule, cidr)]
             for found in existing:
                 if found.tags.get(MARKER_TAG) == marker or adoption is not None:
                     continue  # this stack's own rule, or one taken over with an adopted peering
@@ -176,7 +125,7 @@ def check_existing(
     return adoption, problems
 
 
-def _blackhole(route: RouteFacts, facts: ExistingFacts) -> str:
+def _blackhole(route: RouteFacts, facts: PeeringFacts) -> str:
     if not route.target.startswith("pcx-"):
         return ""
     target = facts.targets.get(route.target)
@@ -186,24 +135,22 @@ def _blackhole(route: RouteFacts, facts: ExistingFacts) -> str:
     return f" (another peering, {target.status})"
 
 
-def _adoption(
-    spec: PeeringSpec, space_vpc_id: str, facts: ExistingFacts, marker: str
-) -> tuple[Adoption | None, list[str]]:
-    p = spec.key_prefix
+def _adoption(peering: NamedPeering, facts: PeeringFacts, marker: str) -> tuple[Adoption | None, list[str]]:
+    p, args, space_vpc_id = peering.where, peering.args, facts.space.info.vpc_id
     pcx = facts.adopted
     if pcx is None:
         return None, [
-            f"{p}pcxId = {spec.pcx_id!r}: no such peering connection in this account and region. Check the id "
+            f"{p}pcxId = {args.pcx_id!r}: no such peering connection in this account and region. Check the id "
             "(aws ec2 describe-vpc-peering-connections) and the stack's aws:region."
         ]
-    if (pcx.vpc_id, pcx.peer_vpc_id) != (spec.vpc_id, space_vpc_id):
+    if (pcx.vpc_id, pcx.peer_vpc_id) != (args.vpc_id, space_vpc_id):
         return None, [
-            f"{p}pcxId = {spec.pcx_id!r}: it connects {pcx.vpc_id} to {pcx.peer_vpc_id}, not vpcId {spec.vpc_id} to "
-            f"space {spec.space}'s VPC {space_vpc_id}. Give the pcx id of that pair, requested from your VPC."
+            f"{p}pcxId = {args.pcx_id!r}: it connects {pcx.vpc_id} to {pcx.peer_vpc_id}, not vpcId {args.vpc_id} to "
+            f"space {args.space}'s VPC {space_vpc_id}. Give the pcx id of that pair, requested from your VPC."
         ]
     if pcx.status not in ADOPTABLE_STATES:
         return None, [
-            f"{p}pcxId = {spec.pcx_id!r}: the peering is {pcx.status}; only an active or provisioning peering can be "
+            f"{p}pcxId = {args.pcx_id!r}: the peering is {pcx.status}; only an active or provisioning peering can be "
             "adopted. Unset pcxId to let the stack request and accept a new one (delete this one first)."
         ]
     complete = pcx.tags.get(MARKER_TAG) == marker
@@ -215,8 +162,8 @@ def adoption_imports(
     tables: tuple[str, ...],
     destinations: tuple[str, ...],
     sources: tuple[str, ...],
-    spec: PeeringSpec,
-    facts: ExistingFacts,
+    args: HerokuPeeringArgs,
+    facts: PeeringFacts,
 ) -> Adoption:
     """The routes to the adopted peering and the identical rules, to import on the adopting run."""
     routes = (
@@ -231,10 +178,10 @@ def adoption_imports(
         }
     )
     rules = {
-        rule_key(rule.security_group_id, rule, cidr): found
-        for rule in spec.ingress
+        rule_key(str(rule.security_group_id), rule, cidr): found
+        for rule in args.ingress
         for cidr in sources
-        for found in facts.rules.get(rule.security_group_id, ())
+        for found in facts.groups[str(rule.security_group_id)].rules
         if same_rule(found, rule, cidr)
     }
     return Adoption(adoption.pcx, routes, rules, adoption.complete)

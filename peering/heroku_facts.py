@@ -22,7 +22,7 @@ from providers.heroku_errors import (
 from providers.heroku_models import Peering
 
 from .doctor_errors import DoctorReadError, DoctorUsageError
-from .preflight import SpaceFacts
+from .facts import SpaceFacts
 
 
 @dataclass(frozen=True)

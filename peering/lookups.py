@@ -1,18 +1,19 @@
 """Facts for the pre-flight checks, each fetched once: Heroku's space and peerings; the VPC, its route
 tables (with their routes), the security groups (with their rules) and the peering connections that
-already exist, read with pulumi-aws invokes."""
+already exist, read with pulumi-aws invokes (their ``Output`` forms for ids a resource of the program
+will know). Fetching only: what the facts mean is ``preflight``'s and ``existing``'s."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 from pulumi.runtime.config import get_config
 
-from providers.heroku_api import HerokuClient
+from providers.heroku_api import HerokuClient, default_retry
 from providers.heroku_credentials import resolve_api_url
 from providers.heroku_errors import (
     HerokuConfigError,
@@ -24,19 +25,19 @@ from providers.heroku_errors import (
 )
 from providers.heroku_models import Peering
 
-from .errors import PlanError, shown
-from .existing import (
+from .errors import LookupProblem, shown
+from .facts import (
     LIVE_PCX_STATES,
-    ExistingFacts,
+    GroupFacts,
     PcxFacts,
+    PeeringFacts,
     RouteFacts,
     RuleFacts,
+    SpaceFacts,
     TableFacts,
-    adoption_imports,
-    check_existing,
+    VpcFacts,
 )
-from .preflight import PeeringPlan, SpaceFacts, VpcFacts, check_across, plan_peering
-from .stack_config import PeeringSpec
+from .peering_args import HerokuPeeringArgs, NamedPeering
 
 ROUTE_TARGETS = (
     "vpc_peering_connection_id",
@@ -50,10 +51,6 @@ ROUTE_TARGETS = (
     "local_gateway_id",
     "core_network_arn",
 )
-
-
-class LookupProblem(Exception):
-    """A fact could not be had; the message names the key and the fix."""
 
 
 # What a data source that found nothing says (tfresource.SingularDataSourceFindError, older "query
@@ -91,22 +88,27 @@ class Lookups:
         self._spaces: dict[tuple[str | None, str], SpaceFacts] = {}
         self._vpcs: dict[str, VpcFacts] = {}
         self._tables: dict[str, TableFacts] = {}
-        self._groups: dict[str, tuple[str | None, tuple[RuleFacts, ...]]] = {}
+        self._groups: dict[str, GroupFacts] = {}
         self._between: dict[tuple[str, str], tuple[PcxFacts, ...]] = {}
         self._pcxs: dict[str, PcxFacts | None] = {}
         self._heroku_peerings: dict[tuple[str | None, str], tuple[Peering, ...]] = {}
         self._region: str | None = None
 
-    def space(self, spec: PeeringSpec) -> SpaceFacts:
-        key = (spec.heroku_api_url, spec.space)
+    def _heroku(self, peering: NamedPeering) -> HerokuClient:
+        """Read-only calls: a refused connection is reported at once, 429, 5xx and timeouts are retried."""
+        return HerokuClient(self._token, peering.args.api_url, retry=default_retry(retry_refused=False))
+
+    def space(self, peering: NamedPeering) -> SpaceFacts:
+        args, where = peering.args, peering.where
+        key = (args.api_url, args.space)
         if key not in self._spaces:
             try:
-                with HerokuClient(self._token, spec.heroku_api_url) as heroku:
-                    info = heroku.peering_info(spec.space)
-                    space = heroku.space(spec.space)
+                with self._heroku(peering) as heroku:
+                    info = heroku.peering_info(args.space)
+                    space = heroku.space(args.space)
             except HerokuNotFound as error:
                 raise LookupProblem(
-                    f"{spec.key_prefix}space = {spec.space!r}: Heroku does not know this space ({error}). "
+                    f"{where}space = {args.space!r}: Heroku does not know this space ({error}). "
                     "Check the name with `heroku spaces`."
                 ) from None
             except HerokuUnauthorized as error:
@@ -117,33 +119,34 @@ class Lookups:
             except HerokuCredentialsError as error:
                 raise LookupProblem(str(error)) from None
             except HerokuConfigError as error:
-                raise LookupProblem(f"{spec.key_prefix}herokuApiUrl: {error}") from None
+                raise LookupProblem(f"{where}herokuApiUrl: {error}") from None
             except HerokuConnectionError as error:
-                url = spec.heroku_api_url or resolve_api_url()
+                url = args.api_url or resolve_api_url()
                 raise LookupProblem(
-                    f"{spec.key_prefix}herokuApiUrl = {shown(url)}: the Heroku API could not be reached ({error}). "
+                    f"{where}herokuApiUrl = {shown(url)}: the Heroku API could not be reached ({error}). "
                     "Check the URL (and HEROKU_HOST), or leave herokuApiUrl unset for https://api.heroku.com."
-                ) from None
+                ) from error
             except HerokuError as error:
-                raise LookupProblem(f"{spec.key_prefix}space = {spec.space!r}: {error}") from None
+                raise LookupProblem(f"{where}space = {args.space!r}: {error}") from error
             generation = (space.get("generation") or {}).get("name", "") if isinstance(space, dict) else ""
-            self._spaces[key] = SpaceFacts(spec.space, info, str(space.get("state", "")), str(generation))
+            self._spaces[key] = SpaceFacts(args.space, info, str(space.get("state", "")), str(generation))
         return self._spaces[key]
 
-    def vpc(self, spec: PeeringSpec) -> VpcFacts:
-        if spec.vpc_id not in self._vpcs:
+    def vpc(self, peering: NamedPeering) -> VpcFacts:
+        vpc_id, where = str(peering.args.vpc_id), peering.where
+        if vpc_id not in self._vpcs:
             try:
-                found = aws.ec2.get_vpc(id=spec.vpc_id)
-                tables = aws.ec2.get_route_tables(vpc_id=spec.vpc_id)
+                found = aws.ec2.get_vpc(id=vpc_id)
+                tables = aws.ec2.get_route_tables(vpc_id=vpc_id)
             except Exception as error:  # invoke failures carry the provider's message
                 if not _not_found(error):
-                    raise refused(f"{spec.key_prefix}vpcId = {spec.vpc_id!r}", error) from None
+                    raise refused(f"{where}vpcId = {vpc_id!r}", error) from error
                 raise LookupProblem(
-                    f"{spec.key_prefix}vpcId = {spec.vpc_id!r}: AWS could not describe it in region "
+                    f"{where}vpcId = {vpc_id!r}: AWS could not describe it in region "
                     f"{self.region()} ({_reason(error)}). Check the id and the aws:region of this stack."
-                ) from None
-            self._vpcs[spec.vpc_id] = vpc_facts(spec.vpc_id, found, tables.ids or ())
-        return self._vpcs[spec.vpc_id]
+                ) from error
+            self._vpcs[vpc_id] = vpc_facts(vpc_id, found, tables.ids or ())
+        return self._vpcs[vpc_id]
 
     def route_table(self, table_id: str) -> TableFacts:
         """The table's VPC and routes (``vpc_id`` None when AWS does not know the table)."""
@@ -152,29 +155,21 @@ class Lookups:
                 found = aws.ec2.get_route_table(route_table_id=table_id)
             except Exception as error:  # not found: reported by the checks as "was not found"
                 if not _not_found(error):
-                    raise refused(f"route table {table_id}", error) from None
+                    raise refused(f"route table {table_id}", error) from error
                 self._tables[table_id] = TableFacts(table_id, None)
             else:
-                routes = tuple(
-                    RouteFacts(
-                        route.cidr_block,
-                        next((str(getattr(route, k)) for k in ROUTE_TARGETS if getattr(route, k, None)), ""),
-                    )
-                    for route in found.routes or []
-                    if route.cidr_block
-                )
-                self._tables[table_id] = TableFacts(table_id, found.vpc_id, routes)
+                self._tables[table_id] = table_facts(table_id, found)
         return self._tables[table_id]
 
-    def security_group(self, group_id: str) -> tuple[str | None, tuple[RuleFacts, ...]]:
+    def security_group(self, group_id: str) -> GroupFacts:
         """The group's VPC (None when AWS does not know it) and its rules."""
         if group_id not in self._groups:
             try:
                 vpc_id = aws.ec2.get_security_group(id=group_id).vpc_id
             except Exception as error:  # not found: reported by the checks as "was not found"
                 if not _not_found(error):
-                    raise refused(f"security group {group_id}", error) from None
-                self._groups[group_id] = (None, ())
+                    raise refused(f"security group {group_id}", error) from error
+                self._groups[group_id] = GroupFacts(None)
                 return self._groups[group_id]
             try:
                 ids = aws.vpc.get_security_group_rules(filters=group_filter(group_id)).ids or []
@@ -183,8 +178,8 @@ class Lookups:
                     for rule_id in ids
                 ]
             except Exception as error:
-                raise refused(f"the rules of security group {group_id}", error) from None
-            self._groups[group_id] = (vpc_id, tuple(rules))
+                raise refused(f"the rules of security group {group_id}", error) from error
+            self._groups[group_id] = GroupFacts(vpc_id, tuple(rules))
         return self._groups[group_id]
 
     def peerings_between(self, vpc_id: str, peer_vpc_id: str) -> tuple[PcxFacts, ...]:
@@ -196,7 +191,7 @@ class Lookups:
                 try:
                     ids = aws.ec2.get_vpc_peering_connections(filters=live_between(requester, accepter)).ids
                 except Exception as error:
-                    raise refused(f"the peering connections between {vpc_id} and {peer_vpc_id}", error) from None
+                    raise refused(f"the peering connections between {vpc_id} and {peer_vpc_id}", error) from error
                 found.extend(pcx for pcx in (self.pcx(pcx_id) for pcx_id in ids or []) if pcx is not None)
             self._between[key] = tuple(found)
         return self._between[key]
@@ -208,35 +203,23 @@ class Lookups:
                 found = aws.ec2.get_vpc_peering_connection(id=pcx_id)
             except Exception as error:
                 if not _not_found(error):
-                    raise refused(f"peering connection {pcx_id}", error) from None
+                    raise refused(f"peering connection {pcx_id}", error) from error
                 self._pcxs[pcx_id] = None
             else:
                 self._pcxs[pcx_id] = pcx_facts(pcx_id, found)
         return self._pcxs[pcx_id]
 
-    def heroku_peerings(self, spec: PeeringSpec) -> tuple[Peering, ...]:
+    def heroku_peerings(self, peering: NamedPeering) -> tuple[Peering, ...]:
         """The space's peerings as Heroku lists them (the customer side may not see Heroku-requested ones)."""
-        key = (spec.heroku_api_url, spec.space)
+        args = peering.args
+        key = (args.api_url, args.space)
         if key not in self._heroku_peerings:
             try:
-                with HerokuClient(self._token, spec.heroku_api_url) as heroku:
-                    self._heroku_peerings[key] = tuple(heroku.list_peerings(spec.space))
+                with self._heroku(peering) as heroku:
+                    self._heroku_peerings[key] = tuple(heroku.list_peerings(args.space))
             except HerokuError as error:
-                raise LookupProblem(f"{spec.key_prefix}space = {shown(spec.space)}: {error}") from None
+                raise LookupProblem(f"{peering.where}space = {shown(args.space)}: {error}") from error
         return self._heroku_peerings[key]
-
-    def existing(self, spec: PeeringSpec, plan: PeeringPlan) -> ExistingFacts:
-        tables = {table: self.route_table(table) for table in plan.route_table_ids}
-        rules = {rule.security_group_id: self.security_group(rule.security_group_id)[1] for rule in spec.ingress}
-        between = self.peerings_between(spec.vpc_id, plan.peer.vpc_id)
-        adopted = self.pcx(spec.pcx_id) if spec.pcx_id else None
-        targets = {
-            route.target: self.pcx(route.target)
-            for table in tables.values()
-            for route in table.routes
-            if route.target.startswith("pcx-") and route.destination in plan.destination_cidrs
-        }
-        return ExistingFacts(tables, rules, between, self.heroku_peerings(spec), targets, adopted)
 
     def region(self) -> str:
         if self._region is None:
@@ -244,7 +227,59 @@ class Lookups:
         return self._region
 
 
-# -- invoke results as facts (shared by these lookups and the component's, made of Outputs) -------
+def read_when_known(
+    args: HerokuPeeringArgs, space: SpaceFacts, region: str, heroku_peerings: tuple[Peering, ...]
+) -> pulumi.Output[tuple[HerokuPeeringArgs, PeeringFacts]]:
+    """The facts of args whose ids are ``Output``s, read with the invokes' ``Output`` forms once the ids are
+    known; with the args, their ids resolved. The route tables must be listed (no lookup by VPC here)."""
+    tables = list(args.route_table_ids or ())
+    groups = [rule.security_group_id for rule in args.ingress]
+    vpc = aws.ec2.get_vpc_output(id=args.vpc_id)
+    found_tables = [aws.ec2.get_route_table_output(route_table_id=table) for table in tables]
+    found_groups = [aws.ec2.get_security_group_output(id=group) for group in groups]
+    found_rules: list[pulumi.Output[list[Any]]] = [
+        _ids(aws.vpc.get_security_group_rules_output(filters=group_filter(group))).apply(_each_rule) for group in groups
+    ]
+    space_vpc = space.info.vpc_id
+    between: list[pulumi.Output[list[Any]]] = [
+        _ids(aws.ec2.get_vpc_peering_connections_output(filters=live_between(a, b))).apply(_each_pcx)
+        for a, b in ((args.vpc_id, space_vpc), (space_vpc, args.vpc_id))
+    ]
+
+    def facts(resolved: list[Any]) -> tuple[HerokuPeeringArgs, PeeringFacts]:
+        vpc_id, found_vpc, table_ids, table_results, group_ids, group_results, rule_results, pcxs = resolved
+        known = replace(
+            args,
+            vpc_id=vpc_id,
+            route_table_ids=tuple(table_ids),
+            ingress=tuple(replace(r, security_group_id=g) for r, g in zip(args.ingress, group_ids, strict=True)),
+        )
+        return known, PeeringFacts(
+            space=space,
+            region=region,
+            vpc=vpc_facts(vpc_id, found_vpc, ()),
+            tables={t: table_facts(t, found) for t, found in zip(table_ids, table_results, strict=True)},
+            groups={
+                g: GroupFacts(found.vpc_id, tuple(rule_facts(rule.id, rule) for rule in rules))
+                for g, found, rules in zip(group_ids, group_results, rule_results, strict=True)
+            },
+            peerings=tuple(pcx_facts(p.id, p) for side in pcxs for p in side),
+            heroku_peerings=heroku_peerings,
+        )
+
+    return pulumi.Output.all(
+        args.vpc_id,
+        vpc,
+        pulumi.Output.all(*tables),
+        pulumi.Output.all(*found_tables),
+        pulumi.Output.all(*groups),
+        pulumi.Output.all(*found_groups),
+        pulumi.Output.all(*found_rules),
+        pulumi.Output.all(*between),
+    ).apply(facts)
+
+
+# -- invoke results as facts (of the plain invokes and of their Output forms alike) ----------------
 
 
 def vpc_facts(vpc_id: str, found: Any, table_ids: Any) -> VpcFacts:
@@ -316,49 +351,20 @@ def _reason(error: Exception) -> str:
     return text[-1] if text else type(error).__name__
 
 
+def _ids(result: Any) -> pulumi.Output[list[str] | None]:
+    """The ``ids`` of a plural data source's Output result."""
+    return cast(pulumi.Output[list[str] | None], result.ids)
+
+
+def _each_rule(ids: list[str] | None) -> pulumi.Output[list[Any]]:
+    return pulumi.Output.all(*[aws.vpc.get_security_group_rule_output(security_group_rule_id=i) for i in ids or []])
+
+
+def _each_pcx(ids: list[str] | None) -> pulumi.Output[list[Any]]:
+    return pulumi.Output.all(*[aws.ec2.get_vpc_peering_connection_output(id=i) for i in ids or []])
+
+
 def heroku_token_from_stack() -> str | None:
     """``heroku:apiKey`` as plain text for the pre-flight calls; the client falls back to env and netrc."""
     value: Any = get_config("heroku:apiKey")
     return str(value) if value else None
-
-
-def plan_all(specs: list[PeeringSpec], lookups: Lookups) -> list[PeeringPlan]:
-    """Check every spec, against each other and against what exists; one PlanError lists every problem."""
-    problems: list[str] = []
-    plans: list[PeeringPlan] = []
-    for spec in specs:
-        try:
-            space = lookups.space(spec)
-            vpc = lookups.vpc(spec)
-            region = lookups.region()
-            tables = {table: lookups.route_table(table).vpc_id for table in spec.route_table_ids or ()}
-            groups = {
-                rule.security_group_id: lookups.security_group(rule.security_group_id)[0] for rule in spec.ingress
-            }
-        except LookupProblem as problem:
-            problems.append(str(problem))
-            continue
-        plan, found = plan_peering(spec, space, vpc, region, tables, groups)
-        problems.extend(found)
-        if plan is None:
-            continue
-        marker = f"{pulumi.get_project()}/{pulumi.get_stack()}/{spec.name}"
-        try:
-            facts = lookups.existing(spec, plan)
-        except LookupProblem as problem:
-            problems.append(str(problem))
-            continue
-        adoption, found = check_existing(
-            spec, plan.peer.vpc_id, plan.route_table_ids, plan.destination_cidrs, plan.source_cidrs, facts, marker
-        )
-        problems.extend(found)
-        if adoption is not None:
-            adoption = adoption_imports(
-                adoption, plan.route_table_ids, plan.destination_cidrs, plan.source_cidrs, spec, facts
-            )
-        plans.append(replace(plan, marker=marker, adoption=adoption))
-    if not problems:
-        problems = check_across(plans)
-    if problems:
-        raise PlanError(problems)
-    return plans

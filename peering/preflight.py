@@ -1,56 +1,59 @@
-"""Pre-flight checks: everything that can be known wrong before a single resource is registered.
+"""Pre-flight, one pipeline for every peering: facts -> checks -> plan, before anything is registered.
 
-Pure functions over facts gathered once (``lookups.py``), so each rule is tested directly.
+Facts are read once each (``lookups``); the checks are pure functions of the args and the facts (the
+CIDR and space rules here, what already exists in ``existing``); the plan is what ``HerokuPeering``
+builds from. Plain ids go through it at once. ``Output`` ids (a VPC made by the same program) go
+through the same checks once they resolve, and the plan's VPC-side values are ``Output``s of that
+check, so that a failed check stops the peering request from being made, with the same message.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+
+import pulumi
 
 from providers.heroku_models import PeeringInfo
 
-from .existing import Adoption
-from .stack_config import PeeringSpec
+from .errors import LookupProblem, PlanError
+from .existing import Adoption, adoption_imports, check_existing
+from .facts import PeeringFacts, VpcFacts
+from .lookups import Lookups, heroku_token_from_stack, read_when_known
+from .peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering, checked, is_plain
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 @dataclass(frozen=True)
-class SpaceFacts:
-    name: str
-    info: PeeringInfo
-    state: str
-    generation: str
-
-
-@dataclass(frozen=True)
-class VpcFacts:
-    vpc_id: str
-    cidrs: tuple[str, ...]  # primary and associated secondary IPv4 blocks
-    route_table_ids: tuple[str, ...]  # every route table of the VPC
-    owner_id: str | None = None  # the account that owns the VPC: the peer account Heroku will report
-
-
-@dataclass(frozen=True)
 class PeeringPlan:
-    """A checked spec with everything the component needs to register resources."""
+    """A peering that passed pre-flight, with what the component needs beyond its args.
 
-    spec: PeeringSpec
+    With ``Output`` ids, ``vpc_id``, ``vpc_owner``, ``peer_region``, ``route_table_ids`` and the ingress
+    groups are ``Output``s of the check; what Heroku said is known at once.
+    """
+
+    peering: NamedPeering
     peer: PeeringInfo
-    vpc: VpcFacts
-    region: str
-    route_table_ids: tuple[str, ...]
+    vpc_id: pulumi.Input[str]
+    vpc_owner: pulumi.Input[str] | None  # the VPC's account: the peer account Heroku will report
+    peer_region: pulumi.Input[str | None]  # set only for an inter-region peering
+    route_table_ids: tuple[pulumi.Input[str], ...]
+    ingress: tuple[IngressArgs, ...]
     destination_cidrs: tuple[str, ...]
     source_cidrs: tuple[str, ...]
-    marker: str = ""  # the tag value that marks objects as this stack's (project/stack/peering)
+    marker: str  # the tag value that marks objects as this stack's (project/stack/peering)
     adoption: Adoption | None = None  # a hand-made peering taken over (pcxId)
 
     @property
-    def peer_region(self) -> str | None:
-        """Set only for an inter-region peering."""
-        return self.peer.aws_region if self.peer.aws_region != self.region else None
+    def args(self) -> HerokuPeeringArgs:
+        return self.peering.args
+
+
+# -- the CIDR rules -------------------------------------------------------------------------------
 
 
 def _networks(cidrs: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -71,32 +74,66 @@ def overlapping(mine: Iterable[str], theirs: Iterable[str]) -> list[tuple[str, s
     return pairs
 
 
-def plan_peering(
-    spec: PeeringSpec,
-    space: SpaceFacts,
-    vpc: VpcFacts,
-    region: str,
-    table_vpcs: Mapping[str, str | None],
-    group_vpcs: Mapping[str, str | None],
-) -> tuple[PeeringPlan | None, list[str]]:
-    """One spec against the facts; returns the plan or the problems (each naming its key and fix)."""
-    problems: list[str] = []
-    p = spec.key_prefix
+def destinations(args: HerokuPeeringArgs, info: PeeringInfo) -> tuple[str, ...]:
+    """What the routes send to the space: its whole vpc_cidr (Heroku's advice), or only its space CIDRs."""
+    return (info.vpc_cidr,) if args.route_to == "vpc" else tuple(info.space_cidr_blocks)
+
+
+def chosen_tables(args: HerokuPeeringArgs, vpc: VpcFacts) -> tuple[str, ...]:
+    """The listed route tables, else every table of the VPC."""
+    listed = args.route_table_ids
+    return tuple(dict.fromkeys(str(t) for t in listed)) if listed is not None else vpc.route_table_ids
+
+
+def marker_for(name: str) -> str:
+    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
+
+
+# -- facts ----------------------------------------------------------------------------------------
+
+
+def read_facts(peering: NamedPeering, lookups: Lookups) -> PeeringFacts:
+    """Everything the checks read about a peering with plain ids (LookupProblem when a fact cannot be had)."""
+    args = peering.args
+    space = lookups.space(peering)
+    vpc = lookups.vpc(peering)
+    region = lookups.region()
+    tables = {table: lookups.route_table(table) for table in chosen_tables(args, vpc)}
+    groups = {str(g): lookups.security_group(str(g)) for g in (rule.security_group_id for rule in args.ingress)}
+    between = lookups.peerings_between(str(args.vpc_id), space.info.vpc_id)
+    adopted = lookups.pcx(args.pcx_id) if args.pcx_id else None
+    wanted = destinations(args, space.info)
+    targets = {
+        route.target: lookups.pcx(route.target)
+        for table in tables.values()
+        for route in table.routes
+        if route.target.startswith("pcx-") and route.destination in wanted
+    }
+    return PeeringFacts(space, region, vpc, tables, groups, between, lookups.heroku_peerings(peering), targets, adopted)
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+
+def plan_peering(peering: NamedPeering, facts: PeeringFacts, marker: str) -> tuple[PeeringPlan | None, list[str]]:
+    """One peering against its facts: the plan, or the problems (each naming its key and fix)."""
+    args, p, space, vpc = peering.args, peering.where, facts.space, facts.vpc
     info = space.info
+    problems: list[str] = []
     if space.generation and space.generation != "cedar":
         problems.append(
-            f"{p}space = {spec.space!r}: a {space.generation}-generation space; Heroku supports peering only for "
+            f"{p}space = {args.space!r}: a {space.generation}-generation space; Heroku supports peering only for "
             "Cedar-generation Private Spaces (Shield included). Use a Cedar space."
         )
     if space.state and space.state != "allocated":
         problems.append(
-            f"{p}space = {spec.space!r}: the space is {space.state}, not allocated. Wait for it "
-            f"(`heroku spaces:wait {spec.space}`), then run again."
+            f"{p}space = {args.space!r}: the space is {space.state}, not allocated. Wait for it "
+            f"(`heroku spaces:wait {args.space}`), then run again."
         )
     for cidr in vpc.cidrs:
         if not is_rfc1918(cidr):
             problems.append(
-                f"{p}vpcId = {spec.vpc_id!r}: the VPC's CIDR {cidr} is not IPv4 RFC 1918 (10.0.0.0/8, "
+                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {cidr} is not IPv4 RFC 1918 (10.0.0.0/8, "
                 "172.16.0.0/12, 192.168.0.0/16); Heroku peers only such VPCs. Use a VPC in those ranges."
             )
     reserved = [
@@ -108,83 +145,202 @@ def plan_peering(
     for label, ranges in reserved:
         for mine, theirs in overlapping(vpc.cidrs, ranges):
             problems.append(
-                f"{p}vpcId = {spec.vpc_id!r}: the VPC's CIDR {mine} overlaps the space's {label} {theirs} "
-                f"(space {spec.space}); AWS would mark the peering failed. CIDRs cannot change after creation: "
+                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {mine} overlaps the space's {label} {theirs} "
+                f"(space {args.space}); AWS would mark the peering failed. CIDRs cannot change after creation: "
                 f"peer a VPC whose ranges avoid {', '.join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))} "
-                f"(see `heroku spaces:peering:info {spec.space}`)."
+                f"(see `heroku spaces:peering:info {args.space}`)."
             )
             break
-    tables = spec.route_table_ids if spec.route_table_ids is not None else vpc.route_table_ids
+    tables = chosen_tables(args, vpc)
     if not tables:
         problems.append(
-            f"{p}routeTableIds: the VPC {spec.vpc_id} has no route table to add routes to. Create one, or list "
+            f"{p}routeTableIds: the VPC {args.vpc_id} has no route table to add routes to. Create one, or list "
             "the route tables to use in routeTableIds."
         )
-    for table in spec.route_table_ids or ():
-        owner = table_vpcs.get(table)
-        if owner != spec.vpc_id:
+    for table in args.route_table_ids or ():
+        found = facts.tables.get(str(table))
+        owner = found.vpc_id if found else None
+        if owner != args.vpc_id:
             where = f"belongs to {owner}" if owner else "was not found"
             problems.append(
-                f"{p}routeTableIds: route table {table} {where}, not to {spec.vpc_id}. Use route tables of "
+                f"{p}routeTableIds: route table {table} {where}, not to {args.vpc_id}. Use route tables of "
                 f"that VPC ({', '.join(vpc.route_table_ids) or 'none found'})."
             )
-    for rule in spec.ingress:
-        owner = group_vpcs.get(rule.security_group_id)
-        if owner != spec.vpc_id:
+    for rule in args.ingress:
+        group = facts.groups.get(str(rule.security_group_id))
+        owner = group.vpc_id if group else None
+        if owner != args.vpc_id:
             where = f"belongs to {owner}" if owner else "was not found"
             problems.append(
-                f"{p}ingress: security group {rule.security_group_id} {where}, not to {spec.vpc_id}. "
+                f"{p}ingress: security group {rule.security_group_id} {where}, not to {args.vpc_id}. "
                 "Use a security group of the peered VPC."
             )
     if problems:
         return None, problems
-    destinations = (info.vpc_cidr,) if spec.route_to == "vpc" else tuple(info.space_cidr_blocks)
+    routed, sources = destinations(args, info), tuple(info.dyno_cidr_blocks)
+    adoption, problems = check_existing(peering, facts, tables, routed, sources, marker)
+    if problems:
+        return None, problems
     return PeeringPlan(
-        spec=spec,
+        peering=peering,
         peer=info,
-        vpc=vpc,
-        region=region,
-        route_table_ids=tuple(dict.fromkeys(tables)),
-        destination_cidrs=destinations,
-        source_cidrs=tuple(info.dyno_cidr_blocks),
+        vpc_id=args.vpc_id,
+        vpc_owner=vpc.owner_id,
+        peer_region=info.aws_region if info.aws_region != facts.region else None,
+        route_table_ids=tables,
+        ingress=tuple(args.ingress),
+        destination_cidrs=routed,
+        source_cidrs=sources,
+        marker=marker,
+        adoption=adoption and adoption_imports(adoption, tables, routed, sources, args, facts),
     ), []
 
 
 def check_across(plans: list[PeeringPlan]) -> list[str]:
     """Conflicts that only show between peerings of one stack."""
     problems: list[str] = []
-    pairs: dict[tuple[str, str], str] = {}
+    pairs: dict[tuple[str, object], str] = {}
     for plan in plans:
-        key = (plan.peer.vpc_id, plan.vpc.vpc_id)
+        label = plan.peering.where.rstrip(".: ")  # "heroku-peering:peerings[1]", "HerokuPeering app"
+        key = (plan.peer.vpc_id, plan.vpc_id)
         if key in pairs:
             problems.append(
-                f"{plan.spec.key_prefix}: {plan.vpc.vpc_id} is already peered with space {plan.spec.space} by "
+                f"{label}: {plan.vpc_id} is already peered with space {plan.args.space} by "
                 f"{pairs[key]}; AWS allows one peering connection between two VPCs. Remove one of them."
             )
-        pairs[key] = plan.spec.key_prefix.rstrip(".:")
-    routes: dict[str, list[tuple[str, str]]] = {}
+        pairs[key] = label
+    routes: dict[object, list[tuple[str, str]]] = {}
     for plan in plans:
         for table in plan.route_table_ids:
             for cidr in plan.destination_cidrs:
                 for other_cidr, other_space in routes.get(table, []):
-                    if other_space != plan.spec.space and overlapping([cidr], [other_cidr]):
+                    if other_space != plan.args.space and overlapping([cidr], [other_cidr]):
                         problems.append(
-                            f"{plan.spec.key_prefix}routeTableIds: route table {table} would route {cidr} to space "
-                            f"{plan.spec.space} and {other_cidr} to space {other_space}; the ranges overlap. Use "
+                            f"{plan.peering.where}routeTableIds: route table {table} would route {cidr} to space "
+                            f"{plan.args.space} and {other_cidr} to space {other_space}; the ranges overlap. Use "
                             "separate route tables (routeTableIds) or routeTo: space with disjoint space CIDRs."
                         )
-                routes.setdefault(table, []).append((cidr, plan.spec.space))
-    rules: set[tuple[str, str, int | None, int | None, str]] = set()
+                routes.setdefault(table, []).append((cidr, plan.args.space))
+    rules: set[tuple[object, str, int | None, int | None, str]] = set()
     for plan in plans:
-        for rule in plan.spec.ingress:
+        for rule in plan.ingress:
             for cidr in plan.source_cidrs:
                 key5 = (rule.security_group_id, rule.protocol, rule.from_port, rule.to_port, cidr)
                 if key5 in rules:
                     problems.append(
-                        f"{plan.spec.key_prefix}ingress: the rule {rule.protocol} {rule.from_port}-{rule.to_port} "
+                        f"{plan.peering.where}ingress: the rule {rule.protocol} {rule.from_port}-{rule.to_port} "
                         f"from {cidr} on {rule.security_group_id} is listed twice; AWS refuses duplicates. "
                         "Keep one."
                     )
                     break
                 rules.add(key5)
     return problems
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+
+def plan_all(peerings: Sequence[NamedPeering], lookups: Lookups) -> list[PeeringPlan]:
+    """Peerings with plain ids, each through facts and checks, then against each other; one PlanError
+    lists every problem (its cause is the first failure to read a fact, for whoever reads a traceback)."""
+    problems: list[str] = []
+    plans: list[PeeringPlan] = []
+    unread: list[LookupProblem] = []
+    for peering in peerings:
+        try:
+            facts = read_facts(peering, lookups)
+        except LookupProblem as problem:
+            problems.append(str(problem))
+            unread.append(problem)
+            continue
+        plan, found = plan_peering(peering, facts, marker_for(peering.name))
+        problems.extend(found)
+        if plan is not None:
+            plans.append(plan)
+    if not problems:
+        problems = check_across(plans)
+    if problems:
+        raise PlanError(problems) from (unread[0] if unread else None)
+    return plans
+
+
+def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
+    """A peering with ``Output`` ids: Heroku's facts now, the AWS ones and the checks once the ids resolve."""
+    args, where = peering.args, peering.where
+    if args.pcx_id:
+        raise PlanError([f"{where}pcx_id: adopting needs the VPC, route table and group ids known in the program"])
+    if args.route_table_ids is None:
+        raise PlanError([f"{where}route_table_ids: list the route tables when vpc_id comes from another resource"])
+    space, heroku_peerings, region = lookups.space(peering), lookups.heroku_peerings(peering), lookups.region()
+    marker = marker_for(peering.name)
+
+    def check(found: tuple[HerokuPeeringArgs, PeeringFacts]) -> PeeringPlan:
+        known, facts = found
+        plan, problems = plan_peering(replace(peering, args=known), facts, marker)
+        if plan is None:
+            raise PlanError(problems, "the peering was not requested")
+        return plan
+
+    result = read_when_known(args, space, region, heroku_peerings).apply(check)
+    return PeeringPlan(
+        peering=peering,
+        peer=space.info,
+        vpc_id=result.apply(lambda plan: plan.vpc_id),
+        vpc_owner=result.apply(lambda plan: plan.vpc_owner or ""),
+        peer_region=result.apply(lambda plan: plan.peer_region),
+        route_table_ids=tuple(result.apply(_table(i)) for i in range(len(args.route_table_ids))),
+        ingress=tuple(replace(rule, security_group_id=result.apply(_group(i))) for i, rule in enumerate(args.ingress)),
+        destination_cidrs=destinations(args, space.info),
+        source_cidrs=tuple(space.info.dyno_cidr_blocks),
+        marker=marker,
+    )
+
+
+def _table(index: int) -> Callable[[PeeringPlan], str]:
+    return lambda plan: str((plan.args.route_table_ids or ())[index])
+
+
+def _group(index: int) -> Callable[[PeeringPlan], str]:
+    return lambda plan: str(plan.args.ingress[index].security_group_id)
+
+
+# Facts read by ``checked_together``, for the components made inside it.
+_SHARED: ContextVar[Lookups | None] = ContextVar("heroku_peering_lookups", default=None)
+
+
+def _checked(peerings: Sequence[NamedPeering]) -> list[NamedPeering]:
+    """The peerings with their args checked; one PlanError lists every problem."""
+    problems: list[str] = []
+    valid = []
+    for peering in peerings:
+        args, found = checked(peering.args, peering.where)
+        problems.extend(found)
+        valid.append(replace(peering, args=args))
+    if problems:
+        raise PlanError(problems)
+    return valid
+
+
+def plan_for(name: str, args: HerokuPeeringArgs) -> PeeringPlan:
+    """``HerokuPeering``'s pre-flight: the args checked, then the pipeline, at once or when the ids resolve."""
+    [peering] = _checked([NamedPeering.for_component(name, args)])
+    lookups = _SHARED.get() or Lookups(heroku_token_from_stack())
+    if not is_plain(peering.args):
+        return plan_when_known(peering, lookups)
+    [plan] = plan_all([peering], lookups)
+    return plan
+
+
+@contextmanager
+def checked_together(peerings: Sequence[NamedPeering]) -> Iterator[None]:
+    """Pre-flight of several peerings at once: every problem, and the conflicts between them, in one error
+    before anything is registered. The ``HerokuPeering`` components made inside run their own pre-flight
+    on the facts read here, so Heroku and AWS are asked nothing twice. (Peerings with ``Output`` ids are
+    left to their components, which check them when the ids resolve.)"""
+    lookups = Lookups(heroku_token_from_stack())
+    plan_all([peering for peering in _checked(peerings) if is_plain(peering.args)], lookups)
+    token = _SHARED.set(lookups)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)

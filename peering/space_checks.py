@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .facts import SpaceFacts
 from .findings import Finding
-from .preflight import SpaceFacts, is_rfc1918, overlapping
+from .preflight import is_rfc1918, overlapping
 
 
 def check_space(space: SpaceFacts) -> list[Finding]:

@@ -1,91 +1,44 @@
-"""The stack config this program reads, parsed into typed specs with errors that name the key.
+"""The stack config this program reads, into ``HerokuPeeringArgs`` with errors that name the key.
 
-Single form: ``space``, ``vpcId``, ``routeTableIds``, ``routeTo``, ``ingress``, ``tags``,
-``visibilityTimeout``, ``activationTimeout``, ``herokuApiUrl``, ``pcxId``. Several peerings:
-``peerings``, a list whose items take the same keys (and ``name``); top-level ``tags``, timeouts
-and ``herokuApiUrl`` are defaults for every item, and the keys that only make sense per peering
-are refused at the top level. Unknown keys are refused everywhere, with the nearest known one.
-Tags and rule descriptions are held to AWS's limits, so that AWS never refuses them mid-`up`.
+Single form: the keys of ``HerokuPeeringArgs`` (``space``, ``vpcId``, ...). Several peerings:
+``peerings``, a list whose items take the same keys (and ``name``); the top-level values of the
+``shared`` keys (tags, timeouts, herokuApiUrl) are defaults for every item, and the others, which
+only make sense per peering, are refused at the top level. Unknown keys are refused everywhere,
+with the nearest known one.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import MISSING, fields
 from typing import Any
 
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT
-
 from .errors import PlanError, did_you_mean, shown
+from .peering_args import HerokuPeeringArgs, NamedPeering, checked, config_keys, required_fields
 
 PROJECT = "heroku-peering"
-ROUTE_TO = ("vpc", "space")
-PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1", "-1": "-1"}
-VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-RTB_ID = re.compile(r"^rtb-[0-9a-f]{8,17}$")
-SG_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-PCX_ID = re.compile(r"^pcx-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# EC2 (CreateTags, security-group rule descriptions): the limits AWS enforces.
-TAG_KEY_MAX, TAG_VALUE_MAX, TAGS_MAX = 128, 256, 50
-DESCRIPTION_MAX = 255
-DESCRIPTION_CHARS = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$")
-# Tags this project adds to what it creates (the marker tells pre-flight which objects are the stack's own).
-OWN_TAG_KEYS = ("Name", "heroku-space", "heroku-peering")
-SPEC_KEYS = {
-    "space",
-    "vpcId",
-    "routeTableIds",
-    "routeTo",
-    "ingress",
-    "tags",
-    "visibilityTimeout",
-    "activationTimeout",
-    "herokuApiUrl",
-    "pcxId",
-}
-ITEM_KEYS = {*SPEC_KEYS, "name"}
+KEYS = config_keys()
+SPEC_KEYS = frozenset(key.name for key in KEYS.values())
+ITEM_KEYS = frozenset({*SPEC_KEYS, "name"})
 # With `peerings`, these only make sense per item; the others are defaults for every item.
-PER_PEERING_KEYS = ("space", "vpcId", "routeTableIds", "routeTo", "ingress", "pcxId")
+PER_PEERING_KEYS = tuple(key.name for key in KEYS.values() if not key.shared)
+# The model's defaults: the engine hands Pulumi.yaml's default of every declared key to the program as if it
+# were set, so a top-level value equal to its default is not something the user set.
+KEY_DEFAULTS = {
+    f.metadata["config"].name: f.default for f in fields(HerokuPeeringArgs) if f.default is not MISSING
+}
+SHARED_KEYS = tuple(key.name for key in KEYS.values() if key.shared)
 TOP_LEVEL_KEYS = frozenset({*SPEC_KEYS, "peerings"})
-INGRESS_KEYS = {"securityGroupId", "protocol", "fromPort", "toPort", "description"}
+STRING_KEYS = frozenset(key.name for key in KEYS.values() if key.text)
 # Every key the program reads, for the test that compares them with Pulumi.yaml.
 PROGRAM_KEYS = frozenset({*(f"{PROJECT}:{key}" for key in (*SPEC_KEYS, "peerings")), "heroku:apiKey"})
 
-
-@dataclass(frozen=True)
-class IngressRule:
-    security_group_id: str
-    protocol: str  # tcp, udp, icmp or -1
-    from_port: int | None
-    to_port: int | None
-    description: str
-
-
-@dataclass(frozen=True)
-class PeeringSpec:
-    """What the user asked for, before anything is looked up."""
-
-    name: str
-    space: str
-    vpc_id: str
-    key_prefix: str  # where this spec lives in the config, for error messages
-    route_table_ids: tuple[str, ...] | None = None  # None: every route table of the VPC
-    route_to: str = "vpc"
-    ingress: tuple[IngressRule, ...] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
-    visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT
-    activation_timeout: int = DEFAULT_ACTIVATION_TIMEOUT
-    heroku_api_url: str | None = None
-    pcx_id: str | None = None  # a hand-made peering to adopt
-
-
 Getter = Callable[[str], Any]
-STRING_KEYS = frozenset({"space", "vpcId", "routeTo", "herokuApiUrl", "pcxId"})
 
 
 def config_getter(config: Any) -> Getter:
@@ -123,14 +76,13 @@ def unknown_keys(keys: Iterable[str]) -> list[str]:
     return problems
 
 
-def read_specs(get: Getter, config_keys: Iterable[str] = ()) -> list[PeeringSpec]:
-    """``get(key)`` returns the parsed value of ``heroku-peering:<key>`` or None."""
+def read_peerings(get: Getter, config_keys: Iterable[str] = ()) -> list[NamedPeering]:
+    """``get(key)`` returns the parsed value of ``heroku-peering:<key>`` or None; PlanError lists every problem."""
     problems: list[str] = unknown_keys(config_keys)
-    defaults = {key: get(key) for key in ("tags", "visibilityTimeout", "activationTimeout", "herokuApiUrl")}
     peerings = get("peerings")
     if peerings is not None and peerings != []:
         for key in PER_PEERING_KEYS:
-            if get(key) not in (None, "", []):
+            if get(key) not in (None, "", [], KEY_DEFAULTS.get(key)):
                 problems.append(
                     f"{PROJECT}:{key} is set at the top level together with {PROJECT}:peerings, where it would be "
                     f"ignored: it only makes sense per peering. Move it into the items of peerings that need it."
@@ -138,24 +90,22 @@ def read_specs(get: Getter, config_keys: Iterable[str] = ()) -> list[PeeringSpec
         if not isinstance(peerings, list):
             problems.append(f"{PROJECT}:peerings = {shown(peerings)}: give a list of peerings, each with space, vpcId")
             raise PlanError(problems)
-        specs = []
+        defaults = {key: value for key in SHARED_KEYS if (value := get(key)) is not None}
+        found = []
         for index, item in enumerate(peerings):
-            prefix = f"{PROJECT}:peerings[{index}]"
+            where = f"{PROJECT}:peerings[{index}]."
             if not isinstance(item, dict):
-                problems.append(f"{prefix} = {shown(item)}: each peering is an object with space and vpcId.")
+                problems.append(f"{where[:-1]} = {shown(item)}: each peering is an object with space and vpcId.")
                 continue
             for key in sorted(set(item) - ITEM_KEYS):
-                problems.append(f"{prefix}.{key} is not a key of a peering ({did_you_mean(key, ITEM_KEYS)}).")
-            merged = {**{k: v for k, v in defaults.items() if v is not None}, **item}
-            spec = _spec(merged.get, prefix + ".", problems, item.get("name"))
-            if spec:
-                specs.append(spec)
+                problems.append(f"{where}{key} is not a key of a peering ({did_you_mean(key, ITEM_KEYS)}).")
+            found.append(_peering({**defaults, **item}.get, where, problems, item.get("name")))
     else:
-        spec = _spec(get, f"{PROJECT}:", problems, None)
-        specs = [spec] if spec else []
+        found = [_peering(get, f"{PROJECT}:", problems, None)]
     if problems:
         raise PlanError(problems)
-    names = [spec.name for spec in specs]
+    named = [peering for peering in found if peering is not None]
+    names = [peering.name for peering in named]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise PlanError(
@@ -164,180 +114,26 @@ def read_specs(get: Getter, config_keys: Iterable[str] = ()) -> list[PeeringSpec
                 "(it names the resources)."
             ]
         )
-    return specs
+    return named
 
 
-def _spec(get: Getter, prefix: str, problems: list[str], name: Any) -> PeeringSpec | None:
+def _peering(get: Getter, where: str, problems: list[str], name: Any) -> NamedPeering | None:
+    """One peering's keys, read into the args and checked; None when it has problems (added to ``problems``)."""
     before = len(problems)
-
-    def problem(key: str, value: Any, fix: str) -> None:
-        problems.append(f"{prefix}{key} = {shown(value)}: {fix}")
-
-    space, vpc_id = get("space"), get("vpcId")
-    if not isinstance(space, str) or not space:
-        problem("space", space, "set the Private Space name: pulumi config set space <name>")
-    if not isinstance(vpc_id, str) or not VPC_ID.match(vpc_id):
-        problem("vpcId", vpc_id, "set the id of your VPC (vpc-...): pulumi config set vpcId vpc-0123456789abcdef0")
-    tables = get("routeTableIds") or None  # empty: every route table of the VPC
-    if tables is not None and (
-        not isinstance(tables, list) or not all(isinstance(t, str) and RTB_ID.match(t) for t in tables)
-    ):
-        problem(
-            "routeTableIds", tables, "give a list of route table ids (rtb-...), or leave it unset for all of the VPC's"
-        )
-    route_to = get("routeTo") or "vpc"
-    if route_to not in ROUTE_TO:
-        problem("routeTo", route_to, "use `vpc` (route the space's whole vpc_cidr, Heroku's advice) or `space`")
-    tags = _tags(get("tags"), prefix, problems)
-    timeouts = {}
-    for key, default in (
-        ("visibilityTimeout", DEFAULT_VISIBILITY_TIMEOUT),
-        ("activationTimeout", DEFAULT_ACTIVATION_TIMEOUT),
-    ):
-        value = get(key)
-        value = default if value is None else value
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            problem(key, value, "give a positive whole number of seconds")
-            value = default
-        timeouts[key] = value
-    api_url = get("herokuApiUrl") or None
-    if api_url is not None and not isinstance(api_url, str):
-        problem("herokuApiUrl", api_url, "give a URL such as https://api.heroku.com")
-    pcx_id = get("pcxId") or None
-    if pcx_id is not None and not (isinstance(pcx_id, str) and PCX_ID.match(pcx_id)):
-        problem("pcxId", pcx_id, "give the id of the hand-made peering connection to adopt (pcx-...), or unset it")
-    ingress = _ingress(get("ingress"), prefix, problems)
+    required = required_fields()
+    values: dict[str, Any] = {}
+    for field_name, key in KEYS.items():
+        value = get(key.name)
+        if key.read is not None:
+            value, found = key.read(value, where + key.name)
+            problems.extend(found)
+        if value is not None or field_name in required:
+            values[field_name] = value
+    args, found = checked(HerokuPeeringArgs(**values), where)
+    problems.extend(found)
     if name is not None and (not isinstance(name, str) or not NAME.match(name)):
-        problem("name", name, "use lowercase letters, digits and dashes")
+        problems.append(f"{where}name = {shown(name)}: use lowercase letters, digits and dashes")
     if len(problems) > before:
         return None
-    return PeeringSpec(
-        name=name or (space if prefix == f"{PROJECT}:" else f"{space}-{vpc_id}"),
-        space=space,
-        vpc_id=vpc_id,
-        key_prefix=prefix,
-        route_table_ids=tuple(tables) if tables is not None else None,
-        route_to=route_to,
-        ingress=ingress,
-        tags=dict(tags),
-        visibility_timeout=timeouts["visibilityTimeout"],
-        activation_timeout=timeouts["activationTimeout"],
-        heroku_api_url=api_url,
-        pcx_id=pcx_id,
-    )
-
-
-def _tags(raw: Any, prefix: str, problems: list[str]) -> dict[str, str]:
-    """AWS's tag rules: string keys and values, no ``aws:`` prefix, key <= 128, value <= 256, 50 at most."""
-    tags = raw or {}
-    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
-        problems.append(f"{prefix}tags = {shown(raw)}: give a map of string keys to string values")
-        return {}
-    found = len(problems)
-    for key, value in tags.items():
-        if key.lower().startswith("aws:"):
-            problems.append(f"{prefix}tags.{shown(key)}: the aws: prefix is reserved for AWS's own tags; rename it")
-        if not key or len(key) > TAG_KEY_MAX:
-            problems.append(f"{prefix}tags: the key {shown(key)} must have 1 to {TAG_KEY_MAX} characters")
-        if len(value) > TAG_VALUE_MAX:
-            problems.append(
-                f"{prefix}tags.{shown(key)} = {shown(value)}: AWS allows at most {TAG_VALUE_MAX} characters "
-                f"({len(value)} given)"
-            )
-    total = len({*tags, *OWN_TAG_KEYS})
-    if total > TAGS_MAX:
-        problems.append(
-            f"{prefix}tags: {len(tags)} tags, with the {len(OWN_TAG_KEYS)} this project adds "
-            f"({', '.join(OWN_TAG_KEYS)}) that is {total}; AWS allows {TAGS_MAX} per resource. Remove some."
-        )
-    return {} if len(problems) > found else dict(tags)
-
-
-def _ingress(raw: Any, prefix: str, problems: list[str]) -> tuple[IngressRule, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        problems.append(
-            f"{prefix}ingress = {shown(raw)}: give a list of rules like "
-            "{securityGroupId: sg-..., protocol: tcp, fromPort: 5432, toPort: 5432}"
-        )
-        return ()
-    rules = []
-    for index, item in enumerate(raw):
-        where = f"{prefix}ingress[{index}]"
-        if not isinstance(item, dict):
-            problems.append(
-                f"{where} = {shown(item)}: each rule is an object with securityGroupId, protocol, fromPort, toPort"
-            )
-            continue
-        for key in sorted(set(item) - INGRESS_KEYS):
-            problems.append(f"{where}.{key} is not a key of a rule ({did_you_mean(key, INGRESS_KEYS)})")
-        group = item.get("securityGroupId")
-        if not isinstance(group, str) or not SG_ID.match(group):
-            problems.append(f"{where}.securityGroupId = {shown(group)}: give a security group id (sg-...) of the VPC")
-        protocol = PROTOCOLS.get(str(item.get("protocol", "tcp")).lower())
-        if protocol is None:
-            problems.append(f"{where}.protocol = {shown(item.get('protocol'))}: use tcp, udp, icmp or all")
-            continue
-        if protocol == "-1":
-            from_port = to_port = None
-        elif protocol == "icmp":
-            # terraform-provider-aws: for ICMP, from_port is the type and to_port the code; -1 means all.
-            from_port, to_port = item.get("fromPort", -1), item.get("toPort", -1)
-            if not _valid_icmp(from_port, to_port):
-                problems.append(
-                    f"{where}.fromPort/toPort = {shown(from_port)}/{shown(to_port)}: for icmp, fromPort is the ICMP "
-                    "type and toPort the ICMP code, each -1..255 (-1: all, the default); all types (-1) need all "
-                    "codes (-1)"
-                )
-                continue
-        else:
-            from_port, to_port = item.get("fromPort"), item.get("toPort", item.get("fromPort"))
-            if not _valid_ports(from_port, to_port):
-                problems.append(
-                    f"{where}.fromPort/toPort = {shown(from_port)}/{shown(to_port)}: give ports 0-65535 with "
-                    "fromPort <= toPort"
-                )
-                continue
-        description = item.get("description") or "from Heroku Private Space dynos"
-        if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-            problems.append(
-                f"{where}.description = {shown(description)}: give text of at most {DESCRIPTION_MAX} characters"
-            )
-            continue
-        if not DESCRIPTION_CHARS.match(description):
-            bad = sorted({c for c in description if not DESCRIPTION_CHARS.match(c)})
-            problems.append(
-                f"{where}.description = {shown(description)}: AWS does not allow {''.join(bad)!r} in rule "
-                "descriptions (allowed: letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*)"
-            )
-            continue
-        if isinstance(group, str) and SG_ID.match(group):
-            rules.append(IngressRule(group, protocol, from_port, to_port, description))
-    return tuple(rules)
-
-
-def _whole(*values: Any) -> bool:
-    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
-
-
-def _valid_ports(low: Any, high: Any) -> bool:
-    return _whole(low, high) and 0 <= low <= high <= 65535
-
-
-def _valid_icmp(icmp_type: Any, code: Any) -> bool:
-    """AWS: type and code each -1..255; "all types" (-1) requires "all codes" (-1)."""
-    if not _whole(icmp_type, code) or not (-1 <= icmp_type <= 255 and -1 <= code <= 255):
-        return False
-    return bool(icmp_type != -1 or code == -1)
-
-
-def checked_spec(values: Mapping[str, Any], prefix: str, name: str) -> PeeringSpec:
-    """One peering's values in the stack config's terms (camelCase keys), checked; PlanError lists problems."""
-    problems: list[str] = []
-    for key in sorted(set(values) - SPEC_KEYS):
-        problems.append(f"{prefix}{key} is not a key of a peering ({did_you_mean(key, SPEC_KEYS)}).")
-    spec = _spec(values.get, prefix, problems, name)
-    if problems or spec is None:
-        raise PlanError(problems)
-    return spec
+    default_name = args.space if where == f"{PROJECT}:" else f"{args.space}-{args.vpc_id}"
+    return NamedPeering(name or default_name, where, args)

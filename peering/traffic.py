@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .first_match import Box, by_ports
-from .stack_config import IngressRule
+from .peering_args import IngressArgs
 
 PROTOCOLS = ("tcp", "udp", "icmp")
 # AWS's protocol numbers (network ACL entries speak them; security-group rules may).
@@ -112,7 +112,7 @@ def parse_port(text: str) -> tuple[Traffic, ...]:
     raise ValueError(f"--port {text!r}: give {PORT_FORMS}; e.g. --port tcp:5432")
 
 
-def traffic_of_rule(rule: IngressRule) -> tuple[Traffic, ...]:
+def traffic_of_rule(rule: IngressArgs) -> tuple[Traffic, ...]:
     """The traffic one of a stack's ingress rules opens to the dynos."""
     if rule.protocol == "-1":
         return every_protocol("all")

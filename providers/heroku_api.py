@@ -1,7 +1,8 @@
 """A small Heroku Platform API client for Private Space peering, built on requests.
 
 Reads and deletes are retried by ``urllib3.util.Retry`` (429 and 5xx, exponential backoff,
-``Retry-After`` honoured). Accept is a POST and is never retried here: the acceptance flow decides,
+``Retry-After`` honoured); the read-only pre-flight reports a refused connection at once
+(``default_retry(retry_refused=False)``). Accept is a POST and is never retried here: the acceptance flow decides,
 after reading the peering again, whether another accept is safe. Accept and destroy return nothing:
 Heroku's schema marks both ``"rel": "empty"`` (no body promised), so callers read the peering after.
 """
@@ -10,15 +11,18 @@ from __future__ import annotations
 
 import http.client
 import logging
-import threading
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
 
 from . import __version__
@@ -30,6 +34,9 @@ from .heroku_errors import (
 )
 from .heroku_models import Peering, PeeringInfo
 
+if TYPE_CHECKING:
+    from typing import Self
+
 log = logging.getLogger(__name__)
 
 ACCEPT_V3 = "application/vnd.heroku+json; version=3"
@@ -38,8 +45,30 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 30.0)
 
 
-def default_retry(total: int = 5, backoff_factor: float = 0.5, backoff_max: float = 30.0) -> Retry:
-    return Retry(
+class RefusedIsFinal(Retry):
+    """A refused connection ends at once: nothing listens at the URL, and asking again cannot change that
+    (five backoffs kept a user with a mistyped URL waiting 15 s). Everything else is retried as by ``Retry``."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if error is not None and connection_kind(error) == "refused":
+            raise MaxRetryError(_pool, url or "", error) from error  # type: ignore[arg-type]  # as Retry does
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def default_retry(
+    total: int = 5, backoff_factor: float = 0.5, backoff_max: float = 30.0, *, retry_refused: bool = True
+) -> Retry:
+    """429, 5xx, timeouts and dropped connections, ``total`` times; ``retry_refused=False``: not a refused one."""
+    kind = Retry if retry_refused else RefusedIsFinal
+    return kind(
         total=total,
         connect=total,
         read=total,
@@ -94,8 +123,6 @@ class HerokuClient:
         self._auth = _BearerAuth(resolve_token(api_key))
         self.timeout = timeout
         self.rate_limit_remaining: int | None = None
-        self.requests_made = 0
-        self._lock = threading.Lock()
         self._session = requests.Session()
         self._session.headers.update({"Accept": ACCEPT_V3, "User-Agent": USER_AGENT})
         adapter = HTTPAdapter(max_retries=retry if retry is not None else default_retry())
@@ -188,9 +215,6 @@ class HerokuClient:
             )
         except requests.exceptions.RequestException as error:  # RetryError included
             raise HerokuConnectionError(method, path, _reason(error), connection_kind(error)) from None
-        finally:
-            with self._lock:
-                self.requests_made += 1
         remaining = response.headers.get("RateLimit-Remaining")
         if remaining is not None and remaining.isdigit():
             self.rate_limit_remaining = int(remaining)

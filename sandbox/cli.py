@@ -30,53 +30,48 @@ from .world.local_sandbox import (
 )
 from .world.sandbox_info import SandboxInfo
 
+DEFAULT_TIMINGS = Timings()
+# Each Timings field as a serve option: (field, help); the default is the field's.
+TIMING_OPTIONS = (
+    (
+        "visibility_delay",
+        "how long a new AWS request stays invisible to Heroku (default %(default)g; real life: 1-3 minutes)",
+    ),
+    ("provisioning", "how long an accepted peering stays `provisioning` (default %(default)g)"),
+    (
+        "expiry",
+        f"how long an unaccepted request lives before `expired` (default {DEFAULT_TIMINGS.expiry / 86400:g} days)",
+    ),
+    (
+        "deleted_retention",
+        "how long a deleted peering stays listed as `deleted` before Heroku answers 404 (default %(default)g)",
+    ),
+)
+UNPROMISED_TIMING_OPTIONS = (
+    (
+        "pending_phase",
+        "a visible request first reads `pending`, a status the schema does not list (default %(default)g)",
+    ),
+    (
+        "accept_lag",
+        "accept is refused this long after the request first reads pending-acceptance (default %(default)g)",
+    ),
+)
+
 
 def _add_timing_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--visibility-delay",
-        type=float,
-        default=2.0,
-        metavar="SECONDS",
-        help="how long a new AWS request stays invisible to Heroku (default 2; real life: 1-3 minutes)",
-    )
-    parser.add_argument(
-        "--provisioning",
-        type=float,
-        default=3.0,
-        metavar="SECONDS",
-        help="how long an accepted peering stays `provisioning` (default 3)",
-    )
-    parser.add_argument(
-        "--expiry",
-        type=float,
-        default=7 * 24 * 3600.0,
-        metavar="SECONDS",
-        help="how long an unaccepted request lives before `expired` (default 7 days)",
-    )
-    parser.add_argument(
-        "--deleted-retention",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="how long a deleted peering stays listed as `deleted` before Heroku answers 404 (default 60)",
-    )
     harsh = parser.add_argument_group(
         "Heroku's unpromised behaviours (each can also be switched on a running sandbox: PATCH /__sandbox/behaviour)"
     )
-    harsh.add_argument(
-        "--pending-phase",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="a visible request first reads `pending`, a status the schema does not list (default 0)",
-    )
-    harsh.add_argument(
-        "--accept-lag",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="accept is refused this long after the request first reads pending-acceptance (default 0)",
-    )
+    for group, options in ((parser, TIMING_OPTIONS), (harsh, UNPROMISED_TIMING_OPTIONS)):
+        for name, text in options:
+            group.add_argument(
+                f"--{name.replace('_', '-')}",
+                type=float,
+                default=getattr(DEFAULT_TIMINGS, name),
+                metavar="SECONDS",
+                help=text,
+            )
     harsh.add_argument(
         "--accept-lag-status", type=int, choices=(404, 422), default=422, help="the refusal during the lag"
     )

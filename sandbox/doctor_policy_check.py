@@ -25,9 +25,9 @@ from typing import Any
 
 from .policy_check import PROJECT_ROOT, PolicyFileError, actions_of, load_policy, without
 from .world.iam_users import set_deployer_policy
-from .world.local_sandbox import SandboxInfo
 from .world.network_faults import add_resource
 from .world.peering_requests import hand_made_peering
+from .world.sandbox_info import SandboxInfo
 from .world.served_sandbox import start_served
 
 DEFAULT_POLICY = PROJECT_ROOT / "iam" / "doctor-policy.json"

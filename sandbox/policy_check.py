@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import SandboxError
 from .world.peering_requests import hand_made_peering
 from .world.sandbox_info import SandboxInfo
 from .world.served_sandbox import start_served
@@ -30,7 +31,7 @@ DEFAULT_POLICY = PROJECT_ROOT / "iam" / "deployer-policy.json"
 SECOND_SPACE = "demo-space-2"  # same ranges as the demo space, as Heroku's default: the routes stay, their target moves
 
 
-class PolicyFileError(Exception):
+class PolicyFileError(SandboxError):
     """The policy file cannot be used; the message names the file, the problem and the fix."""
 
 

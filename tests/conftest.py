@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,30 @@ from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
 
 FAST = Timings(visibility_delay=0.3, provisioning=0.3, expiry=3600.0, deleted_retention=1.0)
+# The test layers (pyproject.toml's markers); `make test-fast` runs the first two.
+LAYERS = ("provider", "program", "sandbox", "e2e")
+# What the pre-flight promises a user whose herokuApiUrl has nothing listening: the message within this bound.
+REFUSED_BOUND = 3.0
+
+
+def closed_port() -> int:
+    """A port that was just free on the loopback: bound, then closed, so nothing listens on it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test belongs to exactly one layer, so that a tier chosen by layer runs what it says."""
+    wrong = [
+        f"{item.nodeid}: {names or 'none'}"
+        for item in items
+        if len(names := [mark.name for mark in item.iter_markers() if mark.name in LAYERS]) != 1
+    ]
+    if wrong:
+        raise pytest.UsageError(
+            "each test needs exactly one layer (pytestmark = pytest.mark.<layer>):\n" + "\n".join(wrong)
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -17,8 +17,8 @@ import requests
 
 from providers.heroku_api import HerokuClient
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID
-from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2
+from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,6 +13,9 @@ PCX = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ROUTE = "aws:ec2/route:Route"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 COMPONENT = "heroku-peering:index:HerokuPeering"
+VPC = "aws:ec2/vpc:Vpc"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def fake_id(prefix: str, name: str) -> str:
@@ -97,6 +100,16 @@ class FakeAws(Mocks):
         if not self.outputs:
             return "", {}
         outputs = dict(args.inputs)
+        # A network the program makes joins the model, so that the invokes of its Output ids find it.
+        if args.typ == VPC:
+            vpc = FakeVpc(fake_id("vpc", args.name), [args.inputs["cidrBlock"]])
+            self.vpcs[vpc.vpc_id] = vpc
+            return vpc.vpc_id, {**outputs, "ownerId": vpc.owner_id}
+        if args.typ in (ROUTE_TABLE, SECURITY_GROUP):
+            made = fake_id("rtb" if args.typ == ROUTE_TABLE else "sg", args.name)
+            owner = self.vpcs[args.inputs["vpcId"]]
+            (owner.tables if args.typ == ROUTE_TABLE else owner.groups).append(made)
+            return made, outputs
         if args.typ == PCX:
             return fake_id("pcx", args.name), {**outputs, "acceptStatus": "pending-acceptance"}
         if args.typ == ACCEPTANCE:

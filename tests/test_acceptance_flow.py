@@ -20,6 +20,8 @@ from providers.heroku_api import Timeout
 from providers.heroku_errors import HerokuConnectionError, HerokuError, HerokuNotFound, error_class_for
 from providers.heroku_models import Peering
 
+pytestmark = pytest.mark.provider
+
 SPACE, PCX = "demo-space", "pcx-0123456789abcdef0"
 SCHEDULE = PollSchedule(first=1.0, factor=1.5, cap=10.0)
 TERMINAL = ("failed", "expired", "rejected", "deleted")

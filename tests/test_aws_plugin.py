@@ -14,6 +14,8 @@ from sandbox.aws_plugin.wire import UNKNOWN
 from sandbox.world.peering_requests import customer_ec2
 from tests.provider_host import AWS_PLUGIN, ProviderError, ProviderHost
 
+pytestmark = pytest.mark.sandbox
+
 PCX = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ROUTE = "aws:ec2/route:Route"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

@@ -14,6 +14,8 @@ from sandbox.world.peering_requests import customer_ec2
 from tests.conftest import StartedSandbox
 from tests.pulumi_runs import sandbox_run, write_ready_file
 
+pytestmark = pytest.mark.e2e
+
 SG = "sg-0123456789abcdef0"
 Case = Callable[[StartedSandbox], list[str]]
 

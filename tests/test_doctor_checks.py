@@ -6,6 +6,7 @@ import pytest
 
 from peering.doctor import Target, diagnose
 from peering.doctor_report import render_text
+from peering.facts import SpaceFacts
 from peering.findings import Finding
 from peering.group_checks import check_security_groups
 from peering.heroku_facts import SpaceReading
@@ -22,12 +23,13 @@ from peering.network_model import (
     Unreadable,
     VpcNetwork,
 )
-from peering.preflight import SpaceFacts
 from peering.route_checks import RouteContext, check_routes, routed_pieces, serving_tables
 from peering.space_checks import check_cidrs, check_space
 from peering.status_checks import check_status
 from peering.traffic import Traffic, parse_port
 from providers.heroku_models import Peering, PeeringInfo
+
+pytestmark = pytest.mark.program
 
 VPC = "vpc-0aaaaaaaaaaaaaaa1"
 SPACE_VPC = "vpc-0bbbbbbbbbbbbbbb1"

@@ -11,6 +11,8 @@ import pytest
 
 from peering.doctor_cli import main
 
+pytestmark = pytest.mark.sandbox
+
 ROOT = Path(__file__).resolve().parents[1]
 VPC = "vpc-0123456789abcdef0"
 PREFIX = "python -m peering doctor: error: "

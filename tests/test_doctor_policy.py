@@ -14,6 +14,8 @@ import pytest
 
 from peering.doctor import NEEDED_FOR
 
+pytestmark = pytest.mark.sandbox
+
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "iam" / "doctor-policy.json"
 

@@ -10,9 +10,11 @@ import pytest
 import yaml
 
 from sandbox.world import network_faults as faults
-from sandbox.world.local_sandbox import SandboxInfo
+from sandbox.world.sandbox_info import SandboxInfo
 from tests.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
 from tests.test_existing_objects import sandbox_cli
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ a loop over the rules in order), not with the box arithmetic the code uses.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,8 @@ from peering.network_model import AclEntry, GroupRule, NetworkAcl, Route, Securi
 from peering.route_checks import routed_pieces
 from peering.traffic import Traffic
 from tests.test_preflight import dotted, interval  # CIDRs parsed by hand, not with ipaddress
+
+pytestmark = pytest.mark.program
 
 BASE = 10 << 24  # 10.0.0.0
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from sandbox.world import network_faults as faults
-from sandbox.world.local_sandbox import SandboxInfo
 from sandbox.world.peering_requests import customer_ec2, hand_made_peering
+from sandbox.world.sandbox_info import SandboxInfo
 from tests.doctor_runs import ROOT, doctor, of_vpc, serving
+
+pytestmark = pytest.mark.sandbox
 
 COMMAND = "python -m peering doctor --space demo-space --vpc-id vpc-0a96819867637e540 --port tcp:5432"
 

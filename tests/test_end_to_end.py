@@ -19,6 +19,8 @@ from sandbox.world.served_sandbox import start_served
 from tests.conftest import SandboxFactory, StartedSandbox
 from tests.pulumi_runs import ROOT, CliRun, sandbox_run, stack_export, state_resources, write_ready_file
 
+pytestmark = pytest.mark.e2e
+
 TIMINGS = Timings(visibility_delay=0.5, provisioning=0.5, expiry=3600, deleted_retention=1.0)
 SPACE_CIDRS = ["10.0.0.0/20", "10.0.128.0/20", "10.0.144.0/20", "10.0.16.0/20"]  # sorted as text
 

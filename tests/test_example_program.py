@@ -14,6 +14,8 @@ from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "vpc-and-peering"
 

@@ -16,6 +16,8 @@ from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 from tests.pulumi_runs import CliRun, sandbox_run
 
+pytestmark = pytest.mark.e2e
+
 SPACE_CIDR = "10.0.0.0/16"
 
 

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 
 import pytest
+import urllib3.util.connection
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util import Retry
 
 from providers.heroku_api import USER_AGENT, HerokuClient, default_retry, single_attempt
@@ -23,8 +25,22 @@ from providers.heroku_errors import (
     HerokuUnauthorized,
 )
 from sandbox.world.faults import FaultInjector, FaultRule
+from sandbox.world.local_sandbox import LocalSandbox
 from sandbox.world.peering_requests import customer_status, request_peering, wait_for_heroku_status
+from sandbox.world.rate_limit import HEROKU_CAPACITY
 from sandbox.world.sandbox_info import SandboxInfo
+from tests.conftest import REFUSED_BOUND, StartedSandbox, closed_port
+
+pytestmark = pytest.mark.provider
+
+
+@pytest.fixture
+def shared(shared_sandbox: LocalSandbox) -> StartedSandbox:
+    """The session's sandbox, for tests that only queue faults (each is used up by the request it meets) or
+    switch a behaviour for the test, and read the request log: a private one costs a start and a stop."""
+    assert shared_sandbox.info is not None and shared_sandbox.emulator is not None and shared_sandbox.world is not None
+    shared_sandbox.emulator.clear_requests()
+    return StartedSandbox(shared_sandbox.info, shared_sandbox.emulator, shared_sandbox.world)
 
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:
@@ -108,11 +124,11 @@ def test_list_follows_next_range(make_sandbox) -> None:
     assert statuses == [206, 206, 200]
 
 
-def test_headers_sent(make_sandbox) -> None:
-    sandbox = make_sandbox()
+def test_headers_sent(shared: StartedSandbox) -> None:
+    sandbox = shared
     with client_for(sandbox.info) as heroku:
         heroku.peering_info(sandbox.info.space)
-        assert heroku.rate_limit_remaining is not None and heroku.rate_limit_remaining < 4500
+        assert heroku.rate_limit_remaining is not None and heroku.rate_limit_remaining < HEROKU_CAPACITY
     entry = sandbox.emulator.requests()[-1]
     assert entry.user_agent == USER_AGENT
     assert len(entry.request_id) == 36
@@ -128,12 +144,12 @@ def test_rate_limit_remaining_is_exposed(make_sandbox) -> None:
         assert heroku.rate_limit() == 8  # costs nothing
 
 
+@pytest.mark.parametrize("retry_refused", [True, False], ids=["default", "read-only pre-flight"])
 @pytest.mark.parametrize("kind", ["429", "503"])
-def test_retries_honour_retry_after(make_sandbox, kind: str) -> None:
-    faults = FaultInjector()
-    sandbox = make_sandbox(faults=faults, retry_after=1)
-    faults.queue("peering_info", kind, count=1)
-    with client_for(sandbox.info) as heroku:
+def test_retries_honour_retry_after(shared: StartedSandbox, kind: str, retry_refused: bool) -> None:
+    sandbox = shared  # Retry-After: 1
+    sandbox.emulator.settings.faults.queue("peering_info", kind, count=1)
+    with client_for(sandbox.info, retry=default_retry(retry_refused=retry_refused)) as heroku:
         started = time.monotonic()
         heroku.peering_info(sandbox.info.space)
         elapsed = time.monotonic() - started
@@ -142,12 +158,12 @@ def test_retries_honour_retry_after(make_sandbox, kind: str) -> None:
     assert statuses == [int(kind), 200]
 
 
-def test_dropped_connection_is_retried_for_reads(make_sandbox) -> None:
-    faults = FaultInjector()
-    sandbox = make_sandbox(faults=faults)
-    faults.queue("list", "drop", count=2)
-    with client_for(sandbox.info, retry=default_retry(backoff_factor=0.01)) as heroku:
-        assert len(heroku.list_peerings(sandbox.info.space)) == 1
+@pytest.mark.parametrize("retry_refused", [True, False], ids=["default", "read-only pre-flight"])
+def test_dropped_connection_is_retried_for_reads(shared: StartedSandbox, retry_refused: bool) -> None:
+    sandbox = shared
+    sandbox.emulator.settings.faults.queue("list", "drop", count=2)
+    with client_for(sandbox.info, retry=default_retry(backoff_factor=0.01, retry_refused=retry_refused)) as heroku:
+        assert heroku.list_peerings(sandbox.info.space)
     assert [e.status for e in sandbox.emulator.requests() if e.route == "list"] == [0, 0, 200]
 
 
@@ -177,10 +193,64 @@ def test_unreachable_api_is_a_connection_error() -> None:
     assert "GET /spaces/s/peering-info" in str(caught.value)
 
 
+def counted_connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every TCP connection urllib3 opens, in order (the real ones are still made)."""
+    seen: list[tuple[str, int]] = []
+    real = urllib3.util.connection.create_connection
+
+    def counting(address, *args, **kwargs):
+        seen.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
+    return seen
+
+
+def test_a_refused_connection_ends_the_read_only_retry_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = closed_port()
+    connects = counted_connects(monkeypatch)
+    started = time.monotonic()
+    with (
+        HerokuClient("t", f"http://127.0.0.1:{port}", retry=default_retry(retry_refused=False)) as heroku,
+        pytest.raises(HerokuConnectionError) as caught,
+    ):
+        heroku.peering_info("s")
+    elapsed = time.monotonic() - started
+    assert caught.value.kind == "refused" and "nothing listens at the API URL" in str(caught.value)
+    assert connects == [("127.0.0.1", port)]
+    assert elapsed < REFUSED_BOUND, elapsed
+
+
+def test_the_default_retry_still_retries_a_refused_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the test above: the count it reads does see retries (no backoff here, to stay fast)."""
+    port = closed_port()
+    connects = counted_connects(monkeypatch)
+    with (
+        HerokuClient("t", f"http://127.0.0.1:{port}", retry=default_retry(backoff_factor=0)) as heroku,
+        pytest.raises(HerokuConnectionError) as caught,
+    ):
+        heroku.peering_info("s")
+    assert caught.value.kind == "refused"
+    assert connects == [("127.0.0.1", port)] * 6  # the first attempt and five retries
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ConnectTimeoutError("connect timed out"), ReadTimeoutError(None, "/spaces/s", "read timed out")],  # type: ignore[arg-type]
+    ids=["connect timeout", "read timeout"],
+)
+def test_the_read_only_retry_still_retries_timeouts(error: Exception) -> None:
+    retry = default_retry(retry_refused=False)
+    after = retry.increment("GET", "/spaces/s", error=error)
+    assert (retry.total, after.total) == (5, 4)  # retried, one attempt spent
+
+
 @pytest.mark.parametrize("body", ["empty", "{}", "object"])
-def test_accept_and_destroy_ignore_every_answer_body(make_sandbox, body: str) -> None:
-    sandbox = make_sandbox()
-    sandbox.world.behaviour.answer_body = body
+def test_accept_and_destroy_ignore_every_answer_body(
+    shared: StartedSandbox, body: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = shared
+    monkeypatch.setattr(sandbox.world.behaviour, "answer_body", body)
     info = sandbox.info
     pcx_id = request_peering(info)
     with client_for(info) as heroku:
@@ -191,9 +261,8 @@ def test_accept_and_destroy_ignore_every_answer_body(make_sandbox, body: str) ->
         assert heroku.get_peering(info.space, pcx_id).status == "deleted"
 
 
-def test_accept_is_one_post_never_retried_by_the_client(make_sandbox) -> None:
-    faults = FaultInjector()
-    sandbox = make_sandbox(faults=faults)
+def test_accept_is_one_post_never_retried_by_the_client(shared: StartedSandbox) -> None:
+    sandbox, faults = shared, shared.emulator.settings.faults
     info = sandbox.info
     pcx_id = request_peering(info)
     with client_for(info) as heroku:

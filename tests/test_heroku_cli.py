@@ -12,6 +12,8 @@ from sandbox.world.heroku_world import Timings
 from sandbox.world.peering_requests import request_peering, wait_for_heroku_status
 from tests.conftest import SandboxFactory
 
+pytestmark = pytest.mark.sandbox
+
 CLI = Path(__file__).resolve().parents[1] / ".cache/heroku-cli/node_modules/.bin/heroku"
 
 

@@ -19,6 +19,8 @@ from sandbox.world.heroku_world import Timings
 from sandbox.world.peering_requests import customer_ec2, customer_status, request_peering
 from sandbox.world.sandbox_info import SandboxInfo
 
+pytestmark = pytest.mark.sandbox
+
 SCHEMA = json.loads((Path(__file__).parents[1] / "sandbox/world/schema/peering-schema.json").read_text())
 ACCEPT = "application/vnd.heroku+json; version=3"
 

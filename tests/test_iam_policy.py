@@ -22,6 +22,8 @@ from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "iam" / "deployer-policy.json"
 

@@ -19,6 +19,8 @@ from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served, stop_served
 from tests.pulumi_runs import ROOT, sandbox_run, stack_export
 
+pytestmark = pytest.mark.e2e
+
 PCX_URN = (
     "urn:pulumi:sandbox::heroku-peering::heroku-peering:index:HerokuPeering"
     "$aws:ec2/vpcPeeringConnection:VpcPeeringConnection::demo-space-pcx"

@@ -26,6 +26,8 @@ from sandbox.world.peering_requests import (
 from tests.conftest import SandboxFactory, StartedSandbox
 from tests.provider_host import DynamicProviderHost, ProviderError
 
+pytestmark = pytest.mark.e2e
+
 URN = "urn:pulumi:dev::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::space-accept"
 PROVIDER = serialize_provider(PeeringAcceptanceProvider())
 SLOW = Timings(visibility_delay=1.0, provisioning=1.5, expiry=3600, deleted_retention=0.5)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peering.preflight import PeeringPlan, SpaceFacts, VpcFacts, check_across, is_rfc1918, overlapping, plan_peering
-from peering.stack_config import PeeringSpec
+from peering.facts import PeeringFacts, SpaceFacts, VpcFacts
+from peering.peering_args import HerokuPeeringArgs, NamedPeering
+from peering.preflight import PeeringPlan, check_across, is_rfc1918, overlapping, plan_peering
 from providers.heroku_models import PeeringInfo
+
+pytestmark = pytest.mark.program
 
 INFO = PeeringInfo(
     aws_account_id="999988887777",
@@ -22,8 +26,16 @@ SPACE = SpaceFacts("demo-space", INFO, "allocated", "cedar")
 VPC_ID = "vpc-0a1b2c3d4e5f60001"
 
 
-def spec(**kwargs: object) -> PeeringSpec:
-    return PeeringSpec(name="p", space="demo-space", vpc_id=VPC_ID, key_prefix="heroku-peering:", **kwargs)  # type: ignore[arg-type]
+MARKER = "heroku-peering/dev/p"
+
+
+def peering(**kwargs: object) -> NamedPeering:
+    return NamedPeering("p", "heroku-peering:", HerokuPeeringArgs(space="demo-space", vpc_id=VPC_ID, **kwargs))  # type: ignore[arg-type]
+
+
+def facts(vpc: VpcFacts, region: str = "us-east-1", space: SpaceFacts = SPACE) -> PeeringFacts:
+    """What pre-flight would read: the space and the VPC, and nothing else in the way."""
+    return PeeringFacts(space, region, vpc, tables={}, groups={}, peerings=(), heroku_peerings=())
 
 
 # Expectations are computed on integer intervals parsed by hand, not with the ipaddress calls the code uses.
@@ -81,7 +93,7 @@ def test_rfc1918_just_outside() -> None:
 @given(networks)
 def test_a_vpc_is_accepted_exactly_when_private_and_clear_of_heroku_ranges(cidr: str) -> None:
     vpc = VpcFacts(VPC_ID, (cidr,), ("rtb-0000000000000000a",))
-    plan, problems = plan_peering(spec(), SPACE, vpc, "us-east-1", {}, {})
+    plan, problems = plan_peering(peering(), facts(vpc), MARKER)
     reserved = [INFO.vpc_cidr, *INFO.unavailable_cidr_blocks, *INFO.dyno_cidr_blocks]
     ok = inside_private(cidr) and not any(intervals_overlap(cidr, other) for other in reserved)
     assert (plan is not None) == ok
@@ -92,7 +104,7 @@ def test_a_vpc_is_accepted_exactly_when_private_and_clear_of_heroku_ranges(cidr:
 
 def test_route_to_space_routes_the_space_cidrs() -> None:
     vpc = VpcFacts(VPC_ID, ("172.16.0.0/16",), ("rtb-0000000000000000a",))
-    plan, _ = plan_peering(spec(route_to="space"), SPACE, vpc, "eu-west-1", {}, {})
+    plan, _ = plan_peering(peering(route_to="space"), facts(vpc, "eu-west-1"), MARKER)
     assert isinstance(plan, PeeringPlan)
     assert plan.destination_cidrs == ("10.0.128.0/20",)
     assert plan.peer_region == "us-east-1"
@@ -100,11 +112,11 @@ def test_route_to_space_routes_the_space_cidrs() -> None:
 
 def test_overlapping_destinations_in_one_route_table_conflict() -> None:
     vpc = VpcFacts(VPC_ID, ("172.16.0.0/16",), ("rtb-0000000000000000a",))
-    first, _ = plan_peering(spec(), SPACE, vpc, "us-east-1", {}, {})
+    first, _ = plan_peering(peering(), facts(vpc), MARKER)
     other_info = PeeringInfo(**{**INFO.__dict__, "vpc_id": "vpc-0000000000000000b"})
     other = SpaceFacts("other", other_info, "allocated", "cedar")
     second, _ = plan_peering(
-        PeeringSpec(name="q", space="other", vpc_id=VPC_ID, key_prefix="x."), other, vpc, "us-east-1", {}, {}
+        NamedPeering("q", "x.", HerokuPeeringArgs(space="other", vpc_id=VPC_ID)), facts(vpc, space=other), MARKER
     )
     assert first and second
     [problem] = check_across([first, second])

@@ -5,6 +5,8 @@ AWS is the small explicit model in ``fake_aws``; Heroku is the emulator over rea
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,11 @@ import yaml
 from pulumi.runtime.rpc import UNKNOWN
 
 from sandbox.world.heroku_world import Space
-from tests.conftest import StartedSandbox
+from tests.conftest import REFUSED_BOUND, StartedSandbox, closed_port
 from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE, FakeAws, FakeVpc
 from tests.program_mocks import PROJECT, RecordingMonitor, run_program
+
+pytestmark = pytest.mark.program
 
 ROOT = Path(__file__).resolve().parents[1]
 VPC = "vpc-0a1b2c3d4e5f60001"
@@ -164,6 +168,22 @@ def test_several_peerings(heroku: StartedSandbox) -> None:
     for accept in monitor.by_type(ACCEPTANCE):
         pcx = next(p for p in pcxs if p.urn in accept.dependencies)
         assert pcx.parent == accept.parent
+
+
+def test_each_fact_is_read_once_though_each_component_checks_again(heroku: StartedSandbox) -> None:
+    rules = [{"securityGroupId": SG, "protocol": "all"}]
+    peerings = [
+        {"space": space, "vpcId": VPC, "routeTableIds": [RTB_A], "ingress": rules}
+        for space in ("demo-space", "second-space")
+    ]
+    aws = aws_world()
+    heroku.emulator.clear_requests()
+    run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings), aws)
+    assert Counter(e.route for e in heroku.emulator.requests()) == Counter(peering_info=2, space=2, list=2)
+    invokes = Counter(aws.calls)
+    for token in ("aws:ec2/getVpc:getVpc", "aws:ec2/getRouteTable:getRouteTable", "aws:index/getRegion:getRegion"):
+        assert invokes[token] == 1, token
+    assert invokes["aws:ec2/getSecurityGroup:getSecurityGroup"] == 1
 
 
 def test_icmp_type_and_code(heroku: StartedSandbox) -> None:
@@ -319,6 +339,16 @@ def test_unknown_item_key_suggests_the_nearest(heroku: StartedSandbox) -> None:
     peerings = [{"space": "demo-space", "vpcid": VPC}]
     message, _ = fails(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings))
     assert "heroku-peering:peerings[0].vpcid is not a key of a peering (did you mean vpcId?)" in message
+
+
+def test_nothing_listening_at_the_api_url_fails_within_the_bound(heroku: StartedSandbox) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    message, _ = fails(base_config(heroku, herokuApiUrl=url))
+    elapsed = time.monotonic() - started
+    assert f"herokuApiUrl = {url!r}: the Heroku API could not be reached" in message
+    assert "connection refused (nothing listens at the API URL" in message
+    assert elapsed < REFUSED_BOUND, elapsed
 
 
 def test_missing_token_names_every_source(heroku: StartedSandbox) -> None:

@@ -12,6 +12,8 @@ from jsonschema import Draft202012Validator
 
 from peering.stack_config import PROGRAM_KEYS, PROJECT
 
+pytestmark = pytest.mark.program
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Draft202012Validator(json.loads((ROOT / "tests/schemas/pulumi-project.schema.json").read_text()))
 PROJECTS = [ROOT / "Pulumi.yaml", *sorted((ROOT / "examples").glob("*/Pulumi.yaml"))]
@@ -45,3 +47,13 @@ def test_the_readme_documents_every_key() -> None:
     block = readme.split("| key | default | meaning |", 1)[1].split("\n\n", 1)[0]
     table = re.findall(r"^\| `([A-Za-z:]+)` \|", block, flags=re.MULTILINE)
     assert set(table) == {key.split(":", 1)[1] if key.startswith(f"{PROJECT}:") else key for key in PROGRAM_KEYS}
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.ja.md"])
+def test_the_readmes_give_pulumi_yamls_defaults(readme: str) -> None:
+    """Pulumi.yaml's defaults are the program's (tests/test_peering_args.py); the key tables say the same."""
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| ([^|]+) \|", (ROOT / readme).read_text(), flags=re.MULTILINE))
+    given = {key: d["default"] for key, d in project["config"].items() if d.get("default") not in ("", [], {})}
+    assert {"routeTo", "visibilityTimeout", "activationTimeout"} <= set(given)
+    assert {key: rows[key].strip().strip("`") for key in given} == {key: str(value) for key, value in given.items()}

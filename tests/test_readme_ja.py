@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.program
+
 ROOT = Path(__file__).resolve().parents[1]
 ENGLISH = (ROOT / "README.md").read_text()
 JAPANESE = (ROOT / "README.ja.md").read_text()

@@ -18,6 +18,8 @@ from sandbox.world.served_sandbox import start_served, stop_served
 from tests.conftest import SandboxFactory, StartedSandbox
 from tests.pulumi_runs import ROOT, CliRun, sandbox_run, stack_export, state_resources, write_ready_file
 
+pytestmark = pytest.mark.e2e
+
 PCX = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ACCEPTANCE = "pulumi-python:dynamic/heroku:PeeringAcceptance"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

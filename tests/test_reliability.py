@@ -11,6 +11,8 @@ import pytest
 from benchmarks.reliability_matrix import MIXES, RUN_MIXES, ProviderWorker, crash_after_accept, run_whole
 from sandbox.world.served_sandbox import start_served
 
+pytestmark = pytest.mark.e2e
+
 SUBSET = (
     "429/500/503/drop, 50 % in all",
     "answer lost after accept",

@@ -15,6 +15,8 @@ from sandbox.world.peering_requests import wait_for_heroku_status
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
+pytestmark = pytest.mark.sandbox
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -24,6 +24,8 @@ from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.pulumi_runs import ROOT
 
+pytestmark = pytest.mark.e2e
+
 SOURCES = ("secret config", "HEROKU_API_KEY", "netrc")
 
 

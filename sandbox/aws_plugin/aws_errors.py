@@ -14,12 +14,14 @@ from contextlib import contextmanager
 
 from botocore.exceptions import ClientError
 
+from ..errors import SandboxError
 
-class ProviderRefusal(Exception):
+
+class ProviderRefusal(SandboxError):
     """The plugin cannot serve a request (its configuration, a type it does not serve); shown as is."""
 
 
-class AwsCallFailed(Exception):
+class AwsCallFailed(SandboxError):
     """An EC2 call was refused; the message is the provider's, with what it was doing."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..errors import SandboxError
 from .aws_errors import ProviderRefusal, reported
 from .ec2_session import Ec2Session
 from .wire import Properties
@@ -21,7 +22,7 @@ from .wire import Properties
 Lookup = Callable[[Ec2Session, Properties], Properties]
 
 
-class InvokeFailed(Exception):
+class InvokeFailed(SandboxError):
     """The data source found nothing (or too much): the provider's own message."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import SandboxError
 from .aws_errors import ProviderRefusal
 from .ec2_session import Ec2Session
 from .wire import UNKNOWN, Properties, is_unknown
@@ -26,7 +27,7 @@ Delete = Callable[[Ec2Session, str, Properties], None]
 Import = Callable[[Ec2Session, str], tuple[str, Properties] | None]
 
 
-class PartialCreate(Exception):
+class PartialCreate(SandboxError):
     """The object was made, then its create failed: the engine records it with this error (an init error)."""
 
     def __init__(self, id_: str, outputs: Properties, message: str) -> None:

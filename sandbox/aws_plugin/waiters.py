@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from ..errors import SandboxError
+
 T = TypeVar("T")
 
 POLL_SECONDS = 0.2  # moto settles at once; AWS's own waiters poll every few seconds
 
 
-class UnexpectedState(Exception):
+class UnexpectedState(SandboxError):
     """A state neither pending nor target; the text is the SDK's ("unexpected state ..., wanted target ...")."""
 
     def __init__(self, state: str, targets: tuple[str, ...], last_error: str) -> None:
@@ -21,7 +23,7 @@ class UnexpectedState(Exception):
         self.state = state
 
 
-class WaitTimeout(Exception):
+class WaitTimeout(SandboxError):
     def __init__(self, state: str, targets: tuple[str, ...], seconds: float) -> None:
         super().__init__(
             f"timeout while waiting for state to become '{', '.join(targets)}' (last state: '{state}', "

@@ -17,11 +17,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..errors import SandboxError
 from . import aws_rules
 from .aws_accounts import HEROKU_ACCOUNT_ID
 from .faults import FaultInjector, rules_from_options
 from .heroku_world import ANSWER_BODIES, HerokuWorld, NotAcceptable, NotYetAcceptable, Space, Timings, UnknownPeering
-from .rate_limit import TokenBucket
+from .rate_limit import HEROKU_CAPACITY, HEROKU_REFILL_PER_MINUTE, TokenBucket
 
 SPACE = r"(?P<space>[^/]+)"
 PCX = r"(?P<pcx_id>[^/]+)"
@@ -67,13 +68,13 @@ class EmulatorSettings:
     """Who may call, how fast, and what goes wrong."""
 
     tokens: dict[str, set[str] | None] = field(default_factory=dict)  # token -> spaces (None: all)
-    rate_limit_capacity: int = 4500
-    rate_limit_refill_per_minute: float = 75.0
+    rate_limit_capacity: int = HEROKU_CAPACITY
+    rate_limit_refill_per_minute: float = HEROKU_REFILL_PER_MINUTE
     retry_after: int = 1
     faults: FaultInjector = field(default_factory=FaultInjector)
 
 
-class _ApiError(Exception):
+class _ApiError(SandboxError):
     def __init__(self, status: int, error_id: str, message: str) -> None:
         super().__init__(message)
         self.status, self.error_id, self.message = status, error_id, message

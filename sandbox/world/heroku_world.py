@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..errors import SandboxError
 from .aws_accounts import HEROKU_ACCOUNT_ID, PLACEHOLDER, Credentials, ec2_client
 
 
@@ -84,11 +85,11 @@ class _Overlay:
     deleted_at: float | None = None
 
 
-class UnknownPeering(LookupError):
+class UnknownPeering(SandboxError, LookupError):
     pass
 
 
-class NotAcceptable(ValueError):
+class NotAcceptable(SandboxError, ValueError):
     """The peering exists but its state forbids the action."""
 
 

@@ -16,6 +16,7 @@ from .faults import FaultInjector
 from .heroku_emulator import EmulatorSettings, HerokuEmulator
 from .heroku_world import Behaviour, HerokuWorld, Space, Timings
 from .iam_users import create_users, enforce
+from .rate_limit import HEROKU_CAPACITY, HEROKU_REFILL_PER_MINUTE
 from .sandbox_info import SandboxInfo
 
 DEMO_SPACE = "demo-space"
@@ -37,8 +38,8 @@ class SandboxOptions:
     token: str = ""
     region: str = DEMO_REGION
     space_region: str = SEED_SPACE_REGION
-    rate_limit_capacity: int = 4500
-    rate_limit_refill_per_minute: float = 75.0
+    rate_limit_capacity: int = HEROKU_CAPACITY
+    rate_limit_refill_per_minute: float = HEROKU_REFILL_PER_MINUTE
     retry_after: int = 1
     faults: FaultInjector = field(default_factory=FaultInjector)
     extra_tokens: dict[str, set[str] | None] = field(default_factory=dict)

@@ -6,14 +6,18 @@ import threading
 import time
 from collections.abc import Callable
 
+# Heroku's documented budget per account: 4,500 requests, refilled at 75 a minute.
+HEROKU_CAPACITY = 4500
+HEROKU_REFILL_PER_MINUTE = 75.0
+
 
 class TokenBucket:
     """``capacity`` tokens, refilled continuously at ``refill_per_minute``."""
 
     def __init__(
         self,
-        capacity: int = 4500,
-        refill_per_minute: float = 75.0,
+        capacity: int = HEROKU_CAPACITY,
+        refill_per_minute: float = HEROKU_REFILL_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.capacity = capacity

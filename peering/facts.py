@@ -1,0 +1,88 @@
+"""What pre-flight reads about one peering, as plain data: the checks are pure functions of these.
+
+``lookups.py`` fills them in (once per fact and run); ``preflight.py`` and ``existing.py`` read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from providers.heroku_models import Peering, PeeringInfo
+
+# The AWS states of a peering connection that still joins two VPCs (AWS refuses a second one then).
+LIVE_PCX_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
+
+
+@dataclass(frozen=True)
+class SpaceFacts:
+    name: str
+    info: PeeringInfo
+    state: str
+    generation: str
+
+
+@dataclass(frozen=True)
+class VpcFacts:
+    vpc_id: str
+    cidrs: tuple[str, ...]  # primary and associated secondary IPv4 blocks
+    route_table_ids: tuple[str, ...]  # every route table of the VPC
+    owner_id: str | None = None  # the account that owns the VPC: the peer account Heroku will report
+
+
+@dataclass(frozen=True)
+class RouteFacts:
+    destination: str
+    target: str  # what it points at: pcx-..., igw-..., tgw-..., nat-..., eni-... ("" when unknown)
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    table_id: str
+    vpc_id: str | None  # None: AWS does not know the table
+    routes: tuple[RouteFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    rule_id: str
+    protocol: str
+    from_port: int | None
+    to_port: int | None
+    cidr: str | None
+    description: str | None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    is_egress: bool = False
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    vpc_id: str | None  # None: AWS does not know the group
+    rules: tuple[RuleFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class PcxFacts:
+    pcx_id: str
+    status: str
+    vpc_id: str  # the requester
+    peer_vpc_id: str  # the accepter
+    tags: Mapping[str, str] = field(default_factory=dict)
+    region: str = ""
+    peer_region: str = ""
+    peer_owner_id: str = ""
+
+
+@dataclass(frozen=True)
+class PeeringFacts:
+    """Everything the checks of one peering read."""
+
+    space: SpaceFacts
+    region: str  # the stack's aws:region
+    vpc: VpcFacts
+    tables: Mapping[str, TableFacts]  # each chosen route table, with its routes
+    groups: Mapping[str, GroupFacts]  # each ingress group, with its rules
+    peerings: tuple[PcxFacts, ...]  # live ones between the VPC and the space's VPC, either direction
+    heroku_peerings: tuple[Peering, ...]  # the space's list, as Heroku sees it
+    targets: Mapping[str, PcxFacts | None] = field(default_factory=dict)  # pcx targets of routes in the way
+    adopted: PcxFacts | None = None  # what pcxId names, when set
