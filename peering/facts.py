@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from providers.heroku_models import Peering, PeeringInfo
 
+from .own_state import OwnState
+
 # The AWS states of a peering connection that still joins two VPCs (AWS refuses a second one then).
 LIVE_PCX_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
 
@@ -86,3 +88,4 @@ class PeeringFacts:
     heroku_peerings: tuple[Peering, ...]  # the space's list, as Heroku sees it
     targets: Mapping[str, PcxFacts | None] = field(default_factory=dict)  # pcx targets of routes in the way
     adopted: PcxFacts | None = None  # what pcxId names, when set
+    own: OwnState = field(default_factory=OwnState)  # what the stack's state holds

@@ -43,7 +43,12 @@ class CliRun:
         return [s for s in steps if not str(s["type"]).startswith(ENGINE_TYPES) and s["type"] != COMPONENT]
 
     def ops(self) -> Counter[str]:
-        return Counter(str(step["op"]) for step in self.steps())
+        """The run's own steps; the refresh that `refresh: always` runs first is ``refreshed``."""
+        return Counter(str(step["op"]) for step in self.steps() if step["op"] != "refresh")
+
+    def refreshed(self) -> list[dict[str, Any]]:
+        """The refresh steps that found the resource changed (drift, or outputs that moved on)."""
+        return [step for step in self.steps() if step["op"] == "refresh" and step["diffs"]]
 
     def changed(self) -> Counter[str]:
         """What changed, as the steps say (unchanged resources left out)."""
