@@ -97,7 +97,6 @@ class HerokuPeering(pulumi.ComponentResource):
             peer_region=plan.peer_region,
             **pcx_options,
         )
-        live = dict(plan.aws_statuses)
         self.acceptance = PeeringAcceptance(
             f"{name}-accept",
             space=space,
@@ -107,10 +106,11 @@ class HerokuPeering(pulumi.ComponentResource):
             peer_account_id=plan.vpc_owner,
             visibility_timeout=args.visibility_timeout,
             activation_timeout=args.activation_timeout,
-            # AWS's word on the pcx now: what pre-flight read for one that exists, else what its create reported.
-            aws_status=pulumi.Output.all(self.connection.id, self.connection.accept_status).apply(
-                lambda found: live.get(str(found[0]), found[1])
-            ),
+            # AWS's word on the pcx now: what pre-flight read for one that exists (the state's accept_status may
+            # be from before its acceptance), else what its create reported.
+            aws_status=pulumi.Output.all(
+                self.connection.id, self.connection.accept_status, pulumi.Output.from_input(plan.aws_statuses)
+            ).apply(lambda found: found[2].get(str(found[0]), found[1])),
             opts=child,
         )
 

@@ -59,7 +59,8 @@ class PeeringPlan:
     adoption: Adoption | None = None  # a hand-made peering taken over (pcxId)
     imports: Imports = field(default_factory=Imports)  # routes and rules that exist and become the stack's
     previous_name: str | None = None  # the name the state holds this peering under, when it was renamed
-    aws_statuses: Mapping[str, str] = field(default_factory=dict)  # live pcx id -> AWS status, for the acceptance
+    # live pcx id -> AWS's status now, for the acceptance (an Output with Output ids)
+    aws_statuses: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # warnings for the run's output (a replacement ahead, leftovers taken in)
 
     @property
@@ -386,6 +387,7 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
         source_cidrs=tuple(space.info.dyno_cidr_blocks),
         marker=marker,
         space_name=space.name,
+        aws_statuses=result.apply(lambda plan: dict(plan.aws_statuses)),  # type: ignore[arg-type]
     )
 
 

@@ -44,8 +44,9 @@ from .acceptance_flow import (
 from .engine_watchdog import start_in_host
 from .heroku_api import HerokuClient, default_retry, single_attempt
 from .heroku_credentials import validate_api_url
-from .heroku_errors import HerokuConfigError, HerokuError, HerokuNotFound
+from .heroku_errors import HerokuConfigError, HerokuError, HerokuNotFound, HerokuUnauthorized
 from .heroku_models import HEROKU_MANAGED, Peering, is_space_identity
+from .host_errors import install_in_host
 from .shown_values import shown
 
 PCX_ID = re.compile(r"^pcx-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
@@ -127,6 +128,7 @@ class PeeringAcceptanceProvider(ResourceProvider):
         token = req.config.get("heroku:apiKey")
         self._token: str | None = str(token) if token else None
         start_in_host()  # the host exits when the engine is gone (a killed `pulumi up`)
+        install_in_host()  # this provider's errors reach the user as their message, not a traceback
 
     def __getstate__(self) -> dict[str, Any]:
         # Never pickle a token, even if someone configures the instance in the program process.
@@ -190,6 +192,12 @@ class PeeringAcceptanceProvider(ResourceProvider):
                 try:
                     peering = client.get_peering(space, id_)
                     break
+                except HerokuUnauthorized as error:
+                    raise PeeringAcceptanceError(
+                        f"reading {id_} in space {space}: Heroku refused the token ({error}). Set a valid one: "
+                        "pulumi config set --secret heroku:apiKey <token>. Destroying asks nothing of Heroku: "
+                        "`pulumi destroy --refresh=false` works without one."
+                    ) from None
                 except HerokuNotFound:
                     if attempt == GONE_AFTER_404S:
                         pulumi.log.warn(
@@ -200,6 +208,12 @@ class PeeringAcceptanceProvider(ResourceProvider):
                         )
                         return ReadResult(None, {})
                     _sleep(RECHECK_PAUSE)
+                except HerokuError as error:
+                    raise PeeringAcceptanceError(
+                        f"reading {id_} in space {space}: {error}. The stack's state is unchanged; run again once "
+                        "Heroku answers (https://status.heroku.com). To go on without reading Heroku: `pulumi up "
+                        "--refresh=false`, or `pulumi destroy --refresh=false` (destroying asks nothing of Heroku)."
+                    ) from None
         advice = after_active(id_, space, peering.status)
         if advice:
             pulumi.log.warn(f"heroku: {advice}")

@@ -45,8 +45,11 @@ def pcx(pcx_id: str, status: str = "active", tag: str | None = None) -> PcxFacts
     return PcxFacts(pcx_id, status, VPC, SPACE_VPC, {MARKER_TAG: tag} if tag else {})
 
 
+NOTHING_HELD = OwnState()
+
+
 def facts(
-    own: OwnState = OwnState(),
+    own: OwnState = NOTHING_HELD,
     routes: tuple[RouteFacts, ...] = (),
     rules: tuple[RuleFacts, ...] = (),
     peerings: tuple[PcxFacts, ...] = (),

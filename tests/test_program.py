@@ -29,6 +29,7 @@ OTHER_VPC = "vpc-0a1b2c3d4e5f60002"
 RTB_A, RTB_B, RTB_C = "rtb-0000000000000000a", "rtb-0000000000000000b", "rtb-0000000000000000c"
 SG = "sg-0000000000000000a"
 OTHER_SG = "sg-0000000000000000b"
+DEMO_ITEM = {"name": "demo", "space": "demo-space", "vpcId": VPC}
 DYNO_CIDRS = ["10.0.128.0/20", "10.0.144.0/20", "10.0.0.0/20", "10.0.16.0/20"]
 
 
@@ -329,7 +330,7 @@ def test_preflight_failures_register_nothing(heroku: StartedSandbox, case: str) 
 @pytest.mark.parametrize("key", ["ingress", "routeTo", "routeTableIds", "pcxId"])
 def test_per_peering_keys_are_refused_at_the_top_level_with_peerings(heroku: StartedSandbox, key: str) -> None:
     values = {"ingress": [], "routeTo": "bogus", "routeTableIds": [RTB_A], "pcxId": "pcx-0123456789abcdef0"}
-    config = base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[{"name": "demo", "space": "demo-space", "vpcId": VPC}])
+    config = base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[DEMO_ITEM])
     config[f"{PROJECT}:{key}"] = values[key] or [{"securityGroupId": SG}]
     message, _ = fails(config)
     assert f"heroku-peering:{key} is set at the top level together with heroku-peering:peerings" in message
@@ -361,7 +362,7 @@ def test_conflicts_between_peerings(heroku: StartedSandbox) -> None:
     twice = [{"space": "demo-space", "vpcId": VPC, "name": "a"}, {"space": "demo-space", "vpcId": VPC, "name": "b"}]
     message, _ = fails(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=twice))
     assert "one peering connection between two VPCs" in message
-    both = base_config(heroku, space=None, peerings=[{"name": "demo", "space": "demo-space", "vpcId": VPC}])
+    both = base_config(heroku, space=None, peerings=[DEMO_ITEM])
     message, _ = fails(both)
     assert "heroku-peering:vpcId is set at the top level together with heroku-peering:peerings" in message
 
@@ -385,7 +386,7 @@ def test_program_reads_exactly_the_declared_keys(heroku: StartedSandbox, monkeyp
     monkeypatch.setattr("pulumi.config.get_config", recording)
     monkeypatch.setattr("peering.lookups.get_config", recording)
     run(base_config(heroku, routeTableIds=[RTB_A], tags={"a": "b"}, visibilityTimeout=60, activationTimeout=60))
-    run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[{"name": "demo", "space": "demo-space", "vpcId": VPC}]))
+    run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[DEMO_ITEM]))
     assert {key for key in read if key.startswith((f"{PROJECT}:", "heroku:"))} == declared
     from peering.stack_config import PROGRAM_KEYS
 

@@ -263,8 +263,9 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
 def with_id(id_: str, outputs: Properties) -> Properties:
     """The bridge's outputs carry the resource's ``id`` attribute: SDKv2 adds it to every schema, and the state
-    object (pkg/tfshim/sdk-v2/provider2.go ``Object``) holds it; framework resources declare it."""
-    return {**outputs, "id": id_}
+    object (pkg/tfshim/sdk-v2/provider2.go ``Object``) holds it; framework resources declare it. An update that
+    gives the resource a new id (ReplaceRouteTableAssociation) says so in its outputs."""
+    return {"id": id_, **outputs}
 
 
 def _without_defaults(properties: Properties) -> Properties:
