@@ -25,9 +25,11 @@ from providers.heroku_errors import (
 )
 from providers.heroku_models import Peering
 
+from .acl_lookup import read_network_acls
 from .errors import LookupProblem, shown
 from .facts import (
     LIVE_PCX_STATES,
+    AclRead,
     GroupFacts,
     PcxFacts,
     PeeringFacts,
@@ -101,6 +103,7 @@ class Lookups:
         self._heroku_peerings: dict[tuple[str | None, str], tuple[Peering, ...]] = {}
         self._region: str | None = None
         self._own: OwnState | None = None
+        self._acls: dict[str, AclRead] = {}
 
     def _heroku(self, peering: NamedPeering) -> HerokuClient:
         """Read-only calls: a refused connection is reported at once; 429, 5xx and timeouts are retried, each
@@ -242,6 +245,17 @@ class Lookups:
             except HerokuError as error:
                 raise LookupProblem(f"{peering.where}space = {shown(args.space)}: {error}") from error
         return self._heroku_peerings[key]
+
+    def network_acls(self, vpc_id: str) -> AclRead:
+        """Read once per VPC; a read that fails is said once, as information: the warning it feeds is optional."""
+        if vpc_id not in self._acls:
+            read = self._acls[vpc_id] = read_network_acls(vpc_id, self.region())
+            if read.skipped:
+                pulumi.log.info(
+                    f"network ACLs of {vpc_id} not checked ({read.skipped}); `python -m peering doctor --stack` "
+                    "checks them with the doctor's policy (iam/doctor-policy.json)"
+                )
+        return self._acls[vpc_id]
 
     def region(self) -> str:
         if self._region is None:

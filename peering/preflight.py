@@ -19,6 +19,7 @@ import pulumi
 
 from providers.heroku_models import PeeringInfo
 
+from .acl_warnings import acl_notes
 from .errors import LookupProblem, PlanError, shown
 from .existing import Adoption, Imports, check_existing, imports
 from .facts import PeeringFacts, VpcFacts
@@ -135,6 +136,7 @@ def read_facts(peering: NamedPeering, lookups: Lookups) -> PeeringFacts:
         targets,
         adopted,
         lookups.own_state(),
+        lookups.network_acls(str(args.vpc_id)) if args.ingress else None,
     )
 
 
@@ -223,6 +225,7 @@ def plan_peering(
         )
     if held is not None and adoption is None:
         notes.extend(replacement_notes(peering, held, info.vpc_id, peer_region or "", space.name))
+    notes.extend(acl_notes(peering, facts.acls, info))
     return PeeringPlan(
         peering=peering,
         peer=info,
@@ -369,9 +372,13 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
 
     def check(found: tuple[HerokuPeeringArgs, PeeringFacts]) -> PeeringPlan:
         known, facts = found
+        if known.ingress:
+            facts = replace(facts, acls=lookups.network_acls(str(known.vpc_id)))
         plan, problems = plan_peering(replace(peering, args=known), facts, marker)
         if plan is None:
             raise PlanError(problems, "the peering was not requested")
+        for note in plan.notes:  # the component warns a plain plan's notes; this one's are known only now
+            pulumi.log.warn(note)
         return plan
 
     result = read_when_known(args, space, region, heroku_peerings, lookups.own_state()).apply(check)

@@ -32,9 +32,7 @@ ITEM_KEYS = frozenset({*SPEC_KEYS, "name"})
 PER_PEERING_KEYS = tuple(key.name for key in KEYS.values() if not key.shared)
 # The model's defaults: the engine hands Pulumi.yaml's default of every declared key to the program as if it
 # were set, so a top-level value equal to its default is not something the user set.
-KEY_DEFAULTS = {
-    f.metadata["config"].name: f.default for f in fields(HerokuPeeringArgs) if f.default is not MISSING
-}
+KEY_DEFAULTS = {f.metadata["config"].name: f.default for f in fields(HerokuPeeringArgs) if f.default is not MISSING}
 SHARED_KEYS = tuple(key.name for key in KEYS.values() if key.shared)
 TOP_LEVEL_KEYS = frozenset({*SPEC_KEYS, "peerings"})
 STRING_KEYS = frozenset(key.name for key in KEYS.values() if key.text)

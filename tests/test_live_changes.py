@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.world import network_faults as faults
 from sandbox.world.heroku_world import Space, Timings
 from sandbox.world.peering_requests import customer_ec2
 from tests.conftest import SandboxFactory, StartedSandbox
@@ -42,12 +43,19 @@ def up(ready: Path, *overrides: str) -> CliRun:
 
 
 def live_pcxs(sandbox: StartedSandbox) -> dict[str, str]:
+    # moto's backends are the test process's, shared by every sandbox it starts: keep to this sandbox's VPC
     found = customer_ec2(sandbox.info).describe_vpc_peering_connections()["VpcPeeringConnections"]
-    return {p["VpcPeeringConnectionId"]: p["Status"]["Code"] for p in found if p["Status"]["Code"] == "active"}
+    return {
+        p["VpcPeeringConnectionId"]: p["Status"]["Code"]
+        for p in found
+        if p["Status"]["Code"] == "active" and p["RequesterVpcInfo"]["VpcId"] == sandbox.info.customer_vpc_id
+    }
 
 
 def routes_to_peerings(sandbox: StartedSandbox) -> dict[tuple[str, str], str]:
-    tables = customer_ec2(sandbox.info).describe_route_tables()["RouteTables"]
+    tables = customer_ec2(sandbox.info).describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [sandbox.info.customer_vpc_id]}]
+    )["RouteTables"]
     return {
         (t["RouteTableId"], str(r.get("DestinationCidrBlock"))): str(
             r.get("VpcPeeringConnectionId") or r.get("GatewayId")
@@ -59,12 +67,21 @@ def routes_to_peerings(sandbox: StartedSandbox) -> dict[tuple[str, str], str]:
 
 
 def stack_rules(sandbox: StartedSandbox) -> list[str]:
-    rules = customer_ec2(sandbox.info).describe_security_group_rules()["SecurityGroupRules"]
+    rules = customer_ec2(sandbox.info).describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": list(sandbox.info.security_group_ids)}]
+    )["SecurityGroupRules"]
     return [r["SecurityGroupRuleId"] for r in rules if any(t["Key"] == "heroku-peering" for t in r.get("Tags", []))]
 
 
 def warnings(done: CliRun) -> list[str]:
-    return [d["message"] for d in done.report.get("diagnostics", []) if d.get("severity") == "warning"]
+    """The program's warnings, and the dynamic provider's: its host has no engine to log to, so the SDK writes
+    them to stderr as "warning: ..." and the engine shows them as the plugin's output (severity info#err)."""
+    return [
+        d["message"]
+        for d in done.report.get("diagnostics", [])
+        if d.get("severity") == "warning"
+        or (d.get("severity") == "info#err" and str(d.get("message", "")).startswith("warning: "))
+    ]
 
 
 def test_the_space_by_uuid_and_a_move_into_peerings_change_nothing(sandbox: StartedSandbox, ready: Path) -> None:
@@ -140,20 +157,23 @@ def test_destroy_is_whole_or_nothing_whatever_heroku_does(sandbox: StartedSandbo
     itself asks nothing of Heroku, so `--refresh=false` (the message's advice) removes everything."""
     up(ready)
     [pcx] = live_pcxs(sandbox)
-    overrides = ("heroku:apiKey=not-the-token",) if fault == "401" else ()
     if fault == "500":
         sandbox.emulator.settings.faults.queue("get", "500", count=100)
         sandbox.emulator.settings.faults.queue("destroy", "500", count=100)
-    stopped = run(ready, "destroy", *overrides)
+    else:  # refresh and destroy configure the provider from the state (the token of the last up): revoke that
+        sandbox.emulator.settings.tokens.pop(sandbox.info.heroku_api_key)
+    stopped = run(ready, "destroy")
     assert stopped.returncode != 0
     assert (
         list(live_pcxs(sandbox)) == [pcx] and len(routes_to_peerings(sandbox)) == 3 and len(stack_rules(sandbox)) == 4
     )
-    [error] = [e for e in stopped.errors if "reading " in e and pcx in e]
+    said = [e for e in stopped.errors if "reading " in e and pcx in e]
+    assert len(said) == 1, stopped.output
+    [error] = said
     assert "Traceback" not in stopped.output, stopped.output
     assert ("401 unauthorized" if fault == "401" else "returned 500") in error and "Request-Id" in error
     assert "pulumi destroy --refresh=false" in error
-    destroyed = run(ready, "destroy", *overrides, flags=("--refresh=false",))
+    destroyed = run(ready, "destroy", flags=("--refresh=false",))
     assert destroyed.returncode == 0, destroyed.output
     assert live_pcxs(sandbox) == {} and routes_to_peerings(sandbox) == {} and stack_rules(sandbox) == []
     assert state_resources(stack_export(ready, "live")) == []
@@ -166,7 +186,9 @@ def test_heroku_reporting_failed_after_active_is_reported(sandbox: StartedSandbo
     sandbox.world.force_status(pcx, "failed")
     refreshed = run(ready, "refresh")
     assert refreshed.returncode == 0
-    [warning] = [w for w in warnings(refreshed) if "reads failed on Heroku's side" in w]
+    said = {w for w in warnings(refreshed) if "reads failed on Heroku's side" in w}  # preview's read, then refresh's
+    assert len(said) == 1, refreshed.output
+    [warning] = said
     assert "no traffic flows" in warning
     assert f"aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {pcx}" in warning
     again = run(ready, "up")
@@ -187,3 +209,13 @@ def test_a_token_with_whitespace_around_it_works_everywhere(sandbox: StartedSand
         assert done.returncode == 0, done.output
         assert sandbox.info.heroku_api_key not in done.output
     assert live_pcxs(sandbox) == {}
+
+
+def test_a_network_acl_that_drops_the_dynos_is_a_warning_not_a_refusal(sandbox: StartedSandbox, ready: Path) -> None:
+    info = sandbox.info
+    faults.deny_in_acl(info, info.subnet_ids[0], "10.0.144.0/20")
+    done = up(ready)
+    said = sorted({w for w in warnings(done) if "network ACL" in w})  # the program runs for preview, then for up
+    assert len(said) == 1 and "10.0.144.0/20 is denied by rule 90" in said[0], warnings(done)
+    assert "The peering is made all the same" in said[0] and "create-network-acl-entry" in said[0]
+    assert list(live_pcxs(sandbox)) and len(stack_rules(sandbox)) == 4
