@@ -574,24 +574,26 @@ def kill_replacement(p: Probe) -> Verdict:
 # -- 3. Heroku faults during refresh and destroy ---------------------------------------------------
 
 
-def wrong_token(p: Probe) -> str:
-    """A token Heroku does not know (revoked): every call answers 401."""
-    token = "probe-revoked-" + p.info.sandbox_id[:16]
-    p.tokens.add(token)
-    return f"heroku:apiKey={token}"
+def revoke(p: Probe) -> None:
+    """Heroku revokes the token the stack was made with: 401 to every call (``p.use_proxy()`` first)."""
+    assert p.proxy is not None
+    p.proxy.revoked.add(p.info.heroku_api_key)
 
 
-def faulty_refresh(p: Probe, *faults: str, config: tuple[str, ...] = (), proxy_404: int = 0) -> Verdict:
+def faulty_refresh(p: Probe, *faults: str, revoked: bool = False, proxy_404: int = 0) -> Verdict:
     """Refresh while Heroku misbehaves: it may fail (clearly) but must not drop what exists from the state;
     the next `up` on a healthy Heroku is a no-op."""
-    if proxy_404:
-        proxy = p.use_proxy()
+    proxy = p.use_proxy() if revoked or proxy_404 else None
     pcx = live_up(p)
     p.faults(*faults)
-    if proxy_404:
+    if revoked:
+        revoke(p)
+    if proxy:
         proxy.answer_404(proxy_404)
-    refreshed = p.run("refresh", *config)
+    refreshed = p.run("refresh")
     p.faults()
+    if proxy:
+        proxy.revoked.clear()
     kept = ACCEPTANCE_TYPE in p.state_types() and PCX_TYPE in p.state_types()
     after = p.up(label="up (Heroku healthy again)")
     lost = p.check_live()
@@ -616,9 +618,9 @@ for name, fault in (
     )
 
 
-@case("refresh-401", "fault", "refresh with a revoked token (401): a clear failure naming the token; state kept")
+@case("refresh-401", "fault", "refresh after Heroku revoked the token (401): a clear failure; state kept")
 def refresh_401(p: Probe) -> Verdict:
-    return faulty_refresh(p, config=(wrong_token(p),))
+    return faulty_refresh(p, revoked=True)
 
 
 @case("refresh-transient-404", "fault", "refresh with one 404 on the peering's read: re-checked, the state kept")
@@ -681,14 +683,23 @@ def status_active_before_accept(p: Probe) -> Verdict:
     return Verdict(ok, text)
 
 
-def faulty_destroy(p: Probe, *faults: str, config: tuple[str, ...] = (), status: str | None = None) -> Verdict:
+def faulty_destroy(p: Probe, *faults: str, revoked: bool = False, status: str | None = None) -> Verdict:
     """Destroy while Heroku misbehaves: whole (nothing left) or not at all (everything still there)."""
+    if revoked:
+        p.use_proxy()
     pcx = live_up(p)
     p.faults(*faults)
+    if revoked:
+        revoke(p)
     if status:
         p.force_status(pcx, status)
-    done = p.run("destroy", *config)
+    done = p.run("destroy")
     p.faults()
+    return Verdict(*destroy_shape(p, pcx, done))
+
+
+def destroy_shape(p: Probe, pcx: str, done: Step) -> tuple[bool, str]:
+    """Whole (nothing left) with exit 0, or nothing touched with a failure; anything else is half a destroy."""
     live = p.live_pcxs()
     routes = [r for r in p.routes_to_pcx() if r[2] == pcx]
     rules = p.dyno_rules()
@@ -698,7 +709,7 @@ def faulty_destroy(p: Probe, *faults: str, config: tuple[str, ...] = (), status:
     if not whole and not untouched:
         shape += f"pcx {p.pcxs().get(pcx)}, {len(routes)}/3 routes, {len(rules)}/4 rules"
     ok = (done.code == 0 and whole) or (done.code != 0 and untouched)
-    return Verdict(ok, f"{said(done)}; {shape}")
+    return ok, f"{said(done)}; {shape}"
 
 
 def destroy_with(rule: str) -> CaseRun:
@@ -715,9 +726,9 @@ for name, fault in (
     case(name, "fault", f"destroy with Heroku answering {fault}: whole, or nothing touched")(destroy_with(fault))
 
 
-@case("destroy-401", "fault", "destroy with a revoked token (401): whole, or nothing touched")
+@case("destroy-401", "fault", "destroy after Heroku revoked the token (401): whole, or nothing touched")
 def destroy_401(p: Probe) -> Verdict:
-    return faulty_destroy(p, config=(wrong_token(p),))
+    return faulty_destroy(p, revoked=True)
 
 
 @case("destroy-heroku-says-deleted", "fault", "destroy when Heroku already reads deleted: whole")
@@ -739,30 +750,29 @@ NOT_A_HEADER = (
     ("non-latin1", "{}\u2603"),
 )
 SOURCE_NAMES = {"config": "heroku:apiKey", "env": "HEROKU_API_KEY", "netrc": "netrc"}
+Runner = Callable[[str, str], Step]  # (command, label) -> the step
 
 
-def with_token(p: Probe, source: str, token: str) -> Callable[[str, str], Step]:
-    """A runner of `up`/`refresh`/`destroy` with ``token`` given by ``source``."""
+def token_runner(p: Probe, source: str, token: str) -> Runner:
+    """`up`/`refresh`/`destroy` with ``token`` from ``source``: secret stack config (through the wrapper), the
+    HEROKU_API_KEY environment variable, or ``~/.netrc`` in a scratch HOME (``token`` is then the file's text).
+    The last two go through ``Probe.run_direct``: the wrapper hands the CLI a fixed environment."""
     p.tokens.add(token)
     if source == "config":
         return lambda command, label: p.run(command, f"heroku:apiKey={json.dumps(token)}", label=label)
     if source == "env":
         return lambda command, label: p.run_direct(command, env={"HEROKU_API_KEY": token}, label=label)
-    raise ValueError(source)
-
-
-def netrc_runner(p: Probe, text: str) -> Callable[[str, str], Step]:
-    """``~/.netrc`` (``text``, ``{}`` the token) in a scratch HOME, as `heroku login` writes it, oddly spaced."""
     home = p.folder / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     netrc = home / ".netrc"
-    netrc.write_bytes(text.format(p.info.heroku_api_key).encode())
+    netrc.write_bytes(token.encode())
     netrc.chmod(0o600)
     return lambda command, label: p.run_direct(command, env={"HOME": str(home)}, label=label)
 
 
-def clean_token(p: Probe, run: Callable[[str, str], Step]) -> Verdict:
-    """Whitespace around a good token is stripped: up, refresh and destroy all succeed."""
+def odd_token(p: Probe, source: str, template: str) -> Verdict:
+    """Whitespace around a good token is stripped: on a fresh stack, up, refresh and destroy all succeed."""
+    run = token_runner(p, source, template.format(p.info.heroku_api_key))
     up = run("up", "up (odd token)")
     made = complete(p, (p.live_pcxs() or [""])[0])
     refreshed = run("refresh", "refresh (odd token)")
@@ -771,49 +781,73 @@ def clean_token(p: Probe, run: Callable[[str, str], Step]) -> Verdict:
     return Verdict(ok, "; ".join(said(s) for s in (up, refreshed, destroyed)))
 
 
-def bad_token(p: Probe, run: Callable[[str, str], Step], source: str) -> Verdict:
-    """A token that cannot be a header value: refused by name in up, refresh and destroy; nothing touched."""
-    pcx = live_up(p)
+def named_refusal(step: Step, source: str) -> bool:
+    errors = " ".join(step.errors)
+    return step.code != 0 and (SOURCE_NAMES[source] in errors or "token" in errors.lower())
+
+
+def bad_token(p: Probe, source: str, template: str, good_template: str) -> Verdict:
+    """A token that cannot be a header value: refused by name, never echoed, nothing touched. From the config
+    only `up` can try it: refresh and destroy use the token stored with the provider at the last `up` (the
+    engine keeps a dynamic provider's config in the state). From the environment or ~/.netrc, the stack is
+    first made with a good token from the same source, then up, refresh and destroy try the bad one."""
+    if source == "config":
+        up = token_runner(p, source, template.format(p.info.heroku_api_key))("up", "up (bad token)")
+        made = p.live_pcxs()
+        ok = named_refusal(up, source) and not made
+        return Verdict(ok, f"{said(up)}; pcx made: {len(made)}")
+    set_up = token_runner(p, source, good_template.format(p.info.heroku_api_key))("up", "up (set-up, good token)")
+    if set_up.code != 0:
+        raise SetupFailed(f"the set-up up failed: {first_error(set_up)}")
+    [pcx] = p.mark_live()
+    run = token_runner(p, source, template.format(p.info.heroku_api_key))
     steps = [run(command, f"{command} (bad token)") for command in ("up", "refresh", "destroy")]
-    named = [SOURCE_NAMES[source] in " ".join(s.errors) or "token" in " ".join(s.errors).lower() for s in steps]
-    ok = all(s.code != 0 for s in steps) and all(named) and complete(p, pcx)
-    shape = (
-        "everything still there"
-        if complete(p, pcx)
-        else f"AFTER: live {p.live_pcxs()}, {len(p.routes_to_pcx())} routes"
-    )
-    return Verdict(ok, "; ".join(said(s) for s in steps) + f"; {shape}")
+    _, shape = destroy_shape(p, pcx, steps[-1])
+    ok = all(named_refusal(s, source) for s in steps) and complete(p, pcx)
+    return Verdict(ok, "; ".join(said(s) for s in steps[:-1]) + f"; {shape}")
 
 
-def token_case(source: str, name: str, decoration: str, good: bool) -> None:
+def token_case(source: str, name: str, template: str, good: str | None) -> None:
+    """Register one token case: ``good`` is None for a token to strip, else the good token for the set-up."""
+
     def run(p: Probe) -> Verdict:
-        runner = with_token(p, source, decoration.format(p.info.heroku_api_key))
-        return clean_token(p, runner) if good else bad_token(p, runner, source)
+        return odd_token(p, source, template) if good is None else bad_token(p, source, template, good)
 
-    expected = "stripped: up, refresh, destroy succeed" if good else "refused by name, never echoed, nothing touched"
+    expected = "stripped: up, refresh, destroy succeed" if good is None else "refused by name, never echoed"
     case(f"token-{source}-{name}", "token", f"token from {SOURCE_NAMES[source]} with {name}: {expected}")(run)
 
 
 for source in ("config", "env"):
-    for name, decoration in ODD_WHITESPACE:
-        token_case(source, name, decoration, good=True)
-    for name, decoration in NOT_A_HEADER:
-        token_case(source, name, decoration, good=False)
+    for name, template in ODD_WHITESPACE:
+        token_case(source, name, template, None)
+    for name, template in NOT_A_HEADER:
+        token_case(source, name, template, "{}")
 
-NETRC_FILES = (
-    ("crlf", "machine api.heroku.com\r\n  login user@example.com\r\n  password {}\r\n", True),
-    ("tabs-and-trailing-spaces", "machine\tapi.heroku.com\tlogin\tuser@example.com\tpassword\t{}   \n\n", True),
-    ("quoted-with-spaces", 'machine api.heroku.com login user@example.com password " {} "\n', True),
-    ("non-latin1", "machine api.heroku.com login user@example.com password {}\u2603\n", False),
+NETRC = "machine api.heroku.com\n  login user@example.com\n  password {}\n"  # as `heroku login` writes it
+token_case("netrc", "crlf", NETRC.replace("\n", "\r\n"), None)
+token_case(
+    "netrc", "tabs-and-trailing-spaces", "machine\tapi.heroku.com\tlogin\tu@example.com\tpassword\t{}   \n\n", None
 )
-for name, text, good in NETRC_FILES:
+token_case("netrc", "quoted-with-spaces", 'machine api.heroku.com login u@example.com password " {} "\n', None)
+token_case("netrc", "non-latin1", NETRC.replace("{}", "{}\u2603"), NETRC)
 
-    def netrc_case(p: Probe, text: str = text, good: bool = good) -> Verdict:
-        runner = netrc_runner(p, text)
-        return clean_token(p, runner) if good else bad_token(p, runner, "netrc")
 
-    expected = "stripped: up, refresh, destroy succeed" if good else "refused by name, never echoed, nothing touched"
-    case(f"token-netrc-{name}", "token", f"token from ~/.netrc written with {name}: {expected}")(netrc_case)
+@case(
+    "token-rotated",
+    "token",
+    "Heroku revoked the stack's token, a new one set in the config: refresh and destroy use the new one",
+)
+def token_rotated(p: Probe) -> Verdict:
+    proxy = p.use_proxy()
+    pcx = live_up(p)
+    new = "probe-rotated-" + p.info.sandbox_id[:16]
+    p.tokens.add(new)
+    proxy.revoked.add(p.info.heroku_api_key)
+    proxy.aliases[new] = p.info.heroku_api_key
+    refreshed = p.run("refresh", f"heroku:apiKey={new}")
+    destroyed = p.run("destroy", f"heroku:apiKey={new}")
+    ok, shape = destroy_shape(p, pcx, destroyed)
+    return Verdict(ok and refreshed.code == 0 and destroyed.code == 0, f"{said(refreshed)}; {shape}")
 
 
 # -- 5. inputs at AWS's limits and just past them --------------------------------------------------

@@ -171,15 +171,17 @@ def case_processes(marker: str) -> dict[int, str]:
 
 
 class FaultProxy:
-    """Pass-through HTTP proxy in front of the emulator that answers 404 to the next N reads of one peering
-    (``GET /spaces/{space}/peerings/{pcx}``): a transient 404, which ``PUT /__sandbox/faults`` cannot queue."""
+    """Pass-through HTTP proxy in front of the emulator, for what ``PUT /__sandbox/faults`` cannot make: a
+    transient 404 on one peering's read (``GET /spaces/{space}/peerings/{pcx}``), and tokens revoked (401 to
+    every call with them) or rotated (a new token that Heroku takes in place of the sandbox's)."""
 
     READ = re.compile(r"^/spaces/[^/]+/peerings/pcx-[0-9a-f]+$")
 
     def __init__(self, upstream: str) -> None:
         self.upstream = urlsplit(upstream)
         self.pending_404 = 0
-        self.served_404 = 0
+        self.revoked: set[str] = set()
+        self.aliases: dict[str, str] = {}  # a rotated token -> the token the emulator knows
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -198,13 +200,14 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
 
-    def _take_404(self, method: str, path: str) -> bool:
+    def _refusal(self, method: str, path: str, token: str) -> tuple[int, str] | None:
         with self._lock:
+            if token in self.revoked:
+                return 401, json.dumps({"id": "unauthorized", "message": "Invalid credentials provided."})
             if method == "GET" and self.pending_404 > 0 and self.READ.match(path.split("?", 1)[0]):
                 self.pending_404 -= 1
-                self.served_404 += 1
-                return True
-        return False
+                return 404, json.dumps({"id": "not_found", "message": "Couldn't find that peering connection."})
+        return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
@@ -217,14 +220,17 @@ class FaultProxy:
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if proxy._take_404(self.command, self.path):
-                    answer_404 = json.dumps({"id": "not_found", "message": "Couldn't find that peering connection."})
-                    headers_404 = {"Content-Type": "application/json", "Request-Id": "probe-404"}
-                    self._reply(404, answer_404.encode(), headers_404)
+                token = (self.headers.get("Authorization") or "").partition(" ")[2].strip()
+                refusal = proxy._refusal(self.command, self.path, token)
+                if refusal is not None:
+                    status, text = refusal
+                    self._reply(status, text.encode(), {"Content-Type": "application/json", "Request-Id": "probe"})
                     return
-                connection = http.client.HTTPConnection(proxy.upstream.hostname or "", proxy.upstream.port, timeout=60)
                 skip = {"host", "connection", "content-length"}
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+                if token in proxy.aliases:
+                    headers["Authorization"] = f"Bearer {proxy.aliases[token]}"
+                connection = http.client.HTTPConnection(proxy.upstream.hostname or "", proxy.upstream.port, timeout=60)
                 connection.request(self.command, self.path, body=body or None, headers=headers)
                 answer = connection.getresponse()
                 data = answer.read()
@@ -367,11 +373,16 @@ class Probe:
                 break
             time.sleep(0.02)
         landed = running.process.poll() is None and moment()
+        seen = len(case_processes(str(self.folder)))  # what the orphan count watches, alive at the kill
         if running.process.poll() is None:
             os.killpg(running.process.pid, signal.SIGKILL)
         running.process.wait()
         code = None if landed else running.process.returncode
-        label = f"{running.label} (killed {what})" if landed else f"{running.label} (NOT killed: {what} never came)"
+        label = (
+            f"{running.label} (killed {what}, {seen} plugin processes)"
+            if landed
+            else f"{running.label} (NOT killed: {what})"
+        )
         stdout, stderr = (
             running.stdout_path.read_text(errors="replace"),
             running.stderr_path.read_text(errors="replace"),
@@ -544,6 +555,9 @@ class Probe:
         """On a healthy world: `destroy`, and when the stack is locked `cancel` then `destroy` again."""
         self.behave(**DEFAULT_BEHAVIOUR)
         self.faults()
+        if self.proxy is not None:
+            self.proxy.revoked.clear()
+            self.proxy.answer_404(0)
         for pcx in sorted(self.forced):
             self.force_status(pcx, None)
         self.base = [item for item in self.base if not item.startswith("heroku:apiKey=")]
