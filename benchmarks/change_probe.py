@@ -91,9 +91,12 @@ def live_up(p: Probe, *config: str) -> str:
 
 
 def first_error(step: Step, limit: int = 240) -> str:
-    """The step's first real error, on one line and cut."""
+    """The step's first real error on one line, cut; of a traceback, its last line (the exception)."""
     errors = [e for e in step.errors if "an unhandled error occurred" not in e] or step.errors
     text = errors[0] if errors else (step.output.strip().splitlines() or [""])[-1]
+    if "Traceback (most recent call last)" in text:
+        lines = [line for line in text.splitlines() if line.strip()]
+        text = "traceback ending " + next((line for line in reversed(lines) if not line.startswith(" ")), lines[-1])
     return " ".join(text.split())[:limit]
 
 
@@ -830,6 +833,18 @@ token_case(
 )
 token_case("netrc", "quoted-with-spaces", 'machine api.heroku.com login u@example.com password " {} "\n', None)
 token_case("netrc", "non-latin1", NETRC.replace("{}", "{}\u2603"), NETRC)
+
+
+@case("token-missing-on-destroy", "token", "made with HEROKU_API_KEY, destroyed without it: refused by name")
+def token_missing_on_destroy(p: Probe) -> Verdict:
+    made = token_runner(p, "env", p.info.heroku_api_key)("up", "up (set-up, HEROKU_API_KEY)")
+    if made.code != 0:
+        raise SetupFailed(f"the set-up up failed: {first_error(made)}")
+    [pcx] = p.mark_live()
+    done = p.run_direct("destroy", env={}, label="destroy (no token anywhere)")
+    _, shape = destroy_shape(p, pcx, done)
+    ok = named_refusal(done, "env") and complete(p, pcx)
+    return Verdict(ok, shape)
 
 
 @case(

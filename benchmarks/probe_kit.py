@@ -276,6 +276,7 @@ class Probe:
         self.live_before: list[str] = []
         self.lost: list[str] = []
         self.proxy: FaultProxy | None = None
+        self.direct_used = False  # some run took the token from the environment or ~/.netrc
         self.ec2 = customer_ec2(self.info)
 
     # -- commands ----------------------------------------------------------------------------------
@@ -318,6 +319,7 @@ class Probe:
         no ``heroku:apiKey`` in the stack config: the token from HEROKU_API_KEY or ~/.netrc. (The wrapper hands
         the CLI a fixed environment, so these sources cannot be tried through it.)"""
         self.stacks.add(stack)
+        self.direct_used = True
         stack_run = StackRun(self.cli, StateFolder(self.state.resolve(), self.info.sandbox_id), Program(ROOT), stack)
         stack_run.environment["HEROKU_HOST"] = self.info.heroku_url
         stack_run.environment.update(env)
@@ -562,10 +564,18 @@ class Probe:
             self.force_status(pcx, None)
         self.base = [item for item in self.base if not item.startswith("heroku:apiKey=")]
         for stack in sorted(self.stacks):
-            done = self.run("destroy", stack=stack, label=f"final destroy ({stack})")
+            done = self._destroy(stack, f"final destroy ({stack})")
             if done.code != 0 and "pulumi cancel" in done.output:
                 self.run("cancel", stack=stack, label=f"final cancel ({stack})")
-                self.run("destroy", stack=stack, label=f"final destroy again ({stack})")
+                self._destroy(stack, f"final destroy again ({stack})")
+
+    def _destroy(self, stack: str, label: str) -> Step:
+        """A stack made with the token from the environment has none in its stored provider config: give it one."""
+        if self.direct_used:
+            return self.run_direct(
+                "destroy", env={"HEROKU_API_KEY": self.info.heroku_api_key}, stack=stack, label=label
+            )
+        return self.run("destroy", stack=stack, label=label)
 
     def leftovers(self) -> list[str]:
         found = [f"live {pcx} ({status})" for pcx, status in self.pcxs().items() if status in LIVE]
@@ -665,11 +675,12 @@ def run_case(item: Case, out: Path) -> Result:
         {"label": s.label, "command": s.command, "code": s.code, "errors": [probe.masked(e)[:2000] for e in s.errors]}
         for s in probe.steps
     ]
+    clean = not (tracebacks or echoes or (lost and not item.replaces) or leftovers or orphans)
     return Result(
         item.name,
         item.kind,
         item.expected,
-        verdict.ok,
+        verdict.ok and clean,
         probe.masked(verdict.text),
         [s.short for s in probe.steps],
         tracebacks,
