@@ -59,7 +59,8 @@ def case(
 # -- config and checks -----------------------------------------------------------------------------
 
 DEMO_DESCRIPTION = "Heroku dynos to PostgreSQL"
-ADOPT_ADVICE = re.compile(r"pulumi config set pcxId (pcx-[0-9a-f]+)")
+# "pulumi config set pcxId pcx-..." (single form) or "add pcxId: pcx-... to heroku-peering:peerings[0]"
+ADOPT_ADVICE = re.compile(r"(?:pulumi config set pcxId|add pcxId:) (pcx-[0-9a-f]+)")
 
 
 def rule(p: Probe, port: int = 5432, description: str = DEMO_DESCRIPTION, **more: Any) -> dict[str, Any]:
@@ -283,8 +284,9 @@ def route_to_space(p: Probe) -> Verdict:
 
 
 def plain_words(step: Step, pcx: str) -> bool:
-    """The program itself says, in a diagnostic, that the live pcx will be replaced or deleted."""
-    messages = [str(d.get("message", "")) for d in step.report.get("diagnostics", [])]
+    """The program itself says, in a warning or an info line, that the live pcx will be replaced or deleted."""
+    diagnostics = step.report.get("diagnostics", [])
+    messages = [str(d.get("message", "")) for d in diagnostics if d.get("severity") in ("warning", "info")]
     return any(pcx in m and re.search(r"replac|delet|recreat", m, re.IGNORECASE) for m in messages)
 
 

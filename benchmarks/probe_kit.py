@@ -277,6 +277,7 @@ class Probe:
         self.lost: list[str] = []
         self.proxy: FaultProxy | None = None
         self.direct_used = False  # some run took the token from the environment or ~/.netrc
+        self._faults_on = False
         self.ec2 = customer_ec2(self.info)
 
     # -- commands ----------------------------------------------------------------------------------
@@ -290,6 +291,12 @@ class Probe:
             line += ["--", *extra]
         return line
 
+    @property
+    def heroku_faulty(self) -> bool:
+        """Faults are on, or the stack's token is revoked: the wrapper's own summary (it reads Heroku after the
+        CLI ends) would fail and hide the CLI's exit code, so runs then go through ``run_direct``."""
+        return self._faults_on or bool(self.proxy and self.proxy.revoked)
+
     def run(
         self,
         command: str,
@@ -301,6 +308,8 @@ class Probe:
     ) -> Step:
         """``python -m sandbox <command> --sandbox READY --state-dir DIR --json -c ...`` (``up``/``destroy``
         skip their preview: the cases run ``preview`` where what it says matters)."""
+        if self.heroku_faulty:
+            return self.run_direct(command, *config, stack=stack, extra=extra, label=label, timeout=timeout)
         self.stacks.add(stack)
         flags = ("--skip-preview", *extra) if command in ("up", "destroy", "refresh") else extra
         line = self._wrapper_line(command, config, stack, tuple(flags))
@@ -310,23 +319,27 @@ class Probe:
         self,
         command: str,
         *config: str,
-        env: dict[str, str],
+        env: dict[str, str] | None = None,
         label: str | None = None,
         stack: str = STACK,
+        extra: tuple[str, ...] = (),
         timeout: float = COMMAND_TIMEOUT,
     ) -> Step:
-        """The wrapper's command line for ``pulumi <command>``, with ``env`` added to the CLI's environment and
-        no ``heroku:apiKey`` in the stack config: the token from HEROKU_API_KEY or ~/.netrc. (The wrapper hands
-        the CLI a fixed environment, so these sources cannot be tried through it.)"""
+        """What the wrapper runs for ``pulumi <command>`` (``StackRun``: the same config file, backend and command
+        line), without its summary. With ``env``, those variables are added to the CLI's environment and
+        ``heroku:apiKey`` is left out of the stack config: the token from HEROKU_API_KEY or ~/.netrc (the wrapper
+        hands the CLI a fixed environment, so these sources cannot be tried through it)."""
         self.stacks.add(stack)
-        self.direct_used = True
         stack_run = StackRun(self.cli, StateFolder(self.state.resolve(), self.info.sandbox_id), Program(ROOT), stack)
         stack_run.environment["HEROKU_HOST"] = self.info.heroku_url
-        stack_run.environment.update(env)
-        items = [*self.base, *config, "heroku:apiKey="]
+        items = [*self.base, *config]
+        if env is not None:
+            self.direct_used = True
+            stack_run.environment.update(env)
+            items.append("heroku:apiKey=")
         stack_run.prepare(stack_config(stack, self.info, items, Program(ROOT)))
         line = [str(self.cli.executable), *stack_run.command_line(command, skip_preview=True, json_output=True)]
-        line.append("--non-interactive")
+        line += [*extra, "--non-interactive"]
         return self._execute(label or f"{command} (direct)", line, stack_run.environment, timeout, json_output=False)
 
     def _execute(self, label: str, line: list[str], env: dict[str, str], timeout: float, json_output: bool) -> Step:
@@ -442,6 +455,7 @@ class Probe:
 
     def faults(self, *rules: str) -> None:
         self.admin("PUT", "/__sandbox/faults", {"faults": list(rules), "seed": 0})
+        self._faults_on = bool(rules)
 
     def force_status(self, pcx_id: str, status: str | None) -> None:
         self.admin("PUT", f"/__sandbox/peerings/{pcx_id}/status", {"status": status})
@@ -598,8 +612,17 @@ class Probe:
                         places.append(str(path.relative_to(self.folder)))
         return places
 
-    def tracebacks(self) -> list[str]:
-        return [step.label for step in self.steps if "Traceback" in step.output]
+    def tracebacks(self) -> tuple[list[str], list[str]]:
+        """Steps whose output holds a traceback: the program's or a provider's, and the sandbox wrapper's own
+        (``python -m sandbox``, e.g. its summary reading Heroku), told apart by the traceback's frames."""
+        product: list[str] = []
+        wrapper: list[str] = []
+        for step in self.steps:
+            for chunk in step.output.split("Traceback (most recent call last)")[1:]:
+                frames = chunk.split("\n\n")[0]
+                mine = "/sandbox/__main__.py" in frames or "/sandbox/stack_commands.py" in frames
+                (wrapper if mine else product).append(step.label)
+        return sorted(set(product), key=product.index), sorted(set(wrapper), key=wrapper.index)
 
     def stop(self) -> dict[int, str]:
         """Stop the sandbox; the case's processes still alive ORPHAN_GRACE seconds later (then ended by pid)."""
@@ -642,6 +665,7 @@ class Result:
     outcome: str
     steps: list[str]
     tracebacks: list[str]
+    wrapper_tracebacks: list[str]  # the sandbox wrapper's own, not the product's
     token_echoes: list[str]
     lost: list[str]
     lost_counts: bool  # a loss the change should not have caused
@@ -669,7 +693,7 @@ def run_case(item: Case, out: Path) -> Result:
         leftovers = probe.leftovers()
     except Exception as error:
         leftovers = [f"could not measure: {error!r}"]
-    echoes, tracebacks = probe.token_echoes(), probe.tracebacks()
+    echoes, (tracebacks, wrapper_tracebacks) = probe.token_echoes(), probe.tracebacks()
     orphans = probe.stop()
     commands = [
         {"label": s.label, "command": s.command, "code": s.code, "errors": [probe.masked(e)[:2000] for e in s.errors]}
@@ -684,6 +708,7 @@ def run_case(item: Case, out: Path) -> Result:
         probe.masked(verdict.text),
         [s.short for s in probe.steps],
         tracebacks,
+        wrapper_tracebacks,
         echoes,
         lost,
         bool(lost) and not item.replaces,
@@ -721,6 +746,7 @@ def table(results: list[Result]) -> str:
         lines.append(f"    {'ok' if r.ok else 'FAIL'}: {r.outcome}")
         for label, found in (
             ("tracebacks in", r.tracebacks),
+            ("the sandbox wrapper's own traceback in", r.wrapper_tracebacks),
             ("token in", r.token_echoes),
             ("live pcx lost", r.lost),
             ("left after destroy", r.leftovers),
