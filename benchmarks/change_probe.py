@@ -10,6 +10,7 @@ leaves (live peerings, routes to a peering, rules from the dyno CIDRs) and proce
 10 s after it ended. Each count should be 0 once the product is fixed.
 
     python -m benchmarks.change_probe [--only NAME...] [--json] [--out DIR]
+    python -m benchmarks.change_probe --report DIR/results.json   # the table and evidence of an earlier run
 
 Every command's output is kept under ``--out`` (default ``.cache/change-probe/<time>``), tokens masked.
 """
@@ -33,9 +34,11 @@ from benchmarks.probe_kit import (
     Case,
     CaseRun,
     Probe,
+    Result,
     SetupFailed,
     Step,
     Verdict,
+    details,
     run_case,
     table,
     totals,
@@ -992,7 +995,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--out", type=Path, help="where the logs go (default .cache/change-probe/<time>)")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="print the table, the totals and each failing case's commands and evidence from an earlier run",
+    )
     args = parser.parse_args(argv)
+    if args.report:
+        results = [Result(**{"wrapper_tracebacks": [], **item}) for item in json.loads(args.report.read_text())]
+        print(report(results, args.report.parent))
+        return 0
     if args.list:
         for item in CASES:
             print(f"{item.name:32} {item.kind:6} {item.expected}")
@@ -1013,12 +1026,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"results": [r.__dict__ for r in results], "totals": totals(results)}, indent=2))
     else:
-        print(table(results))
-        print()
-        for key, value in totals(results).items():
-            print(f"{key:60} {value}")
-        print(f"\nlogs: {out}")
+        print(report(results, out))
     return 0
+
+
+def report(results: list[Result], out: Path) -> str:
+    summed = "\n".join(f"{key:68} {value}" for key, value in totals(results).items())
+    return f"{table(results)}\n\n{summed}\n\nlogs: {out}\n\n{details(results, out)}"
 
 
 if __name__ == "__main__":

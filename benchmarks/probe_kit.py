@@ -757,11 +757,50 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def evidence(log: str, limit: int = 8) -> list[str]:
+    """The lines of one command's log (tokens already masked) that show a problem: its errors, each traceback's
+    last line, any line with a token in it."""
+    body = log.split("\n--- stdout\n", 1)[-1]
+    lines = body.replace("\\n", "\n").splitlines()  # errors inside --json documents carry escaped newlines
+    found: list[str] = []
+    problems = 0  # the first items of a multi-line error ("N problems ...:" then "  - ...")
+    for index, line in enumerate(lines):
+        text = line.strip().strip('",')
+        shown = text.removeprefix('"message": "')
+        last_of_traceback = bool(re.match(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*:", shown)) and index > 0
+        item = shown.startswith("- ") and 0 < problems <= 3
+        if ("<TOKEN>" in text or last_of_traceback or shown.startswith("error:") or item) and shown not in found:
+            found.append(shown)
+        problems = problems + 1 if (shown.startswith("error:") and shown.endswith(":")) or (problems and item) else 0
+    return [line[:400] for line in found[:limit]]
+
+
+def details(results: list[Result], out: Path) -> str:
+    """For each failing case: its commands in order, with their exit codes and the lines that show the problem."""
+    lines: list[str] = []
+    for r in results:
+        if r.ok:
+            continue
+        lines.append(f"## {r.name} ({r.kind}): {r.outcome}")
+        logs = sorted((out / r.name / "logs").glob("*.log"))
+        for path in logs:
+            log = path.read_text(errors="replace")
+            command, _, rest = log.partition("\n")
+            code = rest.split("\n", 1)[0].removeprefix("exit code: ")
+            lines.append(f"    {command}   # exit {code}")
+            lines += [f"        | {line}" for line in evidence(log)]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def totals(results: list[Result]) -> dict[str, int]:
     return {
         "cases": len(results),
         "as expected": sum(r.ok for r in results),
         "cases with a traceback": sum(bool(r.tracebacks) for r in results),
+        "cases with a traceback of the sandbox wrapper (not counted above)": sum(
+            bool(r.wrapper_tracebacks) and not r.tracebacks for r in results
+        ),
         "cases with a token echo": sum(bool(r.token_echoes) for r in results),
         "live peerings lost to a change that should not touch them": sum(len(r.lost) for r in results if r.lost_counts),
         "leftovers after destroy": sum(len(r.leftovers) for r in results),
