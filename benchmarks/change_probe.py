@@ -38,6 +38,7 @@ from benchmarks.probe_kit import (
     SetupFailed,
     Step,
     Verdict,
+    case_processes,
     details,
     run_case,
     table,
@@ -451,11 +452,11 @@ def resolve_pending(p: Probe) -> list[Step]:
     pending = p.pending_creates()
     known = set(p.state_ids(PCX_TYPE))
     unknown = [pcx for pcx in p.live_pcxs() if pcx not in known]
-    imports = [
+    imports = [  # the flag takes one value each time: --import-pending-creates URN --import-pending-creates ID
         item
         for urn, kind in pending
         if kind == PCX_TYPE and len(unknown) == 1
-        for item in ("--import-pending-creates", urn, unknown[0])
+        for item in ("--import-pending-creates", urn, "--import-pending-creates", unknown[0])
     ]
     steps = []
     if imports:
@@ -539,14 +540,36 @@ def kill_routes_rules(p: Probe) -> Verdict:
     return after_kill(p, landed, recover(p, "up", many), routes=11, rules=16)
 
 
-@case(
-    "kill-destroy-routes-gone", "kill", "killed in destroy once routes and rules are gone; destroy again: nothing left"
-)
-def kill_destroy_routes_gone(p: Probe) -> Verdict:
-    pcx = live_up(p)
-    p.faults("destroy:latency=5")  # Heroku's destroy held: the kill lands between the routes and the pcx
+@case("kill-as-provider-host-starts", "kill", f"killed as Pulumi's dynamic-provider host starts; {KILL_EXPECTED}")
+def kill_as_provider_host_starts(p: Probe) -> Verdict:
+    running = p.start("up")
+    landed = p.kill_when(
+        running, lambda: any("pulumi.dynamic" in c for c in case_processes(str(p.folder)).values()), "as it starts"
+    )
+    return after_kill(p, landed, recover(p))
+
+
+@case("kill-destroy-as-routes-go", "kill", "killed in destroy as the last route and rule go; destroy again: none left")
+def kill_destroy_as_routes_go(p: Probe) -> Verdict:
+    """Killed as soon as routes and rules are gone, before Heroku's destroy is sent (the engine turns to the
+    acceptance then): timing-dependent within ~0.1 s, unlike the case below."""
+    live_up(p)
+    p.check_live()
     running = p.start("destroy")
-    landed = p.kill_when(running, lambda: not p.routes_to_pcx() and not p.dyno_rules(), "after routes and rules")
+    landed = p.kill_when(running, lambda: not p.routes_to_pcx() and not p.dyno_rules(), "as routes and rules go")
+    return after_kill(p, landed, recover(p, "destroy"), destroyed=True)
+
+
+@case("kill-destroy-routes-gone", "kill", "killed in destroy with Heroku's destroy in flight; destroy again: none left")
+def kill_destroy_routes_gone(p: Probe) -> Verdict:
+    proxy = p.use_proxy()  # it sees Heroku's destroy arrive, while the emulator holds it
+    pcx = live_up(p)
+    p.check_live()
+    p.faults("destroy:latency=5")
+    running = p.start("destroy")
+    landed = p.kill_when(
+        running, lambda: any(a.startswith("DELETE ") for a in proxy.arrived), "with Heroku's destroy in flight"
+    )
     p.faults()
     state = f"at the kill: {pcx} {p.pcxs().get(pcx)}"
     verdict = after_kill(p, landed, recover(p, "destroy"), destroyed=True)
@@ -558,6 +581,7 @@ def kill_destroy_routes_gone(p: Probe) -> Verdict:
 )
 def kill_destroy_after_heroku(p: Probe) -> Verdict:
     live_up(p)
+    p.check_live()
     running = p.start("destroy")
     landed = p.kill_when(
         running, lambda: any(e["route"] == "destroy" and e["status"] == 202 for e in p.heroku_log()), "after Heroku's"
@@ -565,7 +589,12 @@ def kill_destroy_after_heroku(p: Probe) -> Verdict:
     return after_kill(p, landed, recover(p, "destroy"), destroyed=True)
 
 
-@case("kill-replacement", "kill", "killed mid-replacement (vpcId changed, new pcx accepted); up again: one peering")
+@case(
+    "kill-replacement",
+    "kill",
+    "killed mid-replacement (vpcId changed, new pcx accepted); up again: one peering",
+    replaces=True,
+)
 def kill_replacement(p: Probe) -> Verdict:
     old = live_up(p)
     vpc, _, group = p.new_vpc()
@@ -701,6 +730,7 @@ def faulty_destroy(p: Probe, *faults: str, revoked: bool = False, status: str | 
         revoke(p)
     if status:
         p.force_status(pcx, status)
+    p.check_live()
     done = p.run("destroy")
     p.faults()
     return Verdict(*destroy_shape(p, pcx, done))
@@ -809,7 +839,9 @@ def bad_token(p: Probe, source: str, template: str, good_template: str) -> Verdi
         raise SetupFailed(f"the set-up up failed: {first_error(set_up)}")
     [pcx] = p.mark_live()
     run = token_runner(p, source, template.format(p.info.heroku_api_key))
-    steps = [run(command, f"{command} (bad token)") for command in ("up", "refresh", "destroy")]
+    steps = [run(command, f"{command} (bad token)") for command in ("up", "refresh")]
+    p.check_live()
+    steps.append(run("destroy", "destroy (bad token)"))
     _, shape = destroy_shape(p, pcx, steps[-1])
     ok = all(named_refusal(s, source) for s in steps) and complete(p, pcx)
     return Verdict(ok, "; ".join(said(s) for s in steps[:-1]) + f"; {shape}")
@@ -846,6 +878,7 @@ def token_missing_on_destroy(p: Probe) -> Verdict:
     if made.code != 0:
         raise SetupFailed(f"the set-up up failed: {first_error(made)}")
     [pcx] = p.mark_live()
+    p.check_live()
     done = p.run_direct("destroy", env={}, label="destroy (no token anywhere)")
     _, shape = destroy_shape(p, pcx, done)
     ok = named_refusal(done, "env") and complete(p, pcx)
@@ -865,6 +898,7 @@ def token_rotated(p: Probe) -> Verdict:
     proxy.revoked.add(p.info.heroku_api_key)
     proxy.aliases[new] = p.info.heroku_api_key
     refreshed = p.run("refresh", f"heroku:apiKey={new}")
+    p.check_live()
     destroyed = p.run("destroy", f"heroku:apiKey={new}")
     ok, shape = destroy_shape(p, pcx, destroyed)
     return Verdict(ok and refreshed.code == 0 and destroyed.code == 0, f"{said(refreshed)}; {shape}")

@@ -182,6 +182,7 @@ class FaultProxy:
         self.pending_404 = 0
         self.revoked: set[str] = set()
         self.aliases: dict[str, str] = {}  # a rotated token -> the token the emulator knows
+        self.arrived: list[str] = []  # "METHOD path" of each request, as it arrives (before any answer)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -202,6 +203,7 @@ class FaultProxy:
 
     def _refusal(self, method: str, path: str, token: str) -> tuple[int, str] | None:
         with self._lock:
+            self.arrived.append(f"{method} {path}")
             if token in self.revoked:
                 return 401, json.dumps({"id": "unauthorized", "message": "Invalid credentials provided."})
             if method == "GET" and self.pending_404 > 0 and self.READ.match(path.split("?", 1)[0]):
@@ -240,12 +242,15 @@ class FaultProxy:
                 self._reply(answer.status, data, kept)
 
             def _reply(self, status: int, data: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the caller was killed meanwhile
+                    self.close_connection = True
 
             do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = _forward  # noqa: N815 - the stdlib's names
 
@@ -275,6 +280,7 @@ class Probe:
         self.forced: set[str] = set()
         self.live_before: list[str] = []
         self.lost: list[str] = []
+        self.live_checked = False
         self.proxy: FaultProxy | None = None
         self.direct_used = False  # some run took the token from the environment or ~/.netrc
         self._faults_on = False
@@ -560,9 +566,11 @@ class Probe:
         return self.live_before
 
     def check_live(self) -> list[str]:
-        """Which of the marked peerings are no longer live (deleted or replaced)."""
+        """Which of the marked peerings are no longer live (deleted or replaced). A case whose own last step is a
+        `destroy` checks before it; otherwise the harness checks when the case ends, before the final destroy."""
         live = set(self.live_pcxs())
         self.lost = [pcx for pcx in self.live_before if pcx not in live]
+        self.live_checked = True
         return self.lost
 
     # -- the end of a case -------------------------------------------------------------------------
@@ -687,7 +695,7 @@ def run_case(item: Case, out: Path) -> Result:
     except Exception as error:  # the harness's own bug must not stop the other cases
         verdict = Verdict(False, f"HARNESS ERROR: {error!r}")
         (folder / "harness-error.txt").write_text(traceback.format_exc())
-    lost = probe.check_live() if probe.live_before and not probe.lost else probe.lost
+    lost = probe.check_live() if probe.live_before and not probe.live_checked else probe.lost
     try:
         probe.final_destroy()
         leftovers = probe.leftovers()
@@ -768,7 +776,7 @@ def evidence(log: str, limit: int = 8) -> list[str]:
         text = line.strip().strip('",')
         shown = text.removeprefix('"message": "')
         last_of_traceback = bool(re.match(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*:", shown)) and index > 0
-        item = shown.startswith("- ") and 0 < problems <= 3
+        item = shown.startswith(("- ", "* ")) and 0 < problems <= 3
         if ("<TOKEN>" in text or last_of_traceback or shown.startswith("error:") or item) and shown not in found:
             found.append(shown)
         problems = problems + 1 if (shown.startswith("error:") and shown.endswith(":")) or (problems and item) else 0
