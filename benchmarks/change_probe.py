@@ -63,6 +63,7 @@ def case(
 # -- config and checks -----------------------------------------------------------------------------
 
 DEMO_DESCRIPTION = "Heroku dynos to PostgreSQL"
+MARKER_TAG = "heroku-peering"  # the tag on what the stack makes: <project>/<stack>/<peering>
 # "pulumi config set pcxId pcx-..." (single form) or "add pcxId: pcx-... to heroku-peering:peerings[0]"
 ADOPT_ADVICE = re.compile(r"(?:pulumi config set pcxId|add pcxId:) (pcx-[0-9a-f]+)")
 
@@ -130,12 +131,21 @@ def adopt_advice(step: Step) -> str | None:
     return found[1] if found else None
 
 
-def rewritten(p: Probe, make: Callable[[str | None], tuple[str, ...]], setup: tuple[str, ...] = ()) -> Verdict:
+def rewritten(
+    p: Probe,
+    make: Callable[[str | None], tuple[str, ...]],
+    setup: tuple[str, ...] = (),
+    warning: str | None = None,
+    check: Callable[[str], tuple[bool, str]] | None = None,
+) -> Verdict:
     """The same peering written another way (``make(None)``; ``make(pcx)`` with the advice's pcxId): expected
-    no change to AWS (in-place updates at most), the pcx kept, and a second `up` a no-op."""
+    no change to AWS (in-place updates at most), the pcx kept, and a second `up` a no-op. ``warning``: words the
+    first `up` must say (a rename: "kept under the new name"); ``check(pcx)``: what AWS must hold after it."""
     pcx = live_up(p, *setup)
     preview = p.run("preview", *make(None))
     done = p.up(*make(None))
+    warned = warning is None or any(warning in m for m in done.warnings)
+    checked, seen = check(pcx) if check else (True, "")
     advised = adopt_advice(done)
     followed = p.up(*make(advised), label="up (advice: pcxId)") if advised else None  # as the message says
     again = p.up(*make(advised), label="up (again, same config)")
@@ -143,6 +153,10 @@ def rewritten(p: Probe, make: Callable[[str | None], tuple[str, ...]], setup: tu
     parts = [f"preview exit {preview.code} ({changes(preview)})", said(done)]
     if done.code == 0:
         parts[-1] += f" ({changes(done)})"
+    if warning is not None:
+        parts.append(f"warning {warning!r}: {'yes' if warned else 'NO'}")
+    if seen:
+        parts.append(seen)
     if followed:
         parts.append(f"followed its advice: {said(followed)} ({changes(followed)})")
     parts.append(f"{said(again)} ({changes(again)})")
@@ -150,7 +164,20 @@ def rewritten(p: Probe, make: Callable[[str | None], tuple[str, ...]], setup: tu
         parts.append(f"live {pcx} DELETED")
     replaced = "replace" in done.changed() or "delete" in done.changed()
     ok = done.code == 0 and not replaced and not lost and complete(p, pcx) and not again.changed()
-    return Verdict(ok, "; ".join(parts))
+    return Verdict(ok and warned and checked, "; ".join(parts))
+
+
+RENAMED = "kept under the new name"  # the warning of a rename kept by aliases
+
+
+def marker_is(p: Probe, name: str) -> Callable[[str], tuple[bool, str]]:
+    """The pcx's marker tag names the peering ``name`` (a rename updates only this tag, in place)."""
+
+    def check(pcx: str) -> tuple[bool, str]:
+        value = p.pcx_tags(pcx).get(MARKER_TAG, "")
+        return value == MARKER_PREFIX + name, f"marker tag {value!r}"
+
+    return check
 
 
 @case("space-by-uuid", "edit", "the same space by UUID: no AWS change, the pcx kept")
@@ -158,35 +185,54 @@ def space_by_uuid(p: Probe) -> Verdict:
     return rewritten(p, lambda pcx: (f"space={p.info.space_id}", *((f"pcxId={pcx}",) if pcx else ())))
 
 
-def into_peerings(p: Probe, name: str | None) -> Verdict:
+def into_peerings(p: Probe, name: str, warning: str | None = None) -> Verdict:
     def make(pcx: str | None) -> tuple[str, ...]:
-        item = demo_item(p, **({"name": name} if name else {}), **({"pcxId": pcx} if pcx else {}))
-        return peerings(item)
+        return peerings(demo_item(p, name=name, **({"pcxId": pcx} if pcx else {})))
 
-    return rewritten(p, make)
+    return rewritten(p, make, warning=warning, check=marker_is(p, name))
 
 
-@case("single-to-peerings-named", "edit", "single form moved into `peerings` with name main: the pcx kept")
+@case("single-to-peerings-named", "edit", "single form (named main) moved into `peerings` with name main: no change")
 def single_to_peerings_named(p: Probe) -> Verdict:
     return into_peerings(p, "main")
 
 
-@case("single-to-peerings-unnamed", "edit", "single form moved into `peerings` without a name: the pcx kept")
+@case(
+    "single-to-peerings-unnamed",
+    "edit",
+    "single form moved into `peerings` without a name: refused naming `name`, nothing touched",
+)
 def single_to_peerings_unnamed(p: Probe) -> Verdict:
-    return into_peerings(p, None)
+    pcx = live_up(p)
+    done = p.up(*peerings(demo_item(p)))
+    lost = p.check_live()
+    errors = " ".join(done.errors)
+    named = "name" in errors
+    untouched = not done.changed() and complete(p, pcx)
+    text = f"{said(done)} ({changes(done)})" + ("" if named else "; the error does not name `name`")
+    ok = done.code != 0 and named and untouched and not lost
+    return Verdict(ok, text + ("; live pcx DELETED" if lost else ""))
 
 
-@case("single-to-peerings-default-name", "edit", "moved into `peerings` named as the single form's default: kept")
-def single_to_peerings_default_name(p: Probe) -> Verdict:
-    return into_peerings(p, p.info.space)
+@case(
+    "single-to-peerings-other-name",
+    "edit",
+    "single form moved into `peerings` under another name (the space's): a rename, kept under the new name",
+)
+def single_to_peerings_other_name(p: Probe) -> Verdict:
+    return into_peerings(p, p.info.space, warning=RENAMED)
 
 
-@case("rename-peering", "edit", "a peering of `peerings` renamed (alpha -> beta): the pcx kept")
+@case(
+    "rename-peering",
+    "edit",
+    "a peering of `peerings` renamed (alpha -> beta): kept under the new name, only the marker tag updated",
+)
 def rename_peering(p: Probe) -> Verdict:
     def make(pcx: str | None) -> tuple[str, ...]:
         return peerings(demo_item(p, name="beta", **({"pcxId": pcx} if pcx else {})))
 
-    return rewritten(p, make, setup=peerings(demo_item(p, name="alpha")))
+    return rewritten(p, make, setup=peerings(demo_item(p, name="alpha")), warning=RENAMED, check=marker_is(p, "beta"))
 
 
 def in_place(
@@ -332,11 +378,21 @@ def space_change(p: Probe) -> Verdict:
     return moved(p, lambda: ("space=other-space",), routes=3)
 
 
-@case("protect-key", "edit", "`protect: true` on a live stack: accepted, nothing changes")
+def unprotect(p: Probe, *config: str) -> tuple[bool, str]:
+    """`protect` set back to false (as its description says, before a destroy): no AWS change."""
+    done = p.up("protect=false", *config, label="up (protect set back to false)")
+    aws = [op for op in done.changed() if op != "update"]
+    return done.code == 0 and not aws, f"{said(done)} ({changes(done)})"
+
+
+@case("protect-key", "edit", "`protect: true` on a live stack: accepted, nothing changes; set back to false: same")
 def protect_key(p: Probe) -> Verdict:
     pcx = live_up(p)
     done = p.up("protect=true")
-    return Verdict(done.code == 0 and complete(p, pcx), f"{said(done)} ({changes(done)})")
+    kept = complete(p, pcx)
+    back, text = unprotect(p)
+    ok = done.code == 0 and not [op for op in done.changed() if op != "update"] and kept and back
+    return Verdict(ok and complete(p, pcx), f"{said(done)} ({changes(done)}); {text}")
 
 
 @case("protect-stops-replace", "edit", "`protect: true` + vpcId changed: the engine refuses the replace")
@@ -348,8 +404,9 @@ def protect_stops_replace(p: Probe) -> Verdict:
     named = "protect" in " ".join(done.errors).lower()
     unknown = "is not a key this program reads" in " ".join(done.errors)
     ok = done.code != 0 and named and not unknown and not lost and complete(p, pcx)
-    text = said(done) + ("; protect is not a config key yet" if unknown else "")
-    return Verdict(ok, text + ("; live pcx DELETED" if lost else ""))
+    back, unprotected = unprotect(p)
+    text = said(done) + ("; protect is not a config key yet" if unknown else "") + f"; {unprotected}"
+    return Verdict(ok and back, text + ("; live pcx DELETED" if lost else ""))
 
 
 @case("protect-stops-destroy", "edit", "`protect: true` then destroy: the engine refuses to delete the pcx")
@@ -360,8 +417,10 @@ def protect_stops_destroy(p: Probe) -> Verdict:
         return Verdict(False, f"{said(done)}: protect does not exist, so destroy was not tried")
     destroyed = p.run("destroy", "protect=true")
     lost = p.check_live()
-    ok = destroyed.code != 0 and not lost and complete(p, pcx)
-    return Verdict(ok, f"{said(done)}; {said(destroyed)}" + ("; live pcx DELETED" if lost else ""))
+    ok = destroyed.code != 0 and "protect" in " ".join(destroyed.errors).lower() and not lost and complete(p, pcx)
+    back, unprotected = unprotect(p)
+    text = f"{said(done)}; {said(destroyed)}; {unprotected}"
+    return Verdict(ok and back, text + ("; live pcx DELETED" if lost else ""))
 
 
 @case("own-route-to-igw", "edit", "an own route repointed to an internet gateway out of band: `up` puts it back")
@@ -412,8 +471,8 @@ def own_rule_revoked(p: Probe) -> Verdict:
     return Verdict(ok, "; ".join(parts) + ("" if restored_by_up else " (plain `up` does not see it)"))
 
 
-def own_tag(p: Probe, key: str, honoured_ok: bool) -> Verdict:
-    """A user tag named like one the project writes: refused by name (or, where harmless, written as given);
+def own_tag(p: Probe, key: str, honoured_ok: bool = False) -> Verdict:
+    """A user tag named like one the project writes: refused by name (``honoured_ok``: or written as given);
     never silently overwritten."""
     pcx = live_up(p)
     before = p.pcx_tags(pcx)
@@ -433,14 +492,14 @@ def user_tag_marker(p: Probe) -> Verdict:
     return own_tag(p, "heroku-peering", honoured_ok=False)
 
 
-@case("user-tag-name", "edit", "tags {Name: x} (the project writes Name): refused by name, or written as given")
+@case("user-tag-name", "edit", "tags {Name: x} (the project writes Name): refused by name")
 def user_tag_name(p: Probe) -> Verdict:
-    return own_tag(p, "Name", honoured_ok=True)
+    return own_tag(p, "Name")
 
 
-@case("user-tag-heroku-space", "edit", "tags {heroku-space: x} (a project tag): refused by name, or written as given")
+@case("user-tag-heroku-space", "edit", "tags {heroku-space: x} (a project tag): refused by name")
 def user_tag_heroku_space(p: Probe) -> Verdict:
-    return own_tag(p, "heroku-space", honoured_ok=True)
+    return own_tag(p, "heroku-space")
 
 
 # -- 2. kills at each phase ------------------------------------------------------------------------
@@ -466,17 +525,50 @@ def resolve_pending(p: Probe) -> list[Step]:
     return steps
 
 
+# What a run names as an interrupted run's leftover, with what to do: take the pcx over, or delete it / the route.
+DELETE_PCX = re.compile(r"aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id (pcx-[0-9a-f]+)")
+DELETE_ROUTE = re.compile(r"aws ec2 delete-route --route-table-id (\S+) --destination-cidr-block ([0-9./]+)")
+
+
+def follow_leftover_advice(p: Probe, step: Step, command: str, config: list[str]) -> list[Step]:
+    """A refusal that names an interrupted run's leftover: do what it says first (take the pcx over with pcxId,
+    kept in ``config`` from then on; else delete what it names), then run again. No advice: nothing done."""
+    if step.code in (0, None) or command != "up":
+        return []
+    errors = "\n".join(step.errors)
+    adopt = adopt_advice(step)
+    if adopt and f"pcxId={adopt}" not in config:
+        config.append(f"pcxId={adopt}")
+        return [p.run(command, *config, label=f"{command} (advice: pcxId={adopt})")]
+    deleted = []
+    for pcx in sorted(set(DELETE_PCX.findall(errors))):
+        p.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        deleted.append(pcx)
+    for route_table, destination in sorted(set(DELETE_ROUTE.findall(errors))):
+        p.ec2.delete_route(RouteTableId=route_table, DestinationCidrBlock=destination)
+        deleted.append(f"{route_table} {destination}")
+    if not deleted:
+        return []
+    return [p.run(command, *config, label=f"{command} (advice: deleted {', '.join(deleted)})")]
+
+
 def recover(p: Probe, command: str = "up", *config: str) -> list[Step]:
-    """After a kill, what the CLI says, in turn: run again; `cancel` the lock it names, run again; `refresh`
+    """After a kill, what the CLI says, in turn: run again; `cancel` the lock it names, run again; do what a
+    refusal naming the killed run's leftovers says (adopt with pcxId, or delete it), run again; `refresh`
     (which asks to be run interactively for interrupted creates: see ``resolve_pending``), run again."""
-    steps = [p.run(command, *config, label=f"{command} (after the kill)")]
+    given = list(config)
+    steps = [p.run(command, *given, label=f"{command} (after the kill)")]
     if steps[-1].code != 0 and "pulumi cancel" in steps[-1].output:
         steps.append(p.run("cancel"))
-        steps.append(p.run(command, *config, label=f"{command} (after cancel)"))
+        steps.append(p.run(command, *given, label=f"{command} (after cancel)"))
+    for _ in range(2):  # a pcx taken over, then perhaps a route it names
+        steps += follow_leftover_advice(p, steps[-1], command, given)
     if steps[-1].code != 0:
-        steps.append(p.run("refresh", *config))
+        steps.append(p.run("refresh", *given))
         steps += resolve_pending(p)
-        steps.append(p.run(command, *config, label=f"{command} (after refresh)"))
+        steps.append(p.run(command, *given, label=f"{command} (after refresh)"))
+        for _ in range(2):
+            steps += follow_leftover_advice(p, steps[-1], command, given)
     return steps
 
 
@@ -551,8 +643,8 @@ def kill_as_provider_host_starts(p: Probe) -> Verdict:
 
 @case("kill-destroy-as-routes-go", "kill", "killed in destroy as the last route and rule go; destroy again: none left")
 def kill_destroy_as_routes_go(p: Probe) -> Verdict:
-    """Killed as soon as routes and rules are gone, before Heroku's destroy is sent (the engine turns to the
-    acceptance then): timing-dependent within ~0.1 s, unlike the case below."""
+    """Killed as soon as routes and rules are gone, as the engine turns to the acceptance (then the pcx):
+    timing-dependent within ~0.1 s."""
     live_up(p)
     p.check_live()
     running = p.start("destroy")
@@ -560,33 +652,48 @@ def kill_destroy_as_routes_go(p: Probe) -> Verdict:
     return after_kill(p, landed, recover(p, "destroy"), destroyed=True)
 
 
-@case("kill-destroy-routes-gone", "kill", "killed in destroy with Heroku's destroy in flight; destroy again: none left")
-def kill_destroy_routes_gone(p: Probe) -> Verdict:
-    proxy = p.use_proxy()  # it sees Heroku's destroy arrive, while the emulator holds it
-    pcx = live_up(p)
-    p.check_live()
-    p.faults("destroy:latency=5")
-    running = p.start("destroy")
-    landed = p.kill_when(
-        running, lambda: any(a.startswith("DELETE ") for a in proxy.arrived), "with Heroku's destroy in flight"
-    )
-    p.faults()
-    state = f"at the kill: {pcx} {p.pcxs().get(pcx)}"
-    verdict = after_kill(p, landed, recover(p, "destroy"), destroyed=True)
-    return Verdict(verdict.ok, f"{state}; {verdict.text}")
+def heroku_destroys(p: Probe) -> int:
+    """Destroy requests that reached Heroku: a destroy must send none (deleting the pcx ends both sides)."""
+    return sum(1 for e in p.heroku_log() if e["route"] == "destroy")
 
 
 @case(
-    "kill-destroy-after-heroku", "kill", "killed in destroy right after Heroku's destroy; destroy again: nothing left"
+    "kill-destroy-in-refresh",
+    "kill",
+    "killed in destroy's refresh with Heroku's read in flight; destroy again: none left, nothing asked of Heroku",
 )
-def kill_destroy_after_heroku(p: Probe) -> Verdict:
-    live_up(p)
+def kill_destroy_in_refresh(p: Probe) -> Verdict:
+    proxy = p.use_proxy()  # it sees the refresh's read arrive, while the emulator holds it
+    pcx = live_up(p)
     p.check_live()
+    proxy.arrived.clear()
+    p.faults("get:latency=5")
     running = p.start("destroy")
     landed = p.kill_when(
-        running, lambda: any(e["route"] == "destroy" and e["status"] == 202 for e in p.heroku_log()), "after Heroku's"
+        running,
+        lambda: any(a.startswith(f"GET /spaces/{p.info.space}/peerings/{pcx}") for a in proxy.arrived),
+        "with the refresh's Heroku read in flight",
     )
-    return after_kill(p, landed, recover(p, "destroy"), destroyed=True)
+    p.faults()
+    state = f"at the kill: {pcx} {p.pcxs().get(pcx)}, {len(p.routes_to_pcx())} routes"
+    verdict = after_kill(p, landed, recover(p, "destroy"), destroyed=True)
+    sent = heroku_destroys(p)
+    return Verdict(verdict.ok and not sent, f"{state}; {verdict.text}; Heroku destroys sent: {sent}")
+
+
+@case(
+    "kill-destroy-pcx-deleted",
+    "kill",
+    "killed in destroy as AWS deletes the pcx (routes, rules, acceptance gone); destroy again: none left",
+)
+def kill_destroy_pcx_deleted(p: Probe) -> Verdict:
+    pcx = live_up(p)
+    p.check_live()
+    running = p.start("destroy")
+    landed = p.kill_when(running, lambda: p.pcxs().get(pcx) in ("deleting", "deleted"), "as AWS deletes the pcx")
+    verdict = after_kill(p, landed, recover(p, "destroy"), destroyed=True)
+    sent = heroku_destroys(p)
+    return Verdict(verdict.ok and not sent, f"{verdict.text}; Heroku destroys sent: {sent}")
 
 
 @case(
@@ -665,9 +772,14 @@ def refresh_transient_404(p: Probe) -> Verdict:
     return faulty_refresh(p, proxy_404=1)
 
 
+@case("refresh-two-404s", "fault", "refresh with two 404s in a row on the peering's read: re-read, the state kept")
+def refresh_two_404s(p: Probe) -> Verdict:
+    return faulty_refresh(p, proxy_404=2)
+
+
 def status_after_active(p: Probe, status: str) -> Verdict:
-    """Heroku reads the peering `status` after it was active (AWS still says active): drift that refresh and the
-    next `up` report with what it means; AWS left alone."""
+    """Heroku reads the peering `status` after it was active (AWS still says active): refresh succeeds, keeps it
+    in the state and warns with what it means; the next `up` reports it too; AWS left alone."""
     pcx = live_up(p)
     p.force_status(pcx, status)
     refreshed = p.run("refresh")
@@ -681,7 +793,10 @@ def status_after_active(p: Probe, status: str) -> Verdict:
         f"{said(refreshed)} ({changes(refreshed)}; {'reports' if reported(refreshed) else 'says nothing of'} {status})"
     )
     text += f"; {said(after)} ({changes(after)}; {'reports' if reported(after) else 'says nothing of'} {status})"
-    ok = reported(refreshed) and reported(after) and not lost
+    warned = refreshed.code == 0 and any(status in m for m in refreshed.warnings)
+    kept = ACCEPTANCE_TYPE in p.state_types()
+    text += f"; acceptance {'kept in' if kept else 'DROPPED from'} the state"
+    ok = warned and kept and reported(after) and not lost
     return Verdict(ok, text + ("; live pcx DELETED" if lost else ""))
 
 
@@ -690,9 +805,11 @@ def forced(status: str) -> CaseRun:
 
 
 for status in ("failed", "expired", "rejected", "deleted"):
-    case(f"status-{status}-after-active", "fault", f"Heroku reads {status} after active: refresh and up report it")(
-        forced(status)
-    )
+    case(
+        f"status-{status}-after-active",
+        "fault",
+        f"Heroku reads {status} after active: refresh warns (kept in the state), up reports it",
+    )(forced(status))
 
 
 @case("status-active-before-accept", "fault", "Heroku reads active while AWS says pending-acceptance: not believed")
@@ -720,8 +837,15 @@ def status_active_before_accept(p: Probe) -> Verdict:
     return Verdict(ok, text)
 
 
-def faulty_destroy(p: Probe, *faults: str, revoked: bool = False, status: str | None = None) -> Verdict:
-    """Destroy while Heroku misbehaves: whole (nothing left) or not at all (everything still there)."""
+NO_REFRESH = "pulumi destroy --refresh=false"
+
+
+def faulty_destroy(
+    p: Probe, *faults: str, revoked: bool = False, status: str | None = None, reads: bool = False
+) -> Verdict:
+    """Destroy while Heroku misbehaves. Its deletes ask nothing of Heroku, so only its refresh (``reads``: Heroku's
+    reads fail) may stop it, touching nothing and advising `pulumi destroy --refresh=false`; that advice,
+    followed while Heroku still misbehaves, destroys everything. Otherwise: whole, exit 0."""
     if revoked:
         p.use_proxy()
     pcx = live_up(p)
@@ -732,8 +856,19 @@ def faulty_destroy(p: Probe, *faults: str, revoked: bool = False, status: str | 
         p.force_status(pcx, status)
     p.check_live()
     done = p.run("destroy")
+    ok, shape = destroy_shape(p, pcx, done)
+    if done.code == 0 or not reads:
+        p.faults()
+        return Verdict(ok and done.code == 0 and not heroku_destroys(p), shape)
+    advised = NO_REFRESH in " ".join(done.errors)
+    if not advised:
+        p.faults()
+        return Verdict(False, f"{shape}; no advice to run `{NO_REFRESH}`")
+    again = p.run("destroy", extra=("--refresh=false",), label="destroy --refresh=false (as advised)")
+    whole_ok, whole = destroy_shape(p, pcx, again)
     p.faults()
-    return Verdict(*destroy_shape(p, pcx, done))
+    ok = ok and again.code == 0 and whole_ok and not heroku_destroys(p)
+    return Verdict(ok, f"{shape}; followed the advice: {whole}")
 
 
 def destroy_shape(p: Probe, pcx: str, done: Step) -> tuple[bool, str]:
@@ -759,14 +894,37 @@ for name, fault in (
     ("destroy-503", "destroy:503=1.0"),
     ("destroy-dropped", "destroy:drop=1.0"),
     ("destroy-lost-answer", "destroy:lost=1.0"),
-    ("destroy-reads-500", "get:500=1.0"),
 ):
-    case(name, "fault", f"destroy with Heroku answering {fault}: whole, or nothing touched")(destroy_with(fault))
+    case(name, "fault", f"destroy with Heroku answering {fault}: whole (a destroy asks nothing of Heroku)")(
+        destroy_with(fault)
+    )
 
 
-@case("destroy-401", "fault", "destroy after Heroku revoked the token (401): whole, or nothing touched")
+def destroy_reading(fault: str) -> CaseRun:
+    return lambda p: faulty_destroy(p, fault, reads=True)
+
+
+for name, fault in (
+    ("destroy-reads-500", "get:500=1.0"),
+    ("destroy-reads-503", "get:503=1.0"),
+    ("destroy-reads-dropped", "get:drop=1.0"),
+):
+    case(
+        name,
+        "fault",
+        f"destroy with Heroku's reads {fault}: whole, or its refresh stops it untouched advising "
+        "--refresh=false, which then destroys everything",
+    )(destroy_reading(fault))
+
+
+@case(
+    "destroy-401",
+    "fault",
+    "destroy after Heroku revoked the token (401): whole, or untouched advising --refresh=false, which then "
+    "destroys everything",
+)
 def destroy_401(p: Probe) -> Verdict:
-    return faulty_destroy(p, revoked=True)
+    return faulty_destroy(p, revoked=True, reads=True)
 
 
 @case("destroy-heroku-says-deleted", "fault", "destroy when Heroku already reads deleted: whole")
@@ -787,8 +945,8 @@ NOT_A_HEADER = (
     ("inner-newline", "{}\nX-Injected: 1"),
     ("non-latin1", "{}\u2603"),
 )
-SOURCE_NAMES = {"config": "heroku:apiKey", "env": "HEROKU_API_KEY", "netrc": "netrc"}
-Runner = Callable[[str, str], Step]  # (command, label) -> the step
+SOURCE_NAMES = {"config": "heroku:apiKey", "env": "HEROKU_API_KEY", "netrc": ".netrc"}
+Runner = Callable[..., Step]  # (command, label, extra=()) -> the step
 
 
 def token_runner(p: Probe, source: str, token: str) -> Runner:
@@ -797,15 +955,19 @@ def token_runner(p: Probe, source: str, token: str) -> Runner:
     The last two go through ``Probe.run_direct``: the wrapper hands the CLI a fixed environment."""
     p.tokens.add(token)
     if source == "config":
-        return lambda command, label: p.run(command, f"heroku:apiKey={json.dumps(token)}", label=label)
+        return lambda command, label, extra=(): p.run(
+            command, f"heroku:apiKey={json.dumps(token)}", label=label, extra=extra
+        )
     if source == "env":
-        return lambda command, label: p.run_direct(command, env={"HEROKU_API_KEY": token}, label=label)
+        return lambda command, label, extra=(): p.run_direct(
+            command, env={"HEROKU_API_KEY": token}, label=label, extra=extra
+        )
     home = p.folder / "home"
     home.mkdir(exist_ok=True)
     netrc = home / ".netrc"
     netrc.write_bytes(token.encode())
     netrc.chmod(0o600)
-    return lambda command, label: p.run_direct(command, env={"HOME": str(home)}, label=label)
+    return lambda command, label, extra=(): p.run_direct(command, env={"HOME": str(home)}, label=label, extra=extra)
 
 
 def odd_token(p: Probe, source: str, template: str) -> Verdict:
@@ -820,8 +982,19 @@ def odd_token(p: Probe, source: str, template: str) -> Verdict:
 
 
 def named_refusal(step: Step, source: str) -> bool:
-    errors = " ".join(step.errors)
-    return step.code != 0 and (SOURCE_NAMES[source] in errors or "token" in errors.lower())
+    """Refused, the message naming where the token came from."""
+    return step.code != 0 and SOURCE_NAMES[source] in " ".join(step.errors)
+
+
+def refused_destroy(p: Probe, pcx: str, done: Step, run: Runner, ok: bool) -> Verdict:
+    """A destroy refused over its token (``ok``: refused as expected, nothing touched). When the refusal advises
+    `pulumi destroy --refresh=false` (a destroy asks nothing of Heroku), that, run the same way, destroys all."""
+    _, shape = destroy_shape(p, pcx, done)
+    if NO_REFRESH not in " ".join(done.errors):
+        return Verdict(ok, shape)
+    again = run("destroy", "destroy --refresh=false (as advised)", extra=("--refresh=false",))
+    whole_ok, whole = destroy_shape(p, pcx, again)
+    return Verdict(ok and whole_ok and again.code == 0, f"{shape}; followed the advice: {whole}")
 
 
 def bad_token(p: Probe, source: str, template: str, good_template: str) -> Verdict:
@@ -842,9 +1015,9 @@ def bad_token(p: Probe, source: str, template: str, good_template: str) -> Verdi
     steps = [run(command, f"{command} (bad token)") for command in ("up", "refresh")]
     p.check_live()
     steps.append(run("destroy", "destroy (bad token)"))
-    _, shape = destroy_shape(p, pcx, steps[-1])
     ok = all(named_refusal(s, source) for s in steps) and complete(p, pcx)
-    return Verdict(ok, "; ".join(said(s) for s in steps[:-1]) + f"; {shape}")
+    verdict = refused_destroy(p, pcx, steps[-1], run, ok)
+    return Verdict(verdict.ok, "; ".join(said(s) for s in steps[:-1]) + f"; {verdict.text}")
 
 
 def token_case(source: str, name: str, template: str, good: str | None) -> None:
@@ -879,10 +1052,12 @@ def token_missing_on_destroy(p: Probe) -> Verdict:
         raise SetupFailed(f"the set-up up failed: {first_error(made)}")
     [pcx] = p.mark_live()
     p.check_live()
-    done = p.run_direct("destroy", env={}, label="destroy (no token anywhere)")
-    _, shape = destroy_shape(p, pcx, done)
-    ok = named_refusal(done, "env") and complete(p, pcx)
-    return Verdict(ok, shape)
+
+    def run(command: str, label: str, extra: tuple[str, ...] = ()) -> Step:
+        return p.run_direct(command, env={}, label=label, extra=extra)
+
+    done = run("destroy", "destroy (no token anywhere)")
+    return refused_destroy(p, pcx, done, run, named_refusal(done, "env") and complete(p, pcx))
 
 
 @case(

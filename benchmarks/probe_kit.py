@@ -97,8 +97,10 @@ class Step:
         ]
 
     def resource_steps(self) -> list[dict[str, Any]]:
+        """The run's steps on the peering's resources, without the reads of the refresh every run starts with
+        (Pulumi.yaml: ``refresh: always``): what it changed, or would."""
         steps = self.report.get("steps") or (self.report.get("preview") or {}).get("steps") or []
-        return [s for s in steps if not str(s["type"]).startswith(ENGINE_TYPES)]
+        return [s for s in steps if not str(s["type"]).startswith(ENGINE_TYPES) and s["op"] != "refresh"]
 
     def changed(self) -> Counter[str]:
         return Counter(str(s["op"]) for s in self.resource_steps() if s["op"] != "same")
