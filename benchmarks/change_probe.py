@@ -397,15 +397,33 @@ def protect_key(p: Probe) -> Verdict:
 
 @case("protect-stops-replace", "edit", "`protect: true` + vpcId changed: the engine refuses the replace")
 def protect_stops_replace(p: Probe) -> Verdict:
+    """`protect: true` set in the same edit as the vpcId change (the stack was not protected before)."""
+    return protected_replace(p, first=False)
+
+
+@case(
+    "protect-then-replace",
+    "edit",
+    "`protect: true` applied (up), then vpcId changed: the engine refuses the replace, nothing touched",
+)
+def protect_then_replace(p: Probe) -> Verdict:
+    return protected_replace(p, first=True)
+
+
+def protected_replace(p: Probe, first: bool) -> Verdict:
     pcx = live_up(p)
+    steps = [p.up("protect=true", label="up (protect: true)")] if first else []
     vpc, _, group = p.new_vpc()
-    done = p.up("protect=true", f"vpcId={vpc}", ingress({**rule(p), "securityGroupId": group}))
+    moved = (f"vpcId={vpc}", ingress({**rule(p), "securityGroupId": group}))
+    done = p.up("protect=true", *moved)
     lost = p.check_live()
     named = "protect" in " ".join(done.errors).lower()
     unknown = "is not a key this program reads" in " ".join(done.errors)
-    ok = done.code != 0 and named and not unknown and not lost and complete(p, pcx)
-    back, unprotected = unprotect(p)
-    text = said(done) + ("; protect is not a config key yet" if unknown else "") + f"; {unprotected}"
+    ok = all(s.code == 0 for s in steps) and done.code != 0 and named and not unknown and not lost
+    ok = ok and complete(p, pcx)
+    back, unprotected = unprotect(p, *(moved if done.code == 0 else ()))  # set back on what the stack now holds
+    text = "; ".join([*(said(s) for s in steps), f"{said(done)} ({changes(done)})"])
+    text += ("; protect is not a config key yet" if unknown else "") + f"; {unprotected}"
     return Verdict(ok and back, text + ("; live pcx DELETED" if lost else ""))
 
 
@@ -525,6 +543,7 @@ def resolve_pending(p: Probe) -> list[Step]:
     return steps
 
 
+UNREADABLE = "failed to load checkpoint"  # the CLI's words when the stack's state file cannot be read
 # What a run names as an interrupted run's leftover, with what to do: take the pcx over, or delete it / the route.
 DELETE_PCX = re.compile(r"aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id (pcx-[0-9a-f]+)")
 DELETE_ROUTE = re.compile(r"aws ec2 delete-route --route-table-id (\S+) --destination-cidr-block ([0-9./]+)")
@@ -563,6 +582,8 @@ def recover(p: Probe, command: str = "up", *config: str) -> list[Step]:
         steps.append(p.run(command, *given, label=f"{command} (after cancel)"))
     for _ in range(2):  # a pcx taken over, then perhaps a route it names
         steps += follow_leftover_advice(p, steps[-1], command, given)
+    if steps[-1].code != 0 and UNREADABLE in steps[-1].output:
+        return steps  # the CLI cannot read the stack's state and says nothing of what to do: not followed further
     if steps[-1].code != 0:
         steps.append(p.run("refresh", *given))
         steps += resolve_pending(p)
@@ -1073,10 +1094,22 @@ def token_rotated(p: Probe) -> Verdict:
     proxy.revoked.add(p.info.heroku_api_key)
     proxy.aliases[new] = p.info.heroku_api_key
     refreshed = p.run("refresh", f"heroku:apiKey={new}")
+    parts = [said(refreshed)]
+    if refreshed.code != 0:  # what the user tries next, for the record: an `up` with the new token (it refreshes)
+        upped = p.run("up", f"heroku:apiKey={new}", label="up (new token)")
+        parts.append(f"{said(upped)} ({changes(upped)})")
     p.check_live()
     destroyed = p.run("destroy", f"heroku:apiKey={new}")
     ok, shape = destroy_shape(p, pcx, destroyed)
-    return Verdict(ok and refreshed.code == 0 and destroyed.code == 0, f"{said(refreshed)}; {shape}")
+    parts.append(shape)
+    if destroyed.code != 0 and NO_REFRESH in " ".join(destroyed.errors):
+        again = p.run("destroy", f"heroku:apiKey={new}", extra=("--refresh=false",), label="destroy --refresh=false")
+        ok, whole = destroy_shape(p, pcx, again)
+        ok = ok and again.code == 0
+        parts.append(f"followed the advice: {whole}")
+    else:
+        ok = ok and destroyed.code == 0
+    return Verdict(ok and refreshed.code == 0, "; ".join(parts))
 
 
 # -- 5. inputs at AWS's limits and just past them --------------------------------------------------

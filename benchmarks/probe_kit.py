@@ -90,10 +90,16 @@ class Step:
 
     @property
     def warnings(self) -> list[str]:
+        """The run's warnings; a dynamic provider's (``pulumi.log.warn`` in its host) reach the engine as the host's
+        stderr, ``info#err`` lines that read ``warning: ...``: shown to the user as warnings all the same."""
         return [
             str(d["message"])
             for d in self.report.get("diagnostics", [])
-            if d.get("severity") == "warning" and "pulumi-resource-aws from $PATH" not in str(d.get("message"))
+            if (
+                d.get("severity") == "warning"
+                or (d.get("severity") == "info#err" and str(d.get("message", "")).startswith("warning:"))
+            )
+            and "pulumi-resource-aws from $PATH" not in str(d.get("message"))
         ]
 
     def resource_steps(self) -> list[dict[str, Any]]:
