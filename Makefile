@@ -46,7 +46,7 @@ benchmark: cli
 reliability: cli
 	$(BIN)/python -m benchmarks.reliability_matrix --seeds 20
 
-# Issue 18's "done when": a live peering tried as a demanding user would, each case on a fresh sandbox
+# A live peering tried as a demanding user would, each case on a fresh sandbox
 # (edits, kills, Heroku faults, tokens, AWS's limits; 30-60 minutes). ARGS=--only NAME... runs some.
 probe: cli
 	$(BIN)/python -m benchmarks.change_probe $(ARGS)

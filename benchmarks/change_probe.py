@@ -1,10 +1,10 @@
-"""Issue 18's "done when", measured: a live peering tried as a demanding user would, case by case.
+"""Safety under change, measured: a live peering tried as a demanding user would, case by case.
 
 Each case runs on a fresh served sandbox (``python -m sandbox serve``) through the real Pulumi CLI (``python -m
 sandbox up|preview|refresh|destroy|cancel``): edits to a live stack, kills at each phase, Heroku faults during
 refresh and destroy, tokens from each source with odd whitespace, inputs at AWS's limits and just past them.
 For every case it records the exit code of each step and whether it did what the user expects, then what the
-issue counts: outputs with a ``Traceback``, places where a token appears (any output, any file under the state
+probe counts: outputs with a ``Traceback``, places where a token appears (any output, any file under the state
 folders), live peerings deleted or replaced by a change that should not touch them, what a final ``destroy``
 leaves (live peerings, routes to a peering, rules from the dyno CIDRs) and processes of the case still alive
 10 s after it ended. Each count should be 0 once the product is fixed.

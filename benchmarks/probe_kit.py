@@ -5,7 +5,7 @@ wrapper's state folder, the sandbox's own, the logs of every command. It runs ``
 <command> --sandbox READY --state-dir DIR --json`` (or, for tokens that must come from the environment or
 ``~/.netrc``, the same CLI command line through ``StackRun``, since the wrapper hands the CLI a fixed
 environment), starts runs to kill, switches the emulator's behaviours, reads both clouds, and at the end
-measures what the issue counts: tracebacks, token echoes, live peerings lost, leftovers after a final
+measures what the probe counts: tracebacks, token echoes, live peerings lost, leftovers after a final
 destroy, orphaned processes.
 """
 

@@ -224,8 +224,12 @@ def plan_peering(
             f"{previous!r}; its resources are kept under the new name {peering.name!r} (aliases), nothing is recreated"
         )
     if held is not None and adoption is None:
-        notes.extend(replacement_notes(peering, held, info.vpc_id, peer_region or "", space.name))
+        replacing = replacement_notes(peering, held, info.vpc_id, peer_region or "", space.name)
+        if replacing and args.protect:  # refused here: the state may not hold protect yet (set in this same edit)
+            return None, replacing
+        notes.extend(replacing)
     notes.extend(acl_notes(peering, facts.acls, info))
+    notes.extend(rule_quota_notes(peering, facts, sources))
     return PeeringPlan(
         peering=peering,
         peer=info,
@@ -264,6 +268,35 @@ def tag_limits(peering: NamedPeering, space_name: str, marker: str) -> list[str]
     return problems
 
 
+# AWS's default quota of inbound rules per security group (Service Quotas L-0EA8095F, "Inbound or outbound
+# rules per security group"); accounts may have it raised, so going past it is a warning, not a refusal.
+RULES_PER_GROUP = 60
+
+
+def rule_quota_notes(peering: NamedPeering, facts: PeeringFacts, sources: Sequence[str]) -> list[str]:
+    """Each group that would hold more inbound rules than AWS's default quota once the dyno rules are in."""
+    notes = []
+    for group_id in dict.fromkeys(str(rule.security_group_id) for rule in peering.args.ingress):
+        group = facts.groups.get(group_id)
+        held = {(r.protocol, r.from_port, r.to_port, r.cidr) for r in (group.rules if group else ()) if not r.is_egress}
+        wanted = {
+            (rule.protocol, rule.from_port, rule.to_port, cidr)
+            for rule in peering.args.ingress
+            if str(rule.security_group_id) == group_id
+            for cidr in sources
+        }
+        total = len(held | wanted)
+        if total > RULES_PER_GROUP:
+            notes.append(
+                f"{peering.where}ingress: security group {group_id} would hold {total} inbound rules "
+                f"({len(wanted)} for the space's {len(sources)} dyno CIDRs); AWS's default quota is {RULES_PER_GROUP} "
+                "a group, past which AWS refuses the rest halfway through `up`. Unless the account's quota was "
+                "raised (Service Quotas: 'Inbound or outbound rules per security group'), raise it first, or open "
+                "fewer ports."
+            )
+    return notes
+
+
 def replacement_notes(
     peering: NamedPeering, held: OwnPcx, space_vpc_id: str, peer_region: str, space: str
 ) -> list[str]:
@@ -282,7 +315,7 @@ def replacement_notes(
     if args.protect:
         return [
             f"{where}: {' and '.join(changes)}, which replaces peering connection {held.pcx_id}; protect is true, so "
-            "the engine refuses it and nothing changes. To go ahead, set protect to false for this run."
+            "nothing is changed. To go ahead, set protect to false for this run (its preview says what is replaced)."
         ]
     return [
         f"{where}: {' and '.join(changes)}: peering connection {held.pcx_id} is REPLACED - a new one is requested and "

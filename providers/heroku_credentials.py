@@ -45,7 +45,8 @@ def resolve_token(
     raise HerokuCredentialsError(
         "No Heroku API token found. Set it in one of: stack config `heroku:apiKey` "
         "(pulumi config set --secret heroku:apiKey ...), the HEROKU_API_KEY environment "
-        f"variable, or a `machine {NETRC_MACHINE}` entry in {path} (run `heroku login`)."
+        f"variable, or a `machine {NETRC_MACHINE}` entry in {path} (run `heroku login`). A destroy needs none: "
+        "`pulumi destroy --refresh=false` asks nothing of Heroku."
     )
 
 

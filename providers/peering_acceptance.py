@@ -194,9 +194,12 @@ class PeeringAcceptanceProvider(ResourceProvider):
                     break
                 except HerokuUnauthorized as error:
                     raise PeeringAcceptanceError(
-                        f"reading {id_} in space {space}: Heroku refused the token ({error}). Set a valid one: "
-                        "pulumi config set --secret heroku:apiKey <token>. Destroying asks nothing of Heroku: "
-                        "`pulumi destroy --refresh=false` works without one."
+                        f"reading {id_} in space {space}: Heroku refused the token ({error}). A refresh uses the "
+                        "heroku:apiKey stored at the last `pulumi up` (the engine configures the provider from the "
+                        "state): if you have set a new one since, run `pulumi up --refresh=false` once to store it; "
+                        "otherwise set a valid one (pulumi config set --secret heroku:apiKey <token>, or "
+                        "HEROKU_API_KEY). Destroying asks nothing of Heroku: `pulumi destroy --refresh=false` works "
+                        "without one."
                     ) from None
                 except HerokuNotFound:
                     if attempt == GONE_AFTER_404S:

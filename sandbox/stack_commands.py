@@ -366,6 +366,11 @@ def run(args: argparse.Namespace) -> int:
             folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
             try:
                 stack = StackRun(cli, folder, program, args.stack, info.heroku_url)
+                for mended in folder.mend_killed_writes():
+                    say(
+                        f"note: removed {mended}, left empty by a killed run (Pulumi's file backend writes it "
+                        "in two steps); the CLI could not load the stack's checkpoint with it"
+                    )
                 stack.prepare(stack_config(args.stack, info, args.config, program))
                 code, documents = stack.run(
                     args.command,

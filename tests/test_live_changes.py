@@ -138,9 +138,15 @@ def test_moving_to_another_space_says_it_replaces_and_protect_refuses(sandbox: S
     [pcx] = live_pcxs(sandbox)
     refused = run(ready, "up", "protect=true", "space=other-space")
     assert refused.returncode != 0
-    assert any("protect is true, so the engine refuses it" in w for w in warnings(refused)), refused.output
-    assert any("unable to replace resource" in e and "protection" in e for e in refused.errors), refused.errors
+    assert any("protect is true, so nothing is changed" in e for e in refused.errors), refused.output
     assert list(live_pcxs(sandbox)) == [pcx], "nothing was touched"
+    # protect set in the same edit as the replacement (the state does not hold it yet): refused all the same
+    up(ready, "protect=false")
+    at_once = run(ready, "up", "protect=true", "space=other-space")
+    assert at_once.returncode != 0 and list(live_pcxs(sandbox)) == [pcx], at_once.output
+    assert any("protect is true, so nothing is changed" in e for e in at_once.errors), at_once.errors
+    up(ready, "protect=true")
+    # and the engine's own refusal stands behind it: a destroy of the protected peering
     preview = run(ready, "preview", "space=other-space")
     [note] = [w for w in warnings(preview) if "REPLACED" in w]
     assert f"peering connection {pcx} is REPLACED" in note and "the space's VPC changes" in note
@@ -219,3 +225,23 @@ def test_a_network_acl_that_drops_the_dynos_is_a_warning_not_a_refusal(sandbox: 
     assert len(said) == 1 and "10.0.144.0/20 is denied by rule 90" in said[0], warnings(done)
     assert "The peering is made all the same" in said[0] and "create-network-acl-entry" in said[0]
     assert list(live_pcxs(sandbox)) and len(stack_rules(sandbox)) == 4
+
+
+def test_a_rotated_token_takes_the_advice_of_the_refused_refresh(make_sandbox: SandboxFactory, tmp_path: Path) -> None:
+    """Refresh configures the provider from the state (the token of the last up): once the old token is revoked,
+    the first `up` stops at its refresh with Heroku's 401 and the way on, `--refresh=false`, which works."""
+    new_token = "sandbox-rotated-0123456789abcdef"
+    sandbox = make_sandbox(timings=TIMINGS, extra_tokens={new_token: None})
+    ready = write_ready_file(sandbox.info, tmp_path)
+    up(ready)
+    [pcx] = live_pcxs(sandbox)
+    sandbox.emulator.settings.tokens.pop(sandbox.info.heroku_api_key)  # rotated: the old one revoked
+    stopped = run(ready, "up", f"heroku:apiKey={new_token}")
+    assert stopped.returncode != 0 and list(live_pcxs(sandbox)) == [pcx]
+    said = [e for e in stopped.errors if "reading " in e and pcx in e]
+    assert len(said) == 1 and "401" in said[0] and "pulumi up --refresh=false" in said[0], stopped.output
+    assert new_token not in stopped.output and sandbox.info.heroku_api_key not in stopped.output
+    advised = run(ready, "up", f"heroku:apiKey={new_token}", flags=("--refresh=false",))
+    assert advised.returncode == 0 and advised.changed() == Counter(), advised.output
+    again = run(ready, "refresh", f"heroku:apiKey={new_token}")
+    assert again.returncode == 0 and list(live_pcxs(sandbox)) == [pcx], again.output

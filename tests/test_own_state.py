@@ -157,15 +157,16 @@ def test_a_renamed_peering_keeps_its_resources() -> None:
     assert any("kept under the new name 'db'" in note for note in plan.notes)
 
 
-def test_a_replacement_is_said_in_plain_words() -> None:
+def test_a_replacement_is_said_in_plain_words_and_refused_when_protected() -> None:
     moved = held(vpc="vpc-0a1b2c3d4e5f60009")  # the state's pcx joins another VPC
     plan, _ = plan_peering(peering(), facts(moved), MARKER, frozenset({"main"}))
     assert plan is not None
     [note] = [n for n in plan.notes if "REPLACED" in n]
     assert f"vpcId changes from vpc-0a1b2c3d4e5f60009 to {VPC}" in note and OWN_PCX in note
     assert "protect: true" in note
-    plan, _ = plan_peering(peering(protect=True), facts(moved), MARKER, frozenset({"main"}))
-    assert plan is not None and any("the engine refuses it and nothing changes" in n for n in plan.notes)
+    refused, problems = plan_peering(peering(protect=True), facts(moved), MARKER, frozenset({"main"}))
+    assert refused is None and len(problems) == 1  # protected: refused here, whatever the state's protect says
+    assert f"which replaces peering connection {OWN_PCX}; protect is true, so nothing is changed" in problems[0]
     plan, _ = plan_peering(peering(), facts(held()), MARKER, frozenset({"main"}))
     assert plan is not None and not any("REPLACED" in n for n in plan.notes)
 

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
-from sandbox.world.peering_requests import customer_ec2
+from providers.heroku_api import HerokuClient
+from sandbox.world.peering_requests import customer_ec2, hand_made_peering
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
@@ -47,36 +49,64 @@ def checkout(info: SandboxInfo, into: Path) -> Path:
     return into
 
 
-def test_serve_export_and_pulumi_up(served: SandboxInfo, tmp_path: Path) -> None:
+def served_requests(info: SandboxInfo) -> list[str]:
+    """The routes of the requests the served emulator took (its admin endpoint: it runs in another process)."""
+    return [entry["route"] for entry in requests.get(f"{info.heroku_url}/__sandbox/requests", timeout=10).json()]
+
+
+def our_pcxs(info: SandboxInfo) -> dict[str, str]:
+    found = customer_ec2(info).describe_vpc_peering_connections()["VpcPeeringConnections"]
+    return {
+        p["VpcPeeringConnectionId"]: p["Status"]["Code"]
+        for p in found
+        if p["RequesterVpcInfo"]["VpcId"] == info.customer_vpc_id and p["Status"]["Code"] != "deleted"
+    }
+
+
+def routes_to_peerings(info: SandboxInfo) -> list[str]:
+    tables = customer_ec2(info).describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [info.customer_vpc_id]}])
+    return sorted(
+        str(r["VpcPeeringConnectionId"])
+        for t in tables["RouteTables"]
+        for r in t["Routes"]
+        if "VpcPeeringConnectionId" in r
+    )
+
+
+def test_serve_export_and_the_pulumi_cli_as_the_readme_says(served: SandboxInfo, tmp_path: Path) -> None:
     info = served
     assert {"PATH", "PULUMI_BACKEND_URL", "PULUMI_HOME"} <= set(info.pulumi_environment)
     project = checkout(info, tmp_path)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
-    env.update(info.pulumi_environment, HEROKU_API_KEY=info.heroku_api_key)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_") and key != "HEROKU_API_KEY"}
+    env.update(info.pulumi_environment)
     pulumi = shutil.which("pulumi", path=env["PATH"])
     assert pulumi is not None, env["PATH"]
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str) -> str:
         done = subprocess.run(
-            [pulumi, *args], cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
+            [pulumi, *args, "--non-interactive"], cwd=project, env=env, capture_output=True, text=True, timeout=600
         )
         assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-        return done
+        assert info.heroku_api_key not in done.stdout + done.stderr
+        return done.stdout
 
     run("stack", "init", "sandbox")
-    up = run("up", "-s", "sandbox", "--yes", "--non-interactive")
-    assert "11 created" in up.stdout, up.stdout
-    ec2 = customer_ec2(info)
-    peerings = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
-    ours = [p for p in peerings if p["RequesterVpcInfo"]["VpcId"] == info.customer_vpc_id]
-    assert [p["Status"]["Code"] for p in ours] == ["active"]
-    again = run("up", "-s", "sandbox", "--yes", "--non-interactive")
-    assert "11 unchanged" in again.stdout, again.stdout
-    run("destroy", "-s", "sandbox", "--yes", "--non-interactive")
-    peerings = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
-    assert [p["Status"]["Code"] for p in peerings if p["RequesterVpcInfo"]["VpcId"] == info.customer_vpc_id] in (
-        [],
-        ["deleted"],
-    )
-    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [info.customer_vpc_id]}])["RouteTables"]
-    assert [r for t in tables for r in t["Routes"] if r.get("VpcPeeringConnectionId")] == []
+    run("config", "set", "--secret", "heroku:apiKey", info.heroku_api_key)  # the README's way, not the environment
+    assert info.heroku_api_key not in (project / "Pulumi.sandbox.yaml").read_text()
+    assert "11 created" in run("up", "-s", "sandbox", "--yes")
+    [pcx] = our_pcxs(info)
+    assert our_pcxs(info) == {pcx: "active"} and routes_to_peerings(info) == [pcx] * 3
+    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
+        assert heroku.get_peering(info.space, pcx).status == "active"
+    run("refresh", "-s", "sandbox", "--yes")
+    assert "11 unchanged" in run("up", "-s", "sandbox", "--yes")
+    run("destroy", "-s", "sandbox", "--yes")
+    assert our_pcxs(info) == {} and routes_to_peerings(info) == []
+
+    by_hand = hand_made_peering(info)  # the seed's procedure, then brought under the stack
+    accepts = sum(1 for e in served_requests(info) if e == "accept")
+    adopted = run("up", "-s", "sandbox", "--yes", "-c", f"pcxId={by_hand}")
+    assert "imported" in adopted, adopted
+    assert our_pcxs(info) == {by_hand: "active"} and sum(1 for e in served_requests(info) if e == "accept") == accepts
+    run("destroy", "-s", "sandbox", "--yes")
+    assert our_pcxs(info) == {} and routes_to_peerings(info) == []
