@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 
 HEROKU_CLI := .cache/heroku-cli/node_modules/.bin/heroku
 
-.PHONY: demo test test-fast lint cli benchmark reliability clean
+.PHONY: demo test test-fast lint cli benchmark reliability probe clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ benchmark: cli
 # Evidence that the acceptance survives faults: a fault matrix, 20 seeds a mix (about 15 minutes).
 reliability: cli
 	$(BIN)/python -m benchmarks.reliability_matrix --seeds 20
+
+# A live peering tried as a demanding user would, each case on a fresh sandbox
+# (edits, kills, Heroku faults, tokens, AWS's limits; 30-60 minutes). ARGS=--only NAME... runs some.
+probe: cli
+	$(BIN)/python -m benchmarks.change_probe $(ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state

@@ -53,16 +53,28 @@ class HerokuPeering(pulumi.ComponentResource):
     heroku_status: pulumi.Output[str]
 
     def __init__(self, name: str, args: HerokuPeeringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        """A problem pre-flight finds raises here, before the component itself is registered."""
+        """A problem pre-flight finds raises here, before the component itself is registered.
+
+        A peering the state holds under another name (renamed, or named by an older version) keeps its
+        resources: the component is aliased to that name, and its children follow (the engine renames a
+        child whose name starts with its parent's)."""
         plan = plan_for(name, args)
+        if plan.previous_name:
+            aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=plan.previous_name)])
+            opts = pulumi.ResourceOptions.merge(opts, aliases)
         super().__init__("heroku-peering:index:HerokuPeering", name, None, opts)
         self.peering_name = name
+        for note in plan.notes:
+            pulumi.log.warn(note, resource=self)
         self._build(name, plan)
 
     def _build(self, name: str, plan: PeeringPlan) -> None:
         args = plan.args
-        child = pulumi.ResourceOptions(parent=self)
-        tags = {"Name": f"heroku-{args.space}", "heroku-space": args.space, **args.tags}
+        # protect: the engine refuses to delete or replace any of these; all of them, so that a destroy of a
+        # protected peering stops before its routes are gone, not after.
+        child = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        space = plan.space_name or args.space
+        tags = {"Name": f"heroku-{space}", "heroku-space": space, **args.tags}
         if plan.marker:
             tags[MARKER_TAG] = plan.marker
         adoption = plan.adoption
@@ -73,7 +85,9 @@ class HerokuPeering(pulumi.ComponentResource):
                 "tags": dict(adoption.pcx.tags) or None,
                 # Its tags stay the user's; the stack's marker is a separate aws.ec2.Tag (below), which
                 # terraform-provider-aws says not to mix with a resource's own tags unless they are ignored.
-                "opts": pulumi.ResourceOptions(parent=self, import_=adoption.pcx.pcx_id, ignore_changes=["tags"]),
+                "opts": pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(import_=adoption.pcx.pcx_id, ignore_changes=["tags"])
+                ),
             }
         self.connection = aws.ec2.VpcPeeringConnection(
             f"{name}-pcx",
@@ -85,20 +99,27 @@ class HerokuPeering(pulumi.ComponentResource):
         )
         self.acceptance = PeeringAcceptance(
             f"{name}-accept",
-            space=args.space,
+            space=space,
             pcx_id=self.connection.id,
             api_url=args.api_url,
             peer_vpc_id=plan.vpc_id,
             peer_account_id=plan.vpc_owner,
             visibility_timeout=args.visibility_timeout,
             activation_timeout=args.activation_timeout,
+            # AWS's word on the pcx now: what pre-flight read for one that exists (the state's accept_status may
+            # be from before its acceptance), else what its create reported.
+            aws_status=pulumi.Output.all(
+                self.connection.id, self.connection.accept_status, pulumi.Output.from_input(plan.aws_statuses)
+            ).apply(lambda found: found[2].get(str(found[0]), found[1])),
             opts=child,
         )
 
         def after_acceptance(import_id: str | None = None) -> pulumi.ResourceOptions:
-            return pulumi.ResourceOptions(parent=self, depends_on=[self.acceptance], import_=import_id)
+            return pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[self.acceptance], import_=import_id)
+            )
 
-        imported_routes = adoption.routes if adoption else {}
+        imported_routes = plan.imports.routes
         self.routes = [
             aws.ec2.Route(
                 f"{name}-route-{table_name(table, index)}-{slug(cidr)}",
@@ -110,7 +131,7 @@ class HerokuPeering(pulumi.ComponentResource):
             for index, table in enumerate(plan.route_table_ids)
             for cidr in plan.destination_cidrs
         ]
-        imported_rules = adoption.rules if adoption else {}
+        imported_rules = plan.imports.rules
         self.rules = []
         for index, rule in enumerate(plan.ingress):
             for cidr in plan.source_cidrs:
@@ -130,8 +151,7 @@ class HerokuPeering(pulumi.ComponentResource):
                         opts=after_acceptance(found.rule_id if found else None),
                     )
                 )
-        created = len(self.routes) - len(imported_routes) + len(self.rules) - len(imported_rules)
-        if adoption is not None and plan.marker and (adoption.complete or created > 0):
+        if adoption is not None and plan.marker and (adoption.complete or plan.imports.creates):
             # Routes carry no tags: this tag on the adopted peering tells later runs that every route to it is
             # the stack's, so that none is imported twice. It is added in the first run that changes anything.
             aws.ec2.Tag(
@@ -139,7 +159,7 @@ class HerokuPeering(pulumi.ComponentResource):
                 resource_id=self.connection.id,
                 key=MARKER_TAG,
                 value=plan.marker,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.acceptance]),
+                opts=after_acceptance(),
             )
         self.pcx_id = self.connection.id
         self.heroku_status = self.acceptance.status

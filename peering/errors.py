@@ -11,6 +11,10 @@ from collections.abc import Iterable
 
 import pulumi
 
+from providers.shown_values import shown
+
+__all__ = ["LookupProblem", "PeeringError", "PlanError", "did_you_mean", "shown"]
+
 
 class PeeringError(pulumi.RunError):
     """Root of everything ``peering`` raises."""
@@ -32,17 +36,6 @@ class PlanError(PeeringError):
             lines = "\n".join(f"  - {problem}" for problem in self.problems)
             message = f"{len(self.problems)} problems in the stack config; {outcome}:\n{lines}"
         super().__init__(message)
-
-
-SHOWN_LENGTH = 80
-
-
-def shown(value: object) -> str:
-    """A value as it appears in a message: its repr, cut to a readable length."""
-    text = repr(value)
-    if len(text) <= SHOWN_LENGTH:
-        return text
-    return f"{text[: SHOWN_LENGTH - 20]}... ({len(text)} characters)"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

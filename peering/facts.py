@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from providers.heroku_models import Peering, PeeringInfo
 
+from .network_model import NetworkAcl
+from .own_state import OwnState
+
 # The AWS states of a peering connection that still joins two VPCs (AWS refuses a second one then).
 LIVE_PCX_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
 
@@ -74,6 +77,19 @@ class PcxFacts:
 
 
 @dataclass(frozen=True)
+class AclRead:
+    """The ACLs of one VPC, or why they could not be read."""
+
+    acls: tuple[NetworkAcl, ...] = ()
+    skipped: str | None = None  # the reason, when not read
+
+    @property
+    def subnet_ids(self) -> tuple[str, ...]:
+        """Every subnet of the VPC: AWS associates each with exactly one ACL, the default one unless told."""
+        return tuple(subnet for acl in self.acls for subnet in acl.subnet_ids)
+
+
+@dataclass(frozen=True)
 class PeeringFacts:
     """Everything the checks of one peering read."""
 
@@ -86,3 +102,5 @@ class PeeringFacts:
     heroku_peerings: tuple[Peering, ...]  # the space's list, as Heroku sees it
     targets: Mapping[str, PcxFacts | None] = field(default_factory=dict)  # pcx targets of routes in the way
     adopted: PcxFacts | None = None  # what pcxId names, when set
+    own: OwnState = field(default_factory=OwnState)  # what the stack's state holds
+    acls: AclRead | None = None  # the VPC's network ACLs, read when the peering opens ports

@@ -25,9 +25,11 @@ from providers.heroku_errors import (
 )
 from providers.heroku_models import Peering
 
+from .acl_lookup import read_network_acls
 from .errors import LookupProblem, shown
 from .facts import (
     LIVE_PCX_STATES,
+    AclRead,
     GroupFacts,
     PcxFacts,
     PeeringFacts,
@@ -37,6 +39,7 @@ from .facts import (
     TableFacts,
     VpcFacts,
 )
+from .own_state import OwnState, read_own_state
 from .peering_args import HerokuPeeringArgs, NamedPeering
 
 ROUTE_TARGETS = (
@@ -59,6 +62,12 @@ NOT_FOUND_MARKERS = ("no matching", "query returned no results", ".NotFound")
 # EC2's UnauthorizedOperation, IAM's (and moto's) AccessDenied, and the text both carry.
 DENIED_MARKERS = ("UnauthorizedOperation", "AccessDenied", "not authorized to perform")
 POLICY_FILE = "iam/deployer-policy.json"
+PREFLIGHT_READ_RETRIES = 2
+
+
+def _waiting_for_heroku(what: str) -> None:
+    """Said while pre-flight waits on Heroku, so that a slow API is not a silent hang."""
+    pulumi.log.info(f"heroku-peering: {what}")
 
 
 def _not_found(error: Exception) -> bool:
@@ -93,10 +102,19 @@ class Lookups:
         self._pcxs: dict[str, PcxFacts | None] = {}
         self._heroku_peerings: dict[tuple[str | None, str], tuple[Peering, ...]] = {}
         self._region: str | None = None
+        self._own: OwnState | None = None
+        self._acls: dict[str, AclRead] = {}
 
     def _heroku(self, peering: NamedPeering) -> HerokuClient:
-        """Read-only calls: a refused connection is reported at once, 429, 5xx and timeouts are retried."""
-        return HerokuClient(self._token, peering.args.api_url, retry=default_retry(retry_refused=False))
+        """Read-only calls: a refused connection is reported at once; 429, 5xx and timeouts are retried, each
+        retry said as it happens (a read timeout costs 30 s: two retries at most)."""
+        retry = default_retry(retry_refused=False, read=PREFLIGHT_READ_RETRIES, progress=_waiting_for_heroku)
+        return HerokuClient(self._token, peering.args.api_url, retry=retry)
+
+    def own_state(self) -> OwnState:
+        if self._own is None:
+            self._own = read_own_state()
+        return self._own
 
     def space(self, peering: NamedPeering) -> SpaceFacts:
         args, where = peering.args, peering.where
@@ -108,7 +126,7 @@ class Lookups:
                     space = heroku.space(args.space)
             except HerokuNotFound as error:
                 raise LookupProblem(
-                    f"{where}space = {args.space!r}: Heroku does not know this space ({error}). "
+                    f"{where}space = {shown(args.space)}: Heroku does not know this space ({error}). "
                     "Check the name with `heroku spaces`."
                 ) from None
             except HerokuUnauthorized as error:
@@ -122,14 +140,21 @@ class Lookups:
                 raise LookupProblem(f"{where}herokuApiUrl: {error}") from None
             except HerokuConnectionError as error:
                 url = args.api_url or resolve_api_url()
+                if error.kind in ("read-timeout", "dropped"):
+                    raise LookupProblem(
+                        f"{where}space = {shown(args.space)}: Heroku at {shown(url)} took the request but did not "
+                        f"answer ({error}). Heroku is slow or failing: check https://status.heroku.com and run again."
+                    ) from error
                 raise LookupProblem(
                     f"{where}herokuApiUrl = {shown(url)}: the Heroku API could not be reached ({error}). "
                     "Check the URL (and HEROKU_HOST), or leave herokuApiUrl unset for https://api.heroku.com."
                 ) from error
             except HerokuError as error:
-                raise LookupProblem(f"{where}space = {args.space!r}: {error}") from error
+                raise LookupProblem(f"{where}space = {shown(args.space)}: {error}") from error
             generation = (space.get("generation") or {}).get("name", "") if isinstance(space, dict) else ""
-            self._spaces[key] = SpaceFacts(args.space, info, str(space.get("state", "")), str(generation))
+            # Heroku's own name for it, whether the config gives its name or its UUID: what tags and the acceptance use.
+            name = str(space.get("name") or args.space)
+            self._spaces[key] = SpaceFacts(name, info, str(space.get("state", "")), str(generation))
         return self._spaces[key]
 
     def vpc(self, peering: NamedPeering) -> VpcFacts:
@@ -221,6 +246,17 @@ class Lookups:
                 raise LookupProblem(f"{peering.where}space = {shown(args.space)}: {error}") from error
         return self._heroku_peerings[key]
 
+    def network_acls(self, vpc_id: str) -> AclRead:
+        """Read once per VPC; a read that fails is said once, as information: the warning it feeds is optional."""
+        if vpc_id not in self._acls:
+            read = self._acls[vpc_id] = read_network_acls(vpc_id, self.region())
+            if read.skipped:
+                pulumi.log.info(
+                    f"network ACLs of {vpc_id} not checked ({read.skipped}); `python -m peering doctor --stack` "
+                    "checks them with the doctor's policy (iam/doctor-policy.json)"
+                )
+        return self._acls[vpc_id]
+
     def region(self) -> str:
         if self._region is None:
             self._region = str(aws.get_region().region)
@@ -228,7 +264,7 @@ class Lookups:
 
 
 def read_when_known(
-    args: HerokuPeeringArgs, space: SpaceFacts, region: str, heroku_peerings: tuple[Peering, ...]
+    args: HerokuPeeringArgs, space: SpaceFacts, region: str, heroku_peerings: tuple[Peering, ...], own: OwnState
 ) -> pulumi.Output[tuple[HerokuPeeringArgs, PeeringFacts]]:
     """The facts of args whose ids are ``Output``s, read with the invokes' ``Output`` forms once the ids are
     known; with the args, their ids resolved. The route tables must be listed (no lookup by VPC here)."""
@@ -265,6 +301,7 @@ def read_when_known(
             },
             peerings=tuple(pcx_facts(p.id, p) for side in pcxs for p in side),
             heroku_peerings=heroku_peerings,
+            own=own,
         )
 
     return pulumi.Output.all(

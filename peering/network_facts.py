@@ -128,7 +128,7 @@ def read_network(ec2: Any, vpc_id: str) -> VpcNetwork:
         cidrs=_each(vpcs, _vpc_cidrs, flat=True),
         subnets=_each(subnets, lambda s: Subnet(s["SubnetId"], s.get("CidrBlock", ""))),
         route_tables=_each(tables, _route_table),
-        acls=_each(acls, _acl),
+        acls=_each(acls, acl_of),
         groups=_each(groups, _group),
         attached_groups=None
         if interfaces is None
@@ -189,7 +189,7 @@ def _route_table(table: dict[str, Any]) -> RouteTable:
     )
 
 
-def _acl(acl: dict[str, Any]) -> NetworkAcl:
+def acl_of(acl: dict[str, Any]) -> NetworkAcl:
     entries = tuple(
         AclEntry(
             rule_number=int(entry["RuleNumber"]),

@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 
+from providers.heroku_models import is_space_identity
 from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT
 
 from .errors import did_you_mean, shown
@@ -35,6 +36,7 @@ DESCRIPTION_CHARS = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$")
 DEFAULT_DESCRIPTION = "from Heroku Private Space dynos"
 # Tags this project adds to what it creates (the marker tells pre-flight which objects are the stack's own).
 OWN_TAG_KEYS = ("Name", "heroku-space", "heroku-peering")
+NAME_TAG_PREFIX = "heroku-"  # Name = heroku-<space>
 
 Checked = tuple[Any, list[str]]  # a value normalised, and the problems found in it
 Check = Callable[[Any, str], Checked]  # (value, where the key is written: "heroku-peering:vpcId") -> ...
@@ -88,9 +90,17 @@ def problem(value: Any, at: str, fix: str) -> Checked:
 
 
 def _space(value: Any, at: str) -> Checked:
-    if isinstance(value, str) and value:
-        return value, []
-    return problem(value, at, "set the Private Space name: pulumi config set space <name>")
+    if isinstance(value, str) and value.strip() != value:
+        return problem(value, at, f"remove the spaces around it: {value.strip()!r}")
+    if not is_space_identity(value):
+        fix = "set the Private Space name: pulumi config set space <name>"
+        if isinstance(value, str) and value:
+            fix = "not a Heroku space name (lowercase letters, digits, single dashes; see `heroku spaces`) or UUID"
+        return problem(value, at, fix)
+    if len(NAME_TAG_PREFIX) + len(value) > TAG_VALUE_MAX:
+        limit = f"the tag Name = {NAME_TAG_PREFIX}<space> would pass AWS's {TAG_VALUE_MAX} characters"
+        return problem(value, at, limit)
+    return value, []
 
 
 def _vpc_id(value: Any, at: str) -> Checked:
@@ -136,6 +146,14 @@ def _pcx_id(value: Any, at: str) -> Checked:
     return problem(value, at, "give the id of the hand-made peering connection to adopt (pcx-...), or unset it")
 
 
+def _flag(value: Any, at: str) -> Checked:
+    if value is None:
+        return False, []
+    if isinstance(value, bool):
+        return value, []
+    return problem(value, at, "give true or false")
+
+
 def _tags(raw: Any, at: str) -> Checked:
     """AWS's tag rules: string keys and values, no ``aws:`` prefix, key <= 128, value <= 256, 50 at most."""
     tags = raw or {}
@@ -143,6 +161,12 @@ def _tags(raw: Any, at: str) -> Checked:
         return problem(raw, at, "give a map of string keys to string values")
     problems = []
     for key, value in tags.items():
+        if key in OWN_TAG_KEYS:
+            problems.append(
+                f"{at}.{shown(key)}: this project sets {key} itself (Name: heroku-<space>; heroku-space: the space; "
+                "heroku-peering: which stack and peering made the object, how pre-flight tells its own). Use another "
+                "key."
+            )
         if key.lower().startswith("aws:"):
             problems.append(f"{at}.{shown(key)}: the aws: prefix is reserved for AWS's own tags; rename it")
         if not key or len(key) > TAG_KEY_MAX:
@@ -190,6 +214,11 @@ def _rule(rule: Any, at: str) -> Checked:
     if protocol is None:
         problems.append(f"{at}.protocol = {shown(rule.protocol)}: use tcp, udp, icmp or all")
     elif protocol == "-1":
+        if from_port not in (None, -1) or to_port not in (None, -1):
+            problems.append(
+                f"{at}.fromPort/toPort = {shown(from_port)}/{shown(to_port)}: protocol {rule.protocol} opens every "
+                "port, so AWS would ignore them; remove fromPort and toPort, or use tcp or udp for those ports"
+            )
         from_port = to_port = None
     elif protocol == "icmp":
         # terraform-provider-aws: for ICMP, from_port is the type and to_port the code; -1 means all.
@@ -290,6 +319,8 @@ class HerokuPeeringArgs:
     api_url: str | None = field(default=None, metadata=_key("herokuApiUrl", _api_url, text=True, shared=True))
     # a hand-made peering to adopt (plain ids only)
     pcx_id: str | None = field(default=None, metadata=_key("pcxId", _pcx_id, text=True))
+    # the engine refuses to delete or replace anything of the peering (prod)
+    protect: bool = field(default=False, metadata=_key("protect", _flag, shared=True))
 
 
 def config_keys() -> dict[str, ConfigKey]:

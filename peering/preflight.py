@@ -10,20 +10,30 @@ check, so that a failed check stops the peering request from being made, with th
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pulumi
 
 from providers.heroku_models import PeeringInfo
 
-from .errors import LookupProblem, PlanError
-from .existing import Adoption, adoption_imports, check_existing
+from .acl_warnings import acl_notes
+from .errors import LookupProblem, PlanError, shown
+from .existing import Adoption, Imports, check_existing, imports
 from .facts import PeeringFacts, VpcFacts
 from .lookups import Lookups, heroku_token_from_stack, read_when_known
-from .peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering, checked, is_plain
+from .own_state import OwnPcx
+from .peering_args import (
+    NAME_TAG_PREFIX,
+    TAG_VALUE_MAX,
+    HerokuPeeringArgs,
+    IngressArgs,
+    NamedPeering,
+    checked,
+    is_plain,
+)
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
@@ -46,7 +56,13 @@ class PeeringPlan:
     destination_cidrs: tuple[str, ...]
     source_cidrs: tuple[str, ...]
     marker: str  # the tag value that marks objects as this stack's (project/stack/peering)
+    space_name: str = ""  # Heroku's name for the space, however the config writes it (tags, acceptance)
     adoption: Adoption | None = None  # a hand-made peering taken over (pcxId)
+    imports: Imports = field(default_factory=Imports)  # routes and rules that exist and become the stack's
+    previous_name: str | None = None  # the name the state holds this peering under, when it was renamed
+    # live pcx id -> AWS's status now, for the acceptance (an Output with Output ids)
+    aws_statuses: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # warnings for the run's output (a replacement ahead, leftovers taken in)
 
     @property
     def args(self) -> HerokuPeeringArgs:
@@ -109,17 +125,33 @@ def read_facts(peering: NamedPeering, lookups: Lookups) -> PeeringFacts:
         for route in table.routes
         if route.target.startswith("pcx-") and route.destination in wanted
     }
-    return PeeringFacts(space, region, vpc, tables, groups, between, lookups.heroku_peerings(peering), targets, adopted)
+    return PeeringFacts(
+        space,
+        region,
+        vpc,
+        tables,
+        groups,
+        between,
+        lookups.heroku_peerings(peering),
+        targets,
+        adopted,
+        lookups.own_state(),
+        lookups.network_acls(str(args.vpc_id)) if args.ingress else None,
+    )
 
 
 # -- checks ---------------------------------------------------------------------------------------
 
 
-def plan_peering(peering: NamedPeering, facts: PeeringFacts, marker: str) -> tuple[PeeringPlan | None, list[str]]:
-    """One peering against its facts: the plan, or the problems (each naming its key and fix)."""
+def plan_peering(
+    peering: NamedPeering, facts: PeeringFacts, marker: str, taken: frozenset[str] = frozenset()
+) -> tuple[PeeringPlan | None, list[str]]:
+    """One peering against its facts: the plan, or the problems (each naming its key and fix).
+
+    ``taken``: the names of the program's other peerings (a state entry under one of them is no rename)."""
     args, p, space, vpc = peering.args, peering.where, facts.space, facts.vpc
     info = space.info
-    problems: list[str] = []
+    problems: list[str] = tag_limits(peering, space.name, marker)
     if space.generation and space.generation != "cedar":
         problems.append(
             f"{p}space = {args.space!r}: a {space.generation}-generation space; Heroku supports peering only for "
@@ -181,19 +213,115 @@ def plan_peering(peering: NamedPeering, facts: PeeringFacts, marker: str) -> tup
     adoption, problems = check_existing(peering, facts, tables, routed, sources, marker)
     if problems:
         return None, problems
+    previous = facts.own.previous_name(peering.name, str(args.vpc_id), info.vpc_id, taken | {peering.name})
+    peer_region = info.aws_region if info.aws_region != facts.region else None
+    taken_in = imports(peering, facts, adoption, tables, routed, sources, marker)
+    held = facts.own.pcxs.get(previous or peering.name)
+    notes = [*taken_in.notes]
+    if previous:
+        notes.append(
+            f"{p.rstrip('.: ')}: the state holds this peering (VPC {args.vpc_id} and space {space.name}) as "
+            f"{previous!r}; its resources are kept under the new name {peering.name!r} (aliases), nothing is recreated"
+        )
+    if held is not None and adoption is None:
+        replacing = replacement_notes(peering, held, info.vpc_id, peer_region or "", space.name)
+        if replacing and args.protect:  # refused here: the state may not hold protect yet (set in this same edit)
+            return None, replacing
+        notes.extend(replacing)
+    notes.extend(acl_notes(peering, facts.acls, info))
+    notes.extend(rule_quota_notes(peering, facts, sources))
     return PeeringPlan(
         peering=peering,
         peer=info,
         vpc_id=args.vpc_id,
         vpc_owner=vpc.owner_id,
-        peer_region=info.aws_region if info.aws_region != facts.region else None,
+        peer_region=peer_region,
         route_table_ids=tables,
         ingress=tuple(args.ingress),
         destination_cidrs=routed,
         source_cidrs=sources,
         marker=marker,
-        adoption=adoption and adoption_imports(adoption, tables, routed, sources, args, facts),
+        space_name=space.name,
+        adoption=adoption,
+        imports=taken_in,
+        previous_name=previous,
+        aws_statuses={pcx.pcx_id: pcx.status for pcx in facts.peerings},
+        notes=tuple(notes),
     ), []
+
+
+def tag_limits(peering: NamedPeering, space_name: str, marker: str) -> list[str]:
+    """The tags the project writes, held to AWS's limits before anything is made (moto takes longer ones; AWS
+    fails halfway through `up`)."""
+    problems = []
+    if len(NAME_TAG_PREFIX) + len(space_name) > TAG_VALUE_MAX:
+        problems.append(
+            f"{peering.where}space = {shown(peering.args.space)}: Heroku names it {shown(space_name)}, and the tag "
+            f"Name = {NAME_TAG_PREFIX}<space> would have {len(NAME_TAG_PREFIX) + len(space_name)} characters; AWS "
+            f"allows {TAG_VALUE_MAX}. Peer a space with a shorter name."
+        )
+    if len(marker) > TAG_VALUE_MAX:
+        problems.append(
+            f"{peering.where}name = {shown(peering.name)}: the tag heroku-peering = <project>/<stack>/<name> would "
+            f"have {len(marker)} characters; AWS allows {TAG_VALUE_MAX}. Use a shorter name (or stack name)."
+        )
+    return problems
+
+
+# AWS's default quota of inbound rules per security group (Service Quotas L-0EA8095F, "Inbound or outbound
+# rules per security group"); accounts may have it raised, so going past it is a warning, not a refusal.
+RULES_PER_GROUP = 60
+
+
+def rule_quota_notes(peering: NamedPeering, facts: PeeringFacts, sources: Sequence[str]) -> list[str]:
+    """Each group that would hold more inbound rules than AWS's default quota once the dyno rules are in."""
+    notes = []
+    for group_id in dict.fromkeys(str(rule.security_group_id) for rule in peering.args.ingress):
+        group = facts.groups.get(group_id)
+        held = {(r.protocol, r.from_port, r.to_port, r.cidr) for r in (group.rules if group else ()) if not r.is_egress}
+        wanted = {
+            (rule.protocol, rule.from_port, rule.to_port, cidr)
+            for rule in peering.args.ingress
+            if str(rule.security_group_id) == group_id
+            for cidr in sources
+        }
+        total = len(held | wanted)
+        if total > RULES_PER_GROUP:
+            notes.append(
+                f"{peering.where}ingress: security group {group_id} would hold {total} inbound rules "
+                f"({len(wanted)} for the space's {len(sources)} dyno CIDRs); AWS's default quota is {RULES_PER_GROUP} "
+                "a group, past which AWS refuses the rest halfway through `up`. Unless the account's quota was "
+                "raised (Service Quotas: 'Inbound or outbound rules per security group'), raise it first, or open "
+                "fewer ports."
+            )
+    return notes
+
+
+def replacement_notes(
+    peering: NamedPeering, held: OwnPcx, space_vpc_id: str, peer_region: str, space: str
+) -> list[str]:
+    """Said in plain words before the engine replaces a live peering connection (its preview only shows +-)."""
+    args = peering.args
+    changes = []
+    if held.vpc_id != args.vpc_id:
+        changes.append(f"vpcId changes from {held.vpc_id} to {args.vpc_id}")
+    if held.peer_vpc_id != space_vpc_id:
+        changes.append(f"the space's VPC changes from {held.peer_vpc_id} to {space_vpc_id} (space {space})")
+    if held.peer_region and peer_region and held.peer_region != peer_region:
+        changes.append(f"the space's region changes from {held.peer_region} to {peer_region}")
+    if not changes:
+        return []
+    where = peering.where.rstrip(".: ")
+    if args.protect:
+        return [
+            f"{where}: {' and '.join(changes)}, which replaces peering connection {held.pcx_id}; protect is true, so "
+            "nothing is changed. To go ahead, set protect to false for this run (its preview says what is replaced)."
+        ]
+    return [
+        f"{where}: {' and '.join(changes)}: peering connection {held.pcx_id} is REPLACED - a new one is requested and "
+        f"accepted, the routes move to it, then {held.pcx_id} is deleted and traffic over it stops. To keep it, put "
+        "the old value back; protect: true makes the engine refuse such a change."
+    ]
 
 
 def check_across(plans: list[PeeringPlan]) -> list[str]:
@@ -246,6 +374,7 @@ def plan_all(peerings: Sequence[NamedPeering], lookups: Lookups) -> list[Peering
     problems: list[str] = []
     plans: list[PeeringPlan] = []
     unread: list[LookupProblem] = []
+    names = frozenset(peering.name for peering in peerings)
     for peering in peerings:
         try:
             facts = read_facts(peering, lookups)
@@ -253,7 +382,7 @@ def plan_all(peerings: Sequence[NamedPeering], lookups: Lookups) -> list[Peering
             problems.append(str(problem))
             unread.append(problem)
             continue
-        plan, found = plan_peering(peering, facts, marker_for(peering.name))
+        plan, found = plan_peering(peering, facts, marker_for(peering.name), names)
         problems.extend(found)
         if plan is not None:
             plans.append(plan)
@@ -276,12 +405,16 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
 
     def check(found: tuple[HerokuPeeringArgs, PeeringFacts]) -> PeeringPlan:
         known, facts = found
+        if known.ingress:
+            facts = replace(facts, acls=lookups.network_acls(str(known.vpc_id)))
         plan, problems = plan_peering(replace(peering, args=known), facts, marker)
         if plan is None:
             raise PlanError(problems, "the peering was not requested")
+        for note in plan.notes:  # the component warns a plain plan's notes; this one's are known only now
+            pulumi.log.warn(note)
         return plan
 
-    result = read_when_known(args, space, region, heroku_peerings).apply(check)
+    result = read_when_known(args, space, region, heroku_peerings, lookups.own_state()).apply(check)
     return PeeringPlan(
         peering=peering,
         peer=space.info,
@@ -293,6 +426,8 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
         destination_cidrs=destinations(args, space.info),
         source_cidrs=tuple(space.info.dyno_cidr_blocks),
         marker=marker,
+        space_name=space.name,
+        aws_statuses=result.apply(lambda plan: dict(plan.aws_statuses)),  # type: ignore[arg-type]
     )
 
 

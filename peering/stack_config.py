@@ -1,7 +1,8 @@
 """The stack config this program reads, into ``HerokuPeeringArgs`` with errors that name the key.
 
-Single form: the keys of ``HerokuPeeringArgs`` (``space``, ``vpcId``, ...). Several peerings:
-``peerings``, a list whose items take the same keys (and ``name``); the top-level values of the
+Single form: the keys of ``HerokuPeeringArgs`` (``space``, ``vpcId``, ...), one peering named
+``main``. Several peerings: ``peerings``, a list whose items take the same keys and a ``name``
+(required: it names the item's resources); the top-level values of the
 ``shared`` keys (tags, timeouts, herokuApiUrl) are defaults for every item, and the others, which
 only make sense per peering, are refused at the top level. Unknown keys are refused everywhere,
 with the nearest known one.
@@ -22,6 +23,8 @@ from .peering_args import HerokuPeeringArgs, NamedPeering, checked, config_keys,
 
 PROJECT = "heroku-peering"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# The single form's peering: one fixed name, so that its resources never move with how space or vpcId is written.
+SINGLE_NAME = "main"
 KEYS = config_keys()
 SPEC_KEYS = frozenset(key.name for key in KEYS.values())
 ITEM_KEYS = frozenset({*SPEC_KEYS, "name"})
@@ -29,9 +32,7 @@ ITEM_KEYS = frozenset({*SPEC_KEYS, "name"})
 PER_PEERING_KEYS = tuple(key.name for key in KEYS.values() if not key.shared)
 # The model's defaults: the engine hands Pulumi.yaml's default of every declared key to the program as if it
 # were set, so a top-level value equal to its default is not something the user set.
-KEY_DEFAULTS = {
-    f.metadata["config"].name: f.default for f in fields(HerokuPeeringArgs) if f.default is not MISSING
-}
+KEY_DEFAULTS = {f.metadata["config"].name: f.default for f in fields(HerokuPeeringArgs) if f.default is not MISSING}
 SHARED_KEYS = tuple(key.name for key in KEYS.values() if key.shared)
 TOP_LEVEL_KEYS = frozenset({*SPEC_KEYS, "peerings"})
 STRING_KEYS = frozenset(key.name for key in KEYS.values() if key.text)
@@ -133,7 +134,14 @@ def _peering(get: Getter, where: str, problems: list[str], name: Any) -> NamedPe
     problems.extend(found)
     if name is not None and (not isinstance(name, str) or not NAME.match(name)):
         problems.append(f"{where}name = {shown(name)}: use lowercase letters, digits and dashes")
+    single = where == f"{PROJECT}:"
+    if name is None and not single:
+        suggestion = args.space if isinstance(args.space, str) and NAME.match(args.space) else "<a short name>"
+        problems.append(
+            f"{where}name is not set: give each peering a name (name: {suggestion}). It names the peering's "
+            "resources, so it must not change when the space or the VPC is written another way; resources the stack "
+            "already has for the same VPC and space are kept under the new name."
+        )
     if len(problems) > before:
         return None
-    default_name = args.space if where == f"{PROJECT}:" else f"{args.space}-{args.vpc_id}"
-    return NamedPeering(name or default_name, where, args)
+    return NamedPeering(name or SINGLE_NAME, where, args)

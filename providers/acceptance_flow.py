@@ -32,6 +32,8 @@ from .heroku_models import Peering
 
 Progress = Callable[[str], None]
 NOT_LISTED = "(not listed)"  # Heroku answered 404 for the peering
+# AWS's statuses of a request nobody has accepted yet (the requester's view, from the pcx).
+AWS_NOT_ACCEPTED = ("initiating-request", "pending-acceptance")
 GONE_AFTER_404S = 3  # consecutive 404s, after acceptance, before a peering counts as deleted
 
 
@@ -107,6 +109,23 @@ def describe_terminal(pcx_id: str, space: str, status: str) -> str:
     return f"Peering {pcx_id} in space {space} is {status}: {row_for(status).meaning}"
 
 
+ENDED = ("failed", "expired", "rejected", "deleted")
+
+
+def after_active(pcx_id: str, space: str, status: str) -> str | None:
+    """What a status that ends a peering means once the stack holds it, and what to do; None for the others."""
+    if status not in ENDED:
+        return None
+    return (
+        f"{pcx_id} in space {space} reads {status} on Heroku's side ({row_for(status).meaning.split('. ')[0]}); no "
+        "traffic flows between the space and the VPC. If AWS reports the peering connection gone too (`aws ec2 "
+        f"describe-vpc-peering-connections --vpc-peering-connection-ids {pcx_id}`: deleted, failed, rejected or "
+        "expired), the next `pulumi up` requests and accepts a new one. If AWS still reports it active, ask Heroku "
+        f"support about {pcx_id}, or delete it (`aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id "
+        f"{pcx_id}`) and run `pulumi up` to request a new one."
+    )
+
+
 class PeeringWaitError(HerokuError):
     """Create ended without ``active``: a terminal status, a refusal, or a deadline."""
 
@@ -177,16 +196,32 @@ class AcceptanceFlow:
         self.sleep = sleep
         self.request_timeout = request_timeout
         self.accepts_sent = 0
+        self.aws_status: str | None = None
         self._space_checked = False
         self._last_status = NOT_LISTED
         self._last_error: HerokuError | None = None
 
     # -- the two phases ------------------------------------------------------------------
 
-    def run(self, visibility_timeout: float, activation_timeout: float, check: Check) -> Peering:
-        """``check`` sees every peering read before acceptance and raises to refuse it."""
+    def run(
+        self, visibility_timeout: float, activation_timeout: float, check: Check, aws_status: str | None = None
+    ) -> Peering:
+        """``check`` sees every peering read before acceptance and raises to refuse it.
+
+        ``aws_status``: the peering connection's status as AWS gave it when the run planned it. While AWS
+        says ``pending-acceptance`` nobody has accepted it, whatever Heroku reports: an ``active`` or
+        ``provisioning`` read before our accept is then not believed, and the accept is sent."""
+        self.aws_status = aws_status
         accepted = self._until_accepted(self.clock() + visibility_timeout, visibility_timeout, check)
         return self._until_active(self.clock() + activation_timeout, activation_timeout, accepted)
+
+    def _before_accept(self, peering: Peering | None) -> Step:
+        if peering is None:  # not listed, or the read failed: both mean "not yet" before acceptance
+            return row_for(NOT_LISTED).before_accept
+        step = row_for(peering.status).before_accept
+        if step is Step.ADOPT and self.aws_status in AWS_NOT_ACCEPTED:
+            return Step.ACCEPT
+        return step
 
     def _until_accepted(self, deadline: float, timeout: float, check: Check) -> Peering:
         next_delay = self._pacing()
@@ -195,9 +230,7 @@ class AcceptanceFlow:
             peering = self._read(deadline)
             if peering is not None:
                 check(peering)
-                step = row_for(peering.status).before_accept
-            else:  # not listed, or the read failed: both mean "not yet" before acceptance
-                step = row_for(NOT_LISTED).before_accept
+            step = self._before_accept(peering)
             if step is Step.FAIL and peering is not None:
                 raise PeeringWaitError(describe_terminal(self.pcx_id, self.space, peering.status))
             if step is Step.ADOPT and peering is not None:
@@ -335,6 +368,15 @@ class AcceptanceFlow:
         return f"waiting {what}: {self.pcx_id} ({elapsed:.0f}s elapsed, {self._last_seen()})"
 
     def _visibility_deadline(self, timeout: float) -> str:
+        if self.aws_status in AWS_NOT_ACCEPTED and row_for(self._last_status).before_accept is Step.ADOPT:
+            return (
+                f"Heroku reports {self.pcx_id} in space {self.space} {self._last_status}, but AWS reported it "
+                f"{self.aws_status} (not accepted) when this run planned it, and Heroku did not take the accept "
+                f"within {timeout:.0f}s ({self.accepts_sent} attempts; {self._last_seen()}). Heroku's word is not "
+                "taken until AWS agrees, so no route was made toward it. Compare `heroku spaces:peerings "
+                f"{self.space}` with `aws ec2 describe-vpc-peering-connections --vpc-peering-connection-ids "
+                f"{self.pcx_id}`; run `pulumi up` again once AWS shows it active, or ask Heroku support."
+            )
         if self._last_status == "pending-acceptance" and self.accepts_sent:
             return (
                 f"Heroku did not take the accept of {self.pcx_id} in space {self.space} within {timeout:.0f}s "

@@ -1,9 +1,10 @@
 """A small Heroku Platform API client for Private Space peering, built on requests.
 
 Reads and deletes are retried by ``urllib3.util.Retry`` (429 and 5xx, exponential backoff,
-``Retry-After`` honoured); the read-only pre-flight reports a refused connection at once
-(``default_retry(retry_refused=False)``). Accept is a POST and is never retried here: the acceptance flow decides,
-after reading the peering again, whether another accept is safe. Accept and destroy return nothing:
+``Retry-After`` honoured), each retry said to whoever waits; the read-only pre-flight reports a
+refused connection at once (``default_retry(retry_refused=False)``). Accept is a POST and is never
+retried here: the acceptance flow decides, after reading the peering again, whether another accept
+is safe. Accept and destroy return nothing:
 Heroku's schema marks both ``"rel": "empty"`` (no body promised), so callers read the peering after.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import http.client
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -28,7 +29,9 @@ from urllib3.util import Retry
 from . import __version__
 from .heroku_credentials import resolve_api_url, resolve_token, validate_api_url
 from .heroku_errors import (
+    CONNECTION_KINDS,
     HerokuAPIError,
+    HerokuConfigError,
     HerokuConnectionError,
     error_class_for,
 )
@@ -45,9 +48,23 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 30.0)
 
 
-class RefusedIsFinal(Retry):
-    """A refused connection ends at once: nothing listens at the URL, and asking again cannot change that
-    (five backoffs kept a user with a mistyped URL waiting 15 s). Everything else is retried as by ``Retry``."""
+Progress = Callable[[str], None]
+
+
+class ReportedRetry(Retry):
+    """``Retry`` that says each retry as it happens (``progress``), so that a slow Heroku is not a silent wait,
+    and that may end a refused connection at once (``refused_is_final``): nothing listens at the URL, and asking
+    again cannot change that (five backoffs kept a user with a mistyped URL waiting 15 s)."""
+
+    def __init__(self, *args: Any, progress: Progress | None = None, refused_is_final: bool = False, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.progress = progress
+        self.refused_is_final = refused_is_final
+
+    def new(self, **kw: Any) -> Self:
+        renewed = super().new(**kw)
+        renewed.progress, renewed.refused_is_final = self.progress, self.refused_is_final
+        return renewed
 
     def increment(
         self,
@@ -58,20 +75,32 @@ class RefusedIsFinal(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
-        if error is not None and connection_kind(error) == "refused":
+        kind = connection_kind(error) if error is not None else None
+        if self.refused_is_final and kind == "refused":
             raise MaxRetryError(_pool, url or "", error) from error  # type: ignore[arg-type]  # as Retry does
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        renewed = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.progress is not None:
+            why = CONNECTION_KINDS.get(kind or "", "") if kind else f"answered {response.status if response else '?'}"
+            path = (url or "").split("?", 1)[0]
+            self.progress(f"waiting for Heroku: {method} {path}: {why}; asking again (retry {len(renewed.history)})")
+        return renewed
 
 
 def default_retry(
-    total: int = 5, backoff_factor: float = 0.5, backoff_max: float = 30.0, *, retry_refused: bool = True
+    total: int = 5,
+    backoff_factor: float = 0.5,
+    backoff_max: float = 30.0,
+    *,
+    retry_refused: bool = True,
+    read: int | None = None,
+    progress: Progress | None = None,
 ) -> Retry:
-    """429, 5xx, timeouts and dropped connections, ``total`` times; ``retry_refused=False``: not a refused one."""
-    kind = Retry if retry_refused else RefusedIsFinal
-    return kind(
+    """429, 5xx, timeouts and dropped connections, ``total`` times (read timeouts ``read`` times at most);
+    ``retry_refused=False``: not a refused connection; ``progress`` hears of each retry."""
+    return ReportedRetry(
         total=total,
         connect=total,
-        read=total,
+        read=total if read is None else read,
         status=total,
         backoff_factor=backoff_factor,
         backoff_max=backoff_max,
@@ -79,6 +108,8 @@ def default_retry(
         allowed_methods=frozenset({"GET", "HEAD", "DELETE"}),
         respect_retry_after_header=True,
         raise_on_status=False,
+        progress=progress,
+        refused_is_final=not retry_refused,
     )
 
 
@@ -102,6 +133,10 @@ class _BearerAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return "_BearerAuth(<redacted>)"
+
+    def redacted(self, text: str) -> str:
+        """``text`` with the token cut out, for a failure's reason that might quote the request."""
+        return text.replace(self._token, "<token>") if self._token else text
 
 
 class HerokuClient:
@@ -213,8 +248,20 @@ class HerokuClient:
                 auth=self._auth,
                 timeout=timeout or self.timeout,
             )
+        except requests.exceptions.InvalidHeader:
+            # Its text quotes the header, which may be the token: never passed on.
+            raise HerokuConfigError(
+                f"Heroku API {method} {path}: a request header could not be sent (its value is not shown)"
+            ) from None
         except requests.exceptions.RequestException as error:  # RetryError included
-            raise HerokuConnectionError(method, path, _reason(error), connection_kind(error)) from None
+            reason = self._auth.redacted(_reason(error))
+            raise HerokuConnectionError(method, path, reason, connection_kind(error)) from None
+        except (ValueError, TypeError, UnicodeError) as error:
+            # Raised while preparing the request (http.client checks header values too); the text may hold one.
+            raise HerokuConfigError(
+                f"Heroku API {method} {path}: the request could not be prepared ({type(error).__name__}; its text is "
+                "not shown, as it may quote a header)"
+            ) from None
         remaining = response.headers.get("RateLimit-Remaining")
         if remaining is not None and remaining.isdigit():
             self.rate_limit_remaining = int(remaining)

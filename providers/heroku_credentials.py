@@ -5,14 +5,21 @@ from __future__ import annotations
 import ipaddress
 import netrc
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .heroku_errors import HerokuConfigError, HerokuCredentialsError
+from .shown_values import shown
 
 DEFAULT_API_URL = "https://api.heroku.com"
 NETRC_MACHINE = "api.heroku.com"
+
+
+# What an HTTP header value may hold (RFC 9110 field-value: visible ASCII, spaces and tabs inside). A token
+# with anything else cannot be sent: requests would raise with the whole header, token included, in its text.
+HEADER_SAFE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?$")
 
 
 def resolve_token(
@@ -20,21 +27,36 @@ def resolve_token(
     env: Mapping[str, str] | None = None,
     netrc_path: str | os.PathLike[str] | None = None,
 ) -> str:
-    """Explicit value, else ``HEROKU_API_KEY``, else ``~/.netrc`` (what ``heroku login`` writes)."""
-    if explicit:
-        return explicit
+    """Explicit value, else ``HEROKU_API_KEY``, else ``~/.netrc`` (what ``heroku login`` writes).
+
+    Surrounding whitespace is dropped from each (a YAML block scalar or a file read whole ends in a
+    newline); a token that still cannot be a header value is refused by its source, never shown."""
     env = os.environ if env is None else env
-    from_env = env.get("HEROKU_API_KEY", "").strip()
-    if from_env:
-        return from_env
     path = Path(netrc_path) if netrc_path else _default_netrc(env)
-    from_netrc = _token_from_netrc(path)
-    if from_netrc:
-        return from_netrc
+    sources: tuple[tuple[str, Callable[[], str | None]], ...] = (
+        ("stack config heroku:apiKey", lambda: explicit),
+        ("HEROKU_API_KEY", lambda: env.get("HEROKU_API_KEY")),
+        (f"{path} (machine {NETRC_MACHINE})", lambda: _token_from_netrc(path)),
+    )
+    for source, read in sources:
+        token = (read() or "").strip()
+        if token:
+            return _header_safe(token, source)
     raise HerokuCredentialsError(
         "No Heroku API token found. Set it in one of: stack config `heroku:apiKey` "
         "(pulumi config set --secret heroku:apiKey ...), the HEROKU_API_KEY environment "
-        f"variable, or a `machine {NETRC_MACHINE}` entry in {path} (run `heroku login`)."
+        f"variable, or a `machine {NETRC_MACHINE}` entry in {path} (run `heroku login`). A destroy needs none: "
+        "`pulumi destroy --refresh=false` asks nothing of Heroku."
+    )
+
+
+def _header_safe(token: str, source: str) -> str:
+    if HEADER_SAFE.match(token):
+        return token
+    raise HerokuCredentialsError(
+        f"The Heroku API token from {source} holds a character an HTTP header cannot carry (a line break, a "
+        f"control character or a non-ASCII letter; {len(token)} characters in all, not shown). Set it again as "
+        "the single line `heroku auth:token` prints."
     )
 
 
@@ -76,12 +98,16 @@ def resolve_api_url(explicit: str | None = None, env: Mapping[str, str] | None =
 
 def validate_api_url(url: str) -> str:
     """Refuse anything but https, except plain http to this machine's loopback."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise HerokuConfigError(f"Heroku API URL {url!r} is not an http(s) URL; use e.g. {DEFAULT_API_URL}.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unclosed [ipv6 bracket, a bad port
+        raise HerokuConfigError(f"Heroku API URL {shown(url)} is not a URL; use e.g. {DEFAULT_API_URL}.") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise HerokuConfigError(f"Heroku API URL {shown(url)} is not an http(s) URL; use e.g. {DEFAULT_API_URL}.")
+    if parts.scheme == "http" and not is_loopback(host):
         raise HerokuConfigError(
-            f"Heroku API URL {url!r} uses plain http to a non-loopback host; the token would "
+            f"Heroku API URL {shown(url)} uses plain http to a non-loopback host; the token would "
             "travel unencrypted. Use https, or http only to 127.0.0.1/localhost."
         )
     return url.rstrip("/")

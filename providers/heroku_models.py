@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 HEROKU_MANAGED = "heroku-managed"
+SPACE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?!-))+[a-z0-9]$")  # the schema's definitions/space/definitions/name
+
+
+def is_space_identity(value: object) -> bool:
+    """A space as the API takes it: its name (the schema's pattern) or its UUID."""
+    if not isinstance(value, str):
+        return False
+    if SPACE_NAME.match(value):
+        return True
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """``PeeringAcceptance``: a Pulumi dynamic resource that accepts a peering on the Heroku side.
 
 It owns the Heroku side for the peering's whole life: create waits for the AWS request to
-become visible, accepts it (or adopts it when already accepted) and waits until it is active;
-read reports drift and disappearance; delete destroys it and treats "already gone" as done.
+become visible, accepts it (or adopts it when already accepted, and AWS agrees) and waits until it
+is active; read reports drift and disappearance, each time; delete leaves Heroku alone: the
+peering ends on both sides when its AWS peering connection is deleted, which destroy does next
+(API.md: "a peering deleted from either side becomes deleted"), so no Heroku failure can stop a
+destroy halfway, after the routes are gone.
 
 The token is read in ``configure`` (stack config ``heroku:apiKey``, then ``HEROKU_API_KEY``,
 then ``~/.netrc``) and lives only in the provider host process: it is never an input, an
@@ -12,7 +15,7 @@ output, or part of the pickled provider.
 from __future__ import annotations
 
 import re
-import uuid
+import time
 from typing import Any
 
 import pulumi
@@ -30,19 +33,31 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from .acceptance_flow import DEFAULT_SCHEDULE, AcceptanceFlow, PeeringWaitError
+from .acceptance_flow import (
+    AWS_NOT_ACCEPTED,
+    DEFAULT_SCHEDULE,
+    GONE_AFTER_404S,
+    AcceptanceFlow,
+    PeeringWaitError,
+    after_active,
+)
 from .engine_watchdog import start_in_host
-from .heroku_api import HerokuClient, single_attempt
+from .heroku_api import HerokuClient, default_retry, single_attempt
 from .heroku_credentials import validate_api_url
-from .heroku_errors import HerokuConfigError, HerokuError, HerokuInvalidParams, HerokuNotFound
-from .heroku_models import HEROKU_MANAGED, Peering
+from .heroku_errors import HerokuConfigError, HerokuError, HerokuNotFound, HerokuUnauthorized
+from .heroku_models import HEROKU_MANAGED, Peering, is_space_identity
+from .host_errors import install_in_host
+from .shown_values import shown
 
 PCX_ID = re.compile(r"^pcx-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
-SPACE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?!-))+[a-z0-9]$")  # Heroku's schema pattern
-REPLACE_KEYS = ("space", "pcx_id")
-UPDATE_KEYS = ("api_url", "peer_vpc_id", "peer_account_id", "visibility_timeout", "activation_timeout")
+# The pcx is the peering's identity: a space written another way (its UUID, its name) is an update.
+REPLACE_KEYS = ("pcx_id",)
+UPDATE_KEYS = ("space", "api_url", "peer_vpc_id", "peer_account_id", "visibility_timeout", "activation_timeout")
+# What AWS said of the pcx when the run planned it: not a change by itself (see ``diff``).
+AWS_STATUS = "aws_status"
 OUTPUT_KEYS = ("status", "type", "cidr_blocks", "aws_vpc_id", "aws_account_id", "aws_region", "expires")
-GONE_STATUSES = ("deleted", "deleting")
+ACCEPTED = ("active", "provisioning")
+RECHECK_PAUSE = 2.0  # seconds between the reads that confirm a 404 on refresh
 DEFAULT_VISIBILITY_TIMEOUT = 600
 DEFAULT_ACTIVATION_TIMEOUT = 1200
 
@@ -56,14 +71,6 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def check_inputs(news: dict[str, Any]) -> list[CheckFailure]:
     """Validate known inputs; unknown values (preview) pass untouched."""
     failures: list[CheckFailure] = []
@@ -74,18 +81,18 @@ def check_inputs(news: dict[str, Any]) -> list[CheckFailure]:
     space, pcx_id = news.get("space"), news.get("pcx_id")
     if space is None:
         fail("space", "space is required: the Private Space's name or UUID")
-    elif not is_unknown(space) and not (isinstance(space, str) and (SPACE_NAME.match(space) or _is_uuid(space))):
-        fail("space", f"space {space!r} is neither a Heroku space name (lowercase letters, digits, dashes) nor a UUID")
+    elif not is_unknown(space) and not is_space_identity(space):
+        fail("space", f"space {shown(space)}: not a Heroku space name (lowercase letters, digits, dashes) or UUID")
     if pcx_id is None:
         fail("pcx_id", "pcx_id is required: the AWS VPC peering connection id (pcx-...)")
     elif not is_unknown(pcx_id) and not (isinstance(pcx_id, str) and PCX_ID.match(pcx_id)):
-        fail("pcx_id", f"pcx_id {pcx_id!r} is not an AWS peering connection id (pcx- and 8 or 17 hex digits)")
+        fail("pcx_id", f"pcx_id {shown(pcx_id)} is not an AWS peering connection id (pcx- and 8 or 17 hex digits)")
     for key in ("visibility_timeout", "activation_timeout"):
         value = news.get(key)
         if value is None or is_unknown(value):
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            fail(key, f"{key} {value!r} must be a positive number of seconds")
+            fail(key, f"{key} {shown(value)} must be a positive number of seconds")
     api_url = news.get("api_url")
     if api_url not in (None, "") and not is_unknown(api_url):
         try:
@@ -96,7 +103,7 @@ def check_inputs(news: dict[str, Any]) -> list[CheckFailure]:
 
 
 def _outputs(inputs: dict[str, Any], peering: Peering) -> dict[str, Any]:
-    outs = {key: inputs.get(key) for key in (*REPLACE_KEYS, *UPDATE_KEYS)}
+    outs = {key: inputs.get(key) for key in (*REPLACE_KEYS, *UPDATE_KEYS, AWS_STATUS)}
     outs.update(
         status=peering.status,
         type=peering.type,
@@ -109,6 +116,11 @@ def _outputs(inputs: dict[str, Any], peering: Peering) -> dict[str, Any]:
     return outs
 
 
+def aws_disagrees(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """The state holds the peering as accepted, and AWS says nobody accepted it: the accept must be sent."""
+    return olds.get("status") in ACCEPTED and news.get(AWS_STATUS) in AWS_NOT_ACCEPTED
+
+
 class PeeringAcceptanceProvider(ResourceProvider):
     """Holds no state at pickling time; ``configure`` adds the token inside the host only."""
 
@@ -116,6 +128,7 @@ class PeeringAcceptanceProvider(ResourceProvider):
         token = req.config.get("heroku:apiKey")
         self._token: str | None = str(token) if token else None
         start_in_host()  # the host exits when the engine is gone (a killed `pulumi up`)
+        install_in_host()  # this provider's errors reach the user as their message, not a traceback
 
     def __getstate__(self) -> dict[str, Any]:
         # Never pickle a token, even if someone configures the instance in the program process.
@@ -123,7 +136,7 @@ class PeeringAcceptanceProvider(ResourceProvider):
 
     def _client(self, props: dict[str, Any], *, retry_here: bool = True) -> HerokuClient:
         """``retry_here=False``: no HTTP-level retries, for the flow that retries within its deadlines."""
-        retry = None if retry_here else single_attempt()
+        retry = default_retry(progress=_progress) if retry_here else single_attempt()
         return HerokuClient(getattr(self, "_token", None), props.get("api_url") or None, retry=retry)
 
     # -- planning --------------------------------------------------------------------------
@@ -137,6 +150,8 @@ class PeeringAcceptanceProvider(ResourceProvider):
 
         replaces = [key for key in REPLACE_KEYS if changed(key)]
         updates = [key for key in UPDATE_KEYS if changed(key)]
+        if aws_disagrees(olds, news):
+            updates.append(AWS_STATUS)
         return DiffResult(
             changes=bool(replaces or updates),
             replaces=replaces,
@@ -147,7 +162,13 @@ class PeeringAcceptanceProvider(ResourceProvider):
     # -- lifecycle -------------------------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        pcx_id = str(props["pcx_id"])
+        return CreateResult(pcx_id, self._accept(props))
+
+    def _accept(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Wait until visible, accept (or adopt what is already accepted, when AWS agrees), wait until active."""
         space, pcx_id = str(props["space"]), str(props["pcx_id"])
+        aws_status = props.get(AWS_STATUS)
         with self._client(props, retry_here=False) as client:
             flow = AcceptanceFlow(client, space, pcx_id, _progress, DEFAULT_SCHEDULE)
             try:
@@ -155,47 +176,72 @@ class PeeringAcceptanceProvider(ResourceProvider):
                     float(props.get("visibility_timeout") or DEFAULT_VISIBILITY_TIMEOUT),
                     float(props.get("activation_timeout") or DEFAULT_ACTIVATION_TIMEOUT),
                     lambda seen: _refuse_foreign(seen, props, space),
+                    aws_status=str(aws_status) if isinstance(aws_status, str) else None,
                 )
             except PeeringWaitError as error:
                 raise PeeringAcceptanceError(str(error)) from None
         _progress(f"{pcx_id} is active in space {space}")
-        return CreateResult(pcx_id, _outputs(props, peering))
+        return _outputs(props, peering)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Heroku's status, read every time: a 404 is believed after ``GONE_AFTER_404S`` reads in a row, as
+        create believes it; a status that ends a peering is kept and reported, with what to do."""
         space = str(props["space"])
         with self._client(props) as client:
-            try:
-                peering = client.get_peering(space, id_)
-            except HerokuNotFound:
-                return ReadResult(None, {})
-        if peering.status == "deleted":
-            return ReadResult(None, {})
+            for attempt in range(1, GONE_AFTER_404S + 1):
+                try:
+                    peering = client.get_peering(space, id_)
+                    break
+                except HerokuUnauthorized as error:
+                    raise PeeringAcceptanceError(
+                        f"reading {id_} in space {space}: Heroku refused the token ({error}). A refresh uses the "
+                        "heroku:apiKey stored at the last `pulumi up` (the engine configures the provider from the "
+                        "state): if you have set a new one since, run `pulumi up --refresh=false` once to store it; "
+                        "otherwise set a valid one (pulumi config set --secret heroku:apiKey <token>, or "
+                        "HEROKU_API_KEY). Destroying asks nothing of Heroku: `pulumi destroy --refresh=false` works "
+                        "without one."
+                    ) from None
+                except HerokuNotFound:
+                    if attempt == GONE_AFTER_404S:
+                        pulumi.log.warn(
+                            f"heroku: {id_} is no longer listed in space {space} ({GONE_AFTER_404S} reads in a row "
+                            "answered 404): its acceptance leaves the stack's state. If AWS still has the peering "
+                            "connection, the next `pulumi up` accepts it again; if AWS deleted it, `pulumi up` "
+                            "requests a new one."
+                        )
+                        return ReadResult(None, {})
+                    _sleep(RECHECK_PAUSE)
+                except HerokuError as error:
+                    raise PeeringAcceptanceError(
+                        f"reading {id_} in space {space}: {error}. The stack's state is unchanged; run again once "
+                        "Heroku answers (https://status.heroku.com). To go on without reading Heroku: `pulumi up "
+                        "--refresh=false`, or `pulumi destroy --refresh=false` (destroying asks nothing of Heroku)."
+                    ) from None
+        advice = after_active(id_, space, peering.status)
+        if advice:
+            pulumi.log.warn(f"heroku: {advice}")
         return ReadResult(id_, _outputs(props, peering))
 
-    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if aws_disagrees(olds, news):
+            _progress(
+                f"Heroku had {id_} {olds.get('status')}, but AWS reports it {news.get(AWS_STATUS)} (not accepted): "
+                "sending the accept"
+            )
+            return UpdateResult(self._accept(news))
         with self._client(news) as client:
             peering = client.get_peering(str(news["space"]), id_)
         _refuse_foreign(peering, news, str(news["space"]))
         return UpdateResult(_outputs(news, peering))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        space = str(props["space"])
+        """Nothing to ask of Heroku: deleting the AWS peering connection, which depends on this and so is
+        deleted next, ends the peering on Heroku's side too. No token is needed, and no Heroku outage or
+        refusal can leave a live peering whose routes are already gone."""
         if props.get("type") == HEROKU_MANAGED:
             pulumi.log.warn(f"{id_} is managed by Heroku; leaving it in place")
             return
-        with self._client(props) as client:
-            try:
-                client.destroy_peering(space, id_)
-            except HerokuNotFound:
-                return  # already gone: nothing to do
-            except HerokuInvalidParams:
-                # Refused, e.g. because an earlier DELETE whose answer was lost went through: done if it did.
-                try:
-                    status = client.get_peering(space, id_).status
-                except HerokuNotFound:
-                    return
-                if status not in GONE_STATUSES:
-                    raise
+        _progress(f"{id_} in space {props.get('space')} ends when its AWS peering connection is deleted")
 
 
 def _refuse_foreign(peering: Peering, props: dict[str, Any], space: str) -> None:
@@ -215,6 +261,11 @@ def _refuse_foreign(peering: Peering, props: dict[str, Any], space: str) -> None
                 f"{peering.pcx_id} in space {space} connects {label} {actual}, not the expected {expected} "
                 f"({key}). Check that pcx_id belongs to this stack's VPC."
             )
+
+
+def _sleep(seconds: float) -> None:
+    """A pause between reads; tests replace it."""
+    time.sleep(seconds)
 
 
 def _progress(message: str) -> None:
@@ -246,9 +297,13 @@ class PeeringAcceptance(Resource, module="heroku", name="PeeringAcceptance"):
         peer_account_id: pulumi.Input[str] | None = None,
         visibility_timeout: pulumi.Input[int] = DEFAULT_VISIBILITY_TIMEOUT,
         activation_timeout: pulumi.Input[int] = DEFAULT_ACTIVATION_TIMEOUT,
+        aws_status: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``aws_status``: the pcx's status as AWS reports it now (``pending-acceptance`` for a new request); while it
+        says nobody accepted, Heroku's ``active`` is not believed."""
         props: dict[str, Any] = {
+            AWS_STATUS: aws_status,
             "space": space,
             "pcx_id": pcx_id,
             "api_url": api_url,

@@ -64,6 +64,17 @@ class StateFolder:
             self.passphrase_file.chmod(0o600)
         return self
 
+    def mend_killed_writes(self) -> list[Path]:
+        """Empty ``*.attrs`` files a killed run left in the backend, removed; the files removed.
+
+        The local backend's storage (gocloud.dev/blob/fileblob, ``setAttrs``) truncates ``<file>.attrs``, then
+        writes it: a run killed between leaves it empty, and every later command fails with "failed to load
+        checkpoint: EOF". A missing ``.attrs`` is read as no attributes (``getAttrs``), so removing it is safe."""
+        empty = [path for path in self.backend.rglob("*.attrs") if path.stat().st_size == 0]
+        for path in empty:
+            path.unlink()
+        return empty
+
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -262,6 +262,14 @@ def _json_documents(lines: Iterator[str]) -> Iterator[Any]:
             yield document
 
 
+def _is_preview_digest(document: dict[str, Any]) -> bool:
+    """The preview's one document (display.PreviewDigest): its fields are omitempty, so a preview that failed
+    before its summary (a refresh step refused) has diagnostics but no changeSummary, and maybe no steps."""
+    return not any(key.endswith("Event") for key in document) and bool(
+        {"steps", "changeSummary", "diagnostics"} & set(document)
+    )
+
+
 def events_report(documents: list[Any]) -> dict[str, Any]:
     """What a test or script needs of the CLI's JSON: the steps, the diagnostics and the change counts."""
     steps: list[dict[str, Any]] = []
@@ -276,10 +284,10 @@ def events_report(documents: list[Any]) -> dict[str, Any]:
     for document in documents:
         if not isinstance(document, dict):
             continue
-        if "steps" in document and "changeSummary" in document:
+        if _is_preview_digest(document):
             report["preview"] = {
-                "changes": document["changeSummary"],
-                "steps": [_step(step) for step in document["steps"]],
+                "changes": document.get("changeSummary") or {},
+                "steps": [_step(step) for step in document.get("steps") or []],
             }
             for diagnostic in document.get("diagnostics") or []:
                 severity = diagnostic.get("severity")
@@ -358,6 +366,11 @@ def run(args: argparse.Namespace) -> int:
             folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
             try:
                 stack = StackRun(cli, folder, program, args.stack, info.heroku_url)
+                for mended in folder.mend_killed_writes():
+                    say(
+                        f"note: removed {mended}, left empty by a killed run (Pulumi's file backend writes it "
+                        "in two steps); the CLI could not load the stack's checkpoint with it"
+                    )
                 stack.prepare(stack_config(args.stack, info, args.config, program))
                 code, documents = stack.run(
                     args.command,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers.heroku_api import HerokuClient
-from providers.heroku_errors import HerokuNotFound
+from providers.heroku_errors import HerokuError, HerokuNotFound
 
 from .world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID
 from .world.sandbox_info import SandboxInfo
@@ -58,6 +58,8 @@ def summarize(info: SandboxInfo, resources: list[StateResource]) -> dict[str, An
                 heroku_status = heroku.get_peering(space, entry.id).status if space else "not accepted"
             except HerokuNotFound:
                 heroku_status = "not found"
+            except HerokuError as error:  # a faulty Heroku (the sandbox can be made one): say so, go on
+                heroku_status = f"unreadable ({error})"
             heroku_side = info.ec2(HEROKU_ACCOUNT_ID, pcx["AccepterVpcInfo"]["Region"])
             accepter = heroku_side.describe_vpc_peering_connections(VpcPeeringConnectionIds=[entry.id])
             peerings.append(

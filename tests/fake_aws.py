@@ -39,6 +39,8 @@ class FakeAws(Mocks):
         self.region = region
         self.outputs = outputs  # False: answer like a preview, leaving outputs unknown
         self.calls: list[str] = []
+        # The stack's last saved state, as the engine's builtin serves it: URN -> {type, outputs}.
+        self.stack_state: dict[str, Any] = {}
 
     def _owner(self, attr: str, value: str) -> FakeVpc | None:
         for vpc in self.vpcs.values():
@@ -94,6 +96,8 @@ class FakeAws(Mocks):
             return {"ids": []}, []
         if args.token == "aws:ec2/getVpcPeeringConnection:getVpcPeeringConnection":
             return {}, [("id", "no matching EC2 VPC Peering Connection found")]
+        if args.token == "pulumi:pulumi:readStackResourceOutputs":
+            return {"name": a["stackName"], "outputs": self.stack_state}, []
         raise Exception(f"FakeAws does not know the invoke {args.token}")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:

@@ -70,6 +70,9 @@ class Registration:
     parent: str
     dependencies: tuple[str, ...]
     inputs: dict[str, Any]
+    protect: bool = False
+    alias_names: tuple[str, ...] = ()  # the names of the aliases the program gave (alias specs)
+    import_id: str = ""
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -92,6 +95,9 @@ class RecordingMonitor(mocks.MockMonitor):
                     parent=request.parent,
                     dependencies=tuple(request.dependencies),
                     inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                    protect=bool(request.protect),
+                    alias_names=tuple(alias.spec.name for alias in request.aliases if alias.HasField("spec")),
+                    import_id=request.importId,
                 )
             )
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]

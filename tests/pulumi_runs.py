@@ -37,13 +37,24 @@ class CliRun:
     def output(self) -> str:
         return self.stdout + self.stderr
 
-    def steps(self) -> list[dict[str, Any]]:
-        """The resources' steps (the update's; a preview's when the command was a preview)."""
+    def steps(self, refresh: bool = False) -> list[dict[str, Any]]:
+        """The resources' steps (the update's; a preview's when the command was a preview), without the refresh
+        that Pulumi.yaml's `refresh: always` runs first (``refresh=True``: those only)."""
         steps = self.report.get("steps") or (self.report.get("preview") or {}).get("steps") or []
-        return [s for s in steps if not str(s["type"]).startswith(ENGINE_TYPES) and s["type"] != COMPONENT]
+        return [
+            s
+            for s in steps
+            if not str(s["type"]).startswith(ENGINE_TYPES)
+            and s["type"] != COMPONENT
+            and (s["op"] == "refresh") == refresh
+        ]
 
     def ops(self) -> Counter[str]:
         return Counter(str(step["op"]) for step in self.steps())
+
+    def refreshed(self) -> list[dict[str, Any]]:
+        """The refresh steps that found the resource changed (drift, or outputs that moved on)."""
+        return [step for step in self.steps(refresh=True) if step["diffs"]]
 
     def changed(self) -> Counter[str]:
         """What changed, as the steps say (unchanged resources left out)."""

@@ -112,11 +112,20 @@ class ScriptedHeroku:
         return {"name": space}
 
 
-def run(heroku: ScriptedHeroku, clock: Clock, visibility: float = 600, activation: float = 1200, check=None):
+def run(
+    heroku: ScriptedHeroku,
+    clock: Clock,
+    visibility: float = 600,
+    activation: float = 1200,
+    check=None,
+    aws_status: str | None = None,
+):
     lines: list[str] = []
     flow = AcceptanceFlow(heroku, SPACE, PCX, lines.append, SCHEDULE, clock=clock, sleep=clock.sleep)
     try:
-        result: Peering | PeeringWaitError | HerokuError = flow.run(visibility, activation, check or (lambda p: None))
+        result: Peering | PeeringWaitError | HerokuError = flow.run(
+            visibility, activation, check or (lambda p: None), aws_status=aws_status
+        )
     except HerokuError as error:
         result = error
     return result, lines, flow
@@ -160,6 +169,26 @@ def test_accepted_statuses_are_adopted_without_accept(status: str) -> None:
     assert isinstance(result, Peering) and result.status == "active"
     assert "accept" not in heroku.calls and flow.accepts_sent == 0
     assert any("adopting it (no accept sent)" in line for line in lines)
+
+
+@pytest.mark.parametrize("status", ["provisioning", "active"])
+def test_accepted_is_not_believed_while_aws_says_nobody_accepted(status: str) -> None:
+    heroku, clock = world([status], after=["provisioning", "active"])
+    result, lines, flow = run(heroku, clock, aws_status="pending-acceptance")
+    assert isinstance(result, Peering) and result.status == "active"
+    assert heroku.calls[:2] == ["get", "accept"] and flow.accepts_sent == 1
+    assert not any("adopting" in line for line in lines)
+    adopted, clock = world([status, "active"], after=["active"])
+    result, _, flow = run(adopted, clock, aws_status="active")
+    assert isinstance(result, Peering) and flow.accepts_sent == 0, "AWS agrees: adopted"
+
+
+def test_a_stale_active_that_refuses_every_accept_ends_at_the_deadline_with_both_views() -> None:
+    heroku, clock = world(["active"], accepts=[api_error(422, method="POST")])
+    result, _, flow = run(heroku, clock, visibility=60, aws_status="pending-acceptance")
+    assert isinstance(result, PeeringWaitError) and flow.accepts_sent > 1
+    assert f"Heroku reports {PCX} in space {SPACE} active, but AWS reported it pending-acceptance" in str(result)
+    assert clock.now <= 60 + 30
 
 
 @pytest.mark.parametrize("status", TERMINAL)

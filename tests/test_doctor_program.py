@@ -55,7 +55,7 @@ def test_the_stacks_config_gives_space_vpc_ports_and_groups(deployed: tuple[Sand
         group["summary"] == f"security group {info.security_group_ids[0]} (app): admits tcp:5432 from every dyno CIDR"
     )
     text = doctor(info, "--stack", "served", "-C", str(workdir), env=env).stdout
-    assert text.startswith(f"demo-space: VPC {info.customer_vpc_id} (us-east-1) and space demo-space")
+    assert text.startswith(f"main: VPC {info.customer_vpc_id} (us-east-1) and space demo-space")
 
 
 def test_a_stack_with_several_peerings_is_diagnosed_one_by_one(deployed: tuple[SandboxInfo, Path]) -> None:

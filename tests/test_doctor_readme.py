@@ -15,7 +15,7 @@ from tests.doctor_runs import ROOT, doctor, of_vpc, serving
 
 pytestmark = pytest.mark.sandbox
 
-COMMAND = "python -m peering doctor --space demo-space --vpc-id vpc-0a96819867637e540 --port tcp:5432"
+COMMAND = "python -m peering doctor --space demo-space --vpc-id vpc-62d6155ea16c45a3b --port tcp:5432"
 
 
 def shown(readme: str) -> list[str]:

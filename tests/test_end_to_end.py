@@ -88,9 +88,9 @@ def test_up_twice_refresh_recreate_destroy(sandbox: StartedSandbox, ready: Path)
     second = run(ready, "up")
     assert second.returncode == 0, second.output
     assert second.changed() == Counter() and second.ops()["same"] == 9
-    # Heroku is read by the pre-flight only, once in the preview and once in the update; then the
-    # wrapper's summary reads the peering.
-    assert [e.route for e in sandbox.emulator.requests()] == ["peering_info", "space", "list"] * 2 + ["get"]
+    # Heroku is read by the refresh (the acceptance) and the pre-flight, once in the preview and once in the
+    # update; then the wrapper's summary reads the peering.
+    assert [e.route for e in sandbox.emulator.requests()] == ["get", "peering_info", "space", "list"] * 2 + ["get"]
 
     with HerokuClient(sandbox.info.heroku_api_key, sandbox.info.heroku_url) as heroku:
         heroku.destroy_peering(sandbox.info.space, pcx_id)  # out of band, on Heroku's side
@@ -98,7 +98,8 @@ def test_up_twice_refresh_recreate_destroy(sandbox: StartedSandbox, ready: Path)
     assert refreshed.returncode == 0, refreshed.output
     gone = {r["type"] for r in state_resources(stack_export(ready, "e2e"))}
     assert "aws:ec2/vpcPeeringConnection:VpcPeeringConnection" not in gone  # deleted in AWS
-    assert "pulumi-python:dynamic/heroku:PeeringAcceptance" not in gone  # deleted on Heroku
+    assert "pulumi-python:dynamic/heroku:PeeringAcceptance" not in gone  # no longer listed by Heroku (404s)
+    assert f"heroku: {pcx_id} is no longer listed in space {sandbox.info.space}" in refreshed.output
     third = run(ready, "up")
     assert third.returncode == 0, third.output
     assert third.changed() == Counter(create=2, update=3)  # a new pcx and acceptance; the routes repointed

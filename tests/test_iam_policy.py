@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "iam" / "deployer-policy.json"
 
 # Where each action is first needed, read from terraform-provider-aws's CRUD code and data sources
-# (internal/service/ec2/), not from the runner: the policy check must find the same.
+# (internal/service/ec2/), not from the sandbox's plugin: the policy check must find the same. One is the
+# program's own: pre-flight's network-ACL warning reads them with boto3 (no pulumi-aws function has entries).
 FIRST_NEEDED = {
     "ec2:DescribeVpcs": "up",  # data source aws_vpc
     "ec2:DescribeVpcAttribute": "up",  # aws_vpc reads three attributes, any failure fails it
@@ -48,6 +49,7 @@ FIRST_NEEDED = {
     "ec2:DeleteRoute": "destroy",
     "ec2:RevokeSecurityGroupIngress": "destroy",
     "ec2:DescribeTags": "adopt a hand-made peering",  # aws_ec2_tag waits for its tag, then reads it
+    "ec2:DescribeNetworkAcls": "up",  # peering/acl_lookup.py: refused, the warning is skipped and says so
 }
 
 

@@ -1,6 +1,6 @@
-"""A `pulumi up` killed mid-way, repaired the engine's way: the lock lifted (`pulumi cancel`), the pending
-create recorded (`pulumi refresh --import-pending-creates`), then `up` converges with one peering; and no
-process of the killed run is left behind."""
+"""A `pulumi up` killed mid-way: the lock lifted (`pulumi cancel`), then `up` names what the killed run made and
+never recorded, with what to do; following that advice converges with one peering, and `destroy` leaves
+nothing behind; no process of the killed run is left either."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,14 +16,10 @@ import pytest
 from sandbox.world.peering_requests import customer_ec2, wait_until
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served, stop_served
-from tests.pulumi_runs import ROOT, sandbox_run, stack_export
+from tests.pulumi_runs import ROOT, sandbox_run
 
 pytestmark = pytest.mark.e2e
 
-PCX_URN = (
-    "urn:pulumi:sandbox::heroku-peering::heroku-peering:index:HerokuPeering"
-    "$aws:ec2/vpcPeeringConnection:VpcPeeringConnection::demo-space-pcx"
-)
 # What a run starts: the language host, the sandbox's pulumi-aws, Pulumi's dynamic-provider host.
 RUN_PROCESSES = ("pulumi-language-python", "sandbox.aws_plugin", "pulumi.dynamic", "pulumi-resource-pulumi-python")
 
@@ -69,8 +64,23 @@ def accepted(info: SandboxInfo) -> int:
     return sum(1 for e in log if e["route"] == "accept" and e["status"] == 202)
 
 
-def test_killed_while_aws_makes_the_peering(served: tuple[SandboxInfo, Path]) -> None:
-    info, ready = served
+def leftovers(info: SandboxInfo) -> dict[str, object]:
+    """What a destroy must have removed: live peerings, routes to a peering, the stack's rules."""
+    ec2 = customer_ec2(info)
+    routes = [
+        (t["RouteTableId"], r.get("DestinationCidrBlock"))
+        for t in ec2.describe_route_tables()["RouteTables"]
+        for r in t["Routes"]
+        if r.get("VpcPeeringConnectionId")
+    ]
+    rules = [
+        r["SecurityGroupRuleId"] for r in ec2.describe_security_group_rules()["SecurityGroupRules"] if r.get("Tags")
+    ]
+    return {"pcxs": alive_pcxs(info), "routes": routes, "rules": rules}
+
+
+def killed_while_aws_makes_the_peering(info: SandboxInfo, ready: Path) -> str:
+    """Kill `up` while the provider waits on AWS's first state: the pcx exists, the state never recorded it."""
     import requests
 
     # AWS's first state, held long enough that the kill lands while the provider waits for it to pass.
@@ -79,26 +89,48 @@ def test_killed_while_aws_makes_the_peering(served: tuple[SandboxInfo, Path]) ->
     requests.patch(info.heroku_url + "/__sandbox/behaviour", json={"aws_initiating_seconds": 0}, timeout=5)
     wait_until(lambda: not (left & run_processes()), "the killed run's processes to exit", timeout=20)
     [made] = alive_pcxs(info)
-
     locked = sandbox_run(ready, "up")
     assert locked.returncode != 0 and "locked" in locked.output and "pulumi cancel" in locked.output
     assert sandbox_run(ready, "cancel").returncode == 0
-    pending = stack_export(ready)["deployment"].get("pending_operations") or []
-    assert [(p["type"], p["resource"]["urn"]) for p in pending] == [("creating", PCX_URN)]
+    return made
 
-    imported = sandbox_run(
-        ready, "refresh", "--", "--import-pending-creates", PCX_URN, "--import-pending-creates", made
-    )
-    assert imported.returncode == 0, imported.output
-    recorded = stack_export(ready)["deployment"]
-    assert not recorded.get("pending_operations")
-    assert [r["id"] for r in recorded["resources"] if r["urn"] == PCX_URN] == [made], imported.output
+
+def test_killed_while_aws_makes_the_peering(served: tuple[SandboxInfo, Path]) -> None:
+    """Never accepted: the advice is to delete it; following it, `up` requests a new one."""
+    info, ready = served
+    made = killed_while_aws_makes_the_peering(info, ready)
+    named = sandbox_run(ready, "up")
+    assert named.returncode != 0
+    [error] = [e for e in named.errors if made in e]
+    assert "made by an interrupted run of this stack" in error and "it was never accepted" in error
+    assert alive_pcxs(info) == [made], "nothing was made beside it"
+    customer_ec2(info).delete_vpc_peering_connection(VpcPeeringConnectionId=made)  # the advice
     again = sandbox_run(ready, "up", "--skip-preview")
     assert again.returncode == 0, again.output
-    assert again.changed() == Counter(create=8) and again.ops()["same"] == 1  # the pcx was recorded, not remade
-    assert alive_pcxs(info) == [made]
+    [new] = alive_pcxs(info)
+    assert new != made
     assert sandbox_run(ready, "destroy", "--skip-preview").returncode == 0
-    assert alive_pcxs(info) == []
+    assert leftovers(info) == {"pcxs": [], "routes": [], "rules": []}
+
+
+def test_an_interrupted_runs_peering_accepted_meanwhile_is_taken_over(served: tuple[SandboxInfo, Path]) -> None:
+    """Accepted by hand after the kill: the advice is pcxId; following it adopts the peering, nothing is remade."""
+    info, ready = served
+    made = killed_while_aws_makes_the_peering(info, ready)
+    from providers.heroku_api import HerokuClient
+
+    with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
+        wait_until(lambda: heroku.get_peering(info.space, made).status == "pending-acceptance", "visible", 30)
+        heroku.accept_peering(info.space, made)
+        wait_until(lambda: heroku.get_peering(info.space, made).status == "active", "active", 30)
+    named = sandbox_run(ready, "up")
+    [error] = [e for e in named.errors if made in e]
+    assert f"pulumi config set pcxId {made}" in error
+    adopted = sandbox_run(ready, "up", "--skip-preview", "-c", f"pcxId={made}")
+    assert adopted.returncode == 0, adopted.output
+    assert alive_pcxs(info) == [made] and accepted(info) == 1, "adopted as it is: no second request or accept"
+    assert sandbox_run(ready, "destroy", "--skip-preview", "-c", f"pcxId={made}").returncode == 0
+    assert leftovers(info) == {"pcxs": [], "routes": [], "rules": []}
 
 
 def test_killed_while_heroku_provisions_the_peering(served: tuple[SandboxInfo, Path]) -> None:
@@ -112,4 +144,4 @@ def test_killed_while_heroku_provisions_the_peering(served: tuple[SandboxInfo, P
     assert "adopting it (no accept sent)" in again.stderr  # the interrupted create of the acceptance, redone
     assert accepted(info) == 1 and len(alive_pcxs(info)) == 1
     assert sandbox_run(ready, "destroy", "--skip-preview").returncode == 0
-    assert alive_pcxs(info) == []
+    assert leftovers(info) == {"pcxs": [], "routes": [], "rules": []}

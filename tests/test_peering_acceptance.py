@@ -12,6 +12,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
+from providers.acceptance_flow import GONE_AFTER_404S
 from providers.peering_acceptance import PeeringAcceptanceProvider
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 from sandbox.world.faults import FaultInjector
@@ -43,6 +44,7 @@ def props(sandbox: StartedSandbox, pcx_id: str, **extra: Any) -> dict[str, Any]:
         "peer_account_id": None,
         "visibility_timeout": 20,
         "activation_timeout": 20,
+        "aws_status": None,
         **extra,
     }
 
@@ -202,40 +204,83 @@ def test_unauthorized_forbidden_unknown_space_and_invalid(make_sandbox) -> None:
         assert request_id in logged
 
 
-def test_refresh_after_out_of_band_deletion_reports_gone(sandbox, host) -> None:
+def test_refresh_reports_a_peering_that_ended_and_rechecks_a_404(sandbox, host) -> None:
+    """Heroku's ``deleted`` after active stays in the state, reported with what to do; only 404 after 404 (as many
+    as create believes) takes the acceptance out of the state."""
     pcx_id = request_peering(sandbox.info)
     id_, outs = host.create(URN, props(sandbox, pcx_id))
     customer_ec2(sandbox.info).delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
-    gone_id, _ = host.read(URN, id_, outs)
-    assert gone_id == ""  # `deleted` is gone
+    kept_id, found = host.read(URN, id_, outs)
+    assert kept_id == id_ and found["status"] == "deleted"
+    wait_until(
+        lambda: any(f"{pcx_id} in space" in line and "reads deleted" in line for line in host.stderr_lines),
+        "the warning that the peering reads deleted",
+    )
     wait_for_heroku_status(sandbox.info, pcx_id, None)
+    sandbox.emulator.clear_requests()
     gone_id, _ = host.read(URN, id_, outs)
-    assert gone_id == ""  # and so is 404
+    assert gone_id == ""
+    assert routes(sandbox) == ["get:404"] * GONE_AFTER_404S
 
 
-def test_delete_twice_succeeds(sandbox, host) -> None:
+def test_one_404_on_refresh_is_not_believed(sandbox, host) -> None:
     pcx_id = request_peering(sandbox.info)
     id_, outs = host.create(URN, props(sandbox, pcx_id))
-    sandbox.emulator.clear_requests()
-    host.delete(URN, id_, outs)
-    assert customer_status(sandbox.info, pcx_id) == "deleted"
-    wait_for_heroku_status(sandbox.info, pcx_id, None)  # past the retention: Heroku answers 404
-    host.delete(URN, id_, outs)
-    assert [r for r in routes(sandbox) if r.startswith("destroy")] == ["destroy:202", "destroy:404"]
+    sandbox.emulator.settings.faults.queue("get", "404", count=GONE_AFTER_404S - 1)
+    kept_id, found = host.read(URN, id_, outs)
+    assert kept_id == id_ and found["status"] == "active"
 
 
-def test_delete_refused_because_already_deleted_is_done(make_sandbox) -> None:
-    """An earlier DELETE went through but its answer was lost: Heroku refuses the next one with 422."""
-    sandbox = make_sandbox(timings=Timings(visibility_delay=0.2, provisioning=0.2, deleted_retention=600))
+@pytest.mark.parametrize("status", ["failed", "rejected", "expired"])
+def test_refresh_reports_a_status_that_ends_the_peering(sandbox, host, status: str) -> None:
     pcx_id = request_peering(sandbox.info)
-    with DynamicProviderHost() as host:
-        host.configure({"heroku:apiKey": sandbox.info.heroku_api_key})
-        id_, outs = host.create(URN, props(sandbox, pcx_id))
-        sandbox.emulator.settings.faults.queue("destroy", "lost")
-        host.delete(URN, id_, outs)  # the client's own retry of the DELETE meets 422 "already deleted"
-    destroys = [(e.status, e.answered) for e in sandbox.emulator.requests() if e.route == "destroy"]
-    assert destroys == [(202, False), (422, True)]
-    assert customer_status(sandbox.info, pcx_id) == "deleted"
+    id_, outs = host.create(URN, props(sandbox, pcx_id))
+    sandbox.world.force_status(pcx_id, status)
+    kept_id, found = host.read(URN, id_, outs)
+    assert kept_id == id_ and found["status"] == status
+    wait_until(
+        lambda: any(f"reads {status} on Heroku's side" in line for line in host.stderr_lines), f"the {status} warning"
+    )
+
+
+def test_active_is_believed_only_when_aws_agrees(sandbox, host) -> None:
+    """Heroku reads active before anyone accepted, while AWS says pending-acceptance: the accept is sent."""
+    pcx_id = request_peering(sandbox.info)
+    wait_for_heroku_status(sandbox.info, pcx_id, "pending-acceptance")
+    sandbox.world.force_status(pcx_id, "active", reads=1)  # one stale answer; the accept then sees the truth
+    sandbox.emulator.clear_requests()
+    _, outs = host.create(URN, props(sandbox, pcx_id, aws_status="pending-acceptance"))
+    assert outs["status"] == "active"
+    assert any(r.startswith("accept:") for r in routes(sandbox)), "the accept must be sent"
+    assert customer_status(sandbox.info, pcx_id) == "active"
+
+
+def test_a_stale_active_that_never_takes_an_accept_fails_with_both_views(sandbox, host) -> None:
+    pcx_id = request_peering(sandbox.info)
+    wait_for_heroku_status(sandbox.info, pcx_id, "pending-acceptance")
+    sandbox.world.force_status(pcx_id, "active")
+    error = _create_error(host, props(sandbox, pcx_id, aws_status="pending-acceptance", visibility_timeout=2))
+    assert f"Heroku reports {pcx_id} in space {sandbox.info.space} active, but AWS reported it pending-acceptance" in (
+        error.reason
+    )
+    assert "no route was made toward it" in error.reason
+    assert customer_status(sandbox.info, pcx_id) == "pending-acceptance"
+
+
+@pytest.mark.parametrize("fault", ["500", "lost", "wrong token"])
+def test_delete_leaves_heroku_alone(sandbox, host, fault: str) -> None:
+    """The AWS pcx, deleted right after, ends the peering on both sides: no Heroku fault can stop a destroy."""
+    pcx_id = request_peering(sandbox.info)
+    id_, outs = host.create(URN, props(sandbox, pcx_id))
+    sandbox.emulator.settings.faults.queue("destroy", "500" if fault == "wrong token" else fault, count=10)
+    sandbox.emulator.clear_requests()
+    with DynamicProviderHost() as other:
+        other.configure({"heroku:apiKey": "wrong" if fault == "wrong token" else sandbox.info.heroku_api_key})
+        other.delete(URN, id_, outs)
+    assert routes(sandbox) == [], "no Heroku request at all"
+    sandbox.emulator.settings.faults.configure({})
+    customer_ec2(sandbox.info).delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    wait_for_heroku_status(sandbox.info, pcx_id, "deleted")
 
 
 def test_heroku_managed_peering_is_refused(sandbox, host) -> None:
@@ -284,7 +329,11 @@ def test_diff_replace_update_and_none(sandbox, host) -> None:
     base = {**props(sandbox, "pcx-0123456789abcdef0"), "status": "active"}
     assert host.diff(URN, "x", base, props(sandbox, "pcx-0123456789abcdef0"))["changes"] == "none"
     moved = host.diff(URN, "x", base, props(sandbox, "pcx-0123456789abcdef0", space="other-space"))
-    assert moved["changes"] == "some" and moved["replaces"] == ["space"]
+    assert moved["changes"] == "some" and moved["replaces"] == [], "the pcx is the identity; a space name updates"
+    agreeing = props(sandbox, "pcx-0123456789abcdef0", aws_status="active")
+    assert host.diff(URN, "x", {**base, "aws_status": "pending-acceptance"}, agreeing)["changes"] == "none"
+    disagreeing = props(sandbox, "pcx-0123456789abcdef0", aws_status="pending-acceptance")
+    assert host.diff(URN, "x", base, disagreeing)["changes"] == "some", "AWS says nobody accepted: accept again"
     slower = host.diff(URN, "x", base, props(sandbox, "pcx-0123456789abcdef0", activation_timeout=99))
     assert slower["changes"] == "some" and slower["replaces"] == []
 

@@ -28,6 +28,7 @@ TYPES = {
     "str | None": "string",
     "pulumi.Input[str]": "string",
     "int": "integer",
+    "bool": "boolean",
     "Sequence[pulumi.Input[str]] | None": "array",
     "Sequence[IngressArgs]": "array",
     "Mapping[str, str]": "object",

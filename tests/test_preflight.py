@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peering.facts import PeeringFacts, SpaceFacts, VpcFacts
-from peering.peering_args import HerokuPeeringArgs, NamedPeering
-from peering.preflight import PeeringPlan, check_across, is_rfc1918, overlapping, plan_peering
+from peering.facts import GroupFacts, PeeringFacts, RuleFacts, SpaceFacts, VpcFacts
+from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.preflight import PeeringPlan, check_across, is_rfc1918, overlapping, plan_peering, rule_quota_notes
 from providers.heroku_models import PeeringInfo
 
 pytestmark = pytest.mark.program
@@ -121,3 +123,17 @@ def test_overlapping_destinations_in_one_route_table_conflict() -> None:
     assert first and second
     [problem] = check_across([first, second])
     assert "route table rtb-0000000000000000a would route 10.0.0.0/16" in problem
+
+
+def test_a_group_past_aws_default_rule_quota_is_warned_before_up() -> None:
+    """15 ports to 4 dyno CIDRs make 60 rules (AWS's default quota, fine); one rule already there makes 61."""
+    group = "sg-0123456789abcdef0"
+    cidrs = ("10.0.128.0/20", "10.0.144.0/20", "10.0.0.0/20", "10.0.16.0/20")
+    rules = tuple(IngressArgs(group, "tcp", port, port) for port in range(5000, 5015))
+    other = RuleFacts("sgr-1", "tcp", 22, 22, "192.168.0.0/24", None)
+    at_quota = replace(facts(VpcFacts(VPC_ID, ("172.16.0.0/16",), ())), groups={group: GroupFacts(VPC_ID, ())})
+    assert rule_quota_notes(peering(ingress=rules), at_quota, cidrs) == []
+    past = replace(at_quota, groups={group: GroupFacts(VPC_ID, (other,))})
+    [note] = rule_quota_notes(peering(ingress=rules), past, cidrs)
+    assert f"security group {group} would hold 61 inbound rules (60 for the space's 4 dyno CIDRs)" in note
+    assert note.startswith("heroku-peering:ingress:") and "Service Quotas" in note

@@ -29,6 +29,7 @@ OTHER_VPC = "vpc-0a1b2c3d4e5f60002"
 RTB_A, RTB_B, RTB_C = "rtb-0000000000000000a", "rtb-0000000000000000b", "rtb-0000000000000000c"
 SG = "sg-0000000000000000a"
 OTHER_SG = "sg-0000000000000000b"
+DEMO_ITEM = {"name": "demo", "space": "demo-space", "vpcId": VPC}
 DYNO_CIDRS = ["10.0.128.0/20", "10.0.144.0/20", "10.0.0.0/20", "10.0.16.0/20"]
 
 
@@ -104,7 +105,7 @@ def test_single_peering_graph(heroku: StartedSandbox) -> None:
     [accept] = monitor.by_type(ACCEPTANCE)
     routes = monitor.by_type(ROUTE)
     rules = monitor.by_type(RULE)
-    assert component.name == "demo-space"
+    assert component.name == "main"  # the single form's fixed name, however the space is written
     assert pcx.inputs["vpcId"] == VPC
     assert pcx.inputs["peerOwnerId"] == heroku.info.heroku_account_id
     assert pcx.inputs["peerVpcId"].startswith("vpc-") and pcx.inputs["peerVpcId"] != VPC
@@ -126,11 +127,11 @@ def test_single_peering_graph(heroku: StartedSandbox) -> None:
     for child in (*routes, *rules):
         assert accept.urn in child.dependencies, f"{child.name} must wait for the acceptance"
     assert all(r.parent == component.urn for r in (pcx, accept, *routes, *rules))
-    assert monitor.exports["pcx_ids"] == {"demo-space": accept.inputs["pcx_id"]}
-    assert monitor.exports["heroku_status"] == {"demo-space": "active"}
-    assert monitor.exports["routed_cidrs"] == {"demo-space": ["10.0.0.0/16"]}
-    assert len(monitor.exports["route_ids"]["demo-space"]) == 3
-    assert len(monitor.exports["rule_ids"]["demo-space"]) == 4
+    assert monitor.exports["pcx_ids"] == {"main": accept.inputs["pcx_id"]}
+    assert monitor.exports["heroku_status"] == {"main": "active"}
+    assert monitor.exports["routed_cidrs"] == {"main": ["10.0.0.0/16"]}
+    assert len(monitor.exports["route_ids"]["main"]) == 3
+    assert len(monitor.exports["rule_ids"]["main"]) == 4
 
 
 def test_route_to_space_and_chosen_tables(heroku: StartedSandbox) -> None:
@@ -143,8 +144,9 @@ def test_route_to_space_and_chosen_tables(heroku: StartedSandbox) -> None:
 
 def test_several_peerings(heroku: StartedSandbox) -> None:
     peerings = [
-        {"space": "demo-space", "vpcId": VPC, "routeTableIds": [RTB_A]},
+        {"name": "demo", "space": "demo-space", "vpcId": VPC, "routeTableIds": [RTB_A]},
         {
+            "name": "second",
             "space": "second-space",
             "vpcId": VPC,
             "routeTableIds": [RTB_A],  # one VPC, two spaces
@@ -155,7 +157,7 @@ def test_several_peerings(heroku: StartedSandbox) -> None:
     config = base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings, tags={"team": "data"})
     monitor = run(config)
     names = sorted(c.name for c in monitor.by_type(COMPONENT))
-    assert names == sorted([f"demo-space-{VPC}", f"second-space-{VPC}", "other-vpc"])
+    assert names == sorted(["demo", "second", "other-vpc"])
     pcxs = monitor.by_type(PCX)
     assert len(pcxs) == 3 and all(p.inputs["tags"]["team"] == "data" for p in pcxs)
     accepts = {a.inputs["space"] for a in monitor.by_type(ACCEPTANCE)}
@@ -173,7 +175,7 @@ def test_several_peerings(heroku: StartedSandbox) -> None:
 def test_each_fact_is_read_once_though_each_component_checks_again(heroku: StartedSandbox) -> None:
     rules = [{"securityGroupId": SG, "protocol": "all"}]
     peerings = [
-        {"space": space, "vpcId": VPC, "routeTableIds": [RTB_A], "ingress": rules}
+        {"name": space, "space": space, "vpcId": VPC, "routeTableIds": [RTB_A], "ingress": rules}
         for space in ("demo-space", "second-space")
     ]
     aws = aws_world()
@@ -328,7 +330,7 @@ def test_preflight_failures_register_nothing(heroku: StartedSandbox, case: str) 
 @pytest.mark.parametrize("key", ["ingress", "routeTo", "routeTableIds", "pcxId"])
 def test_per_peering_keys_are_refused_at_the_top_level_with_peerings(heroku: StartedSandbox, key: str) -> None:
     values = {"ingress": [], "routeTo": "bogus", "routeTableIds": [RTB_A], "pcxId": "pcx-0123456789abcdef0"}
-    config = base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[{"space": "demo-space", "vpcId": VPC}])
+    config = base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[DEMO_ITEM])
     config[f"{PROJECT}:{key}"] = values[key] or [{"securityGroupId": SG}]
     message, _ = fails(config)
     assert f"heroku-peering:{key} is set at the top level together with heroku-peering:peerings" in message
@@ -336,7 +338,7 @@ def test_per_peering_keys_are_refused_at_the_top_level_with_peerings(heroku: Sta
 
 
 def test_unknown_item_key_suggests_the_nearest(heroku: StartedSandbox) -> None:
-    peerings = [{"space": "demo-space", "vpcid": VPC}]
+    peerings = [{"name": "demo", "space": "demo-space", "vpcid": VPC}]
     message, _ = fails(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=peerings))
     assert "heroku-peering:peerings[0].vpcid is not a key of a peering (did you mean vpcId?)" in message
 
@@ -360,7 +362,7 @@ def test_conflicts_between_peerings(heroku: StartedSandbox) -> None:
     twice = [{"space": "demo-space", "vpcId": VPC, "name": "a"}, {"space": "demo-space", "vpcId": VPC, "name": "b"}]
     message, _ = fails(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=twice))
     assert "one peering connection between two VPCs" in message
-    both = base_config(heroku, space=None, peerings=[{"space": "demo-space", "vpcId": VPC}])
+    both = base_config(heroku, space=None, peerings=[DEMO_ITEM])
     message, _ = fails(both)
     assert "heroku-peering:vpcId is set at the top level together with heroku-peering:peerings" in message
 
@@ -384,7 +386,7 @@ def test_program_reads_exactly_the_declared_keys(heroku: StartedSandbox, monkeyp
     monkeypatch.setattr("pulumi.config.get_config", recording)
     monkeypatch.setattr("peering.lookups.get_config", recording)
     run(base_config(heroku, routeTableIds=[RTB_A], tags={"a": "b"}, visibilityTimeout=60, activationTimeout=60))
-    run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[{"space": "demo-space", "vpcId": VPC}]))
+    run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[DEMO_ITEM]))
     assert {key for key in read if key.startswith((f"{PROJECT}:", "heroku:"))} == declared
     from peering.stack_config import PROGRAM_KEYS
 

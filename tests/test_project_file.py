@@ -56,4 +56,5 @@ def test_the_readmes_give_pulumi_yamls_defaults(readme: str) -> None:
     rows = dict(re.findall(r"^\| `([A-Za-z]+)` \| ([^|]+) \|", (ROOT / readme).read_text(), flags=re.MULTILINE))
     given = {key: d["default"] for key, d in project["config"].items() if d.get("default") not in ("", [], {})}
     assert {"routeTo", "visibilityTimeout", "activationTimeout"} <= set(given)
-    assert {key: rows[key].strip().strip("`") for key in given} == {key: str(value) for key, value in given.items()}
+    written = {key: str(value).lower() if isinstance(value, bool) else str(value) for key, value in given.items()}
+    assert {key: rows[key].strip().strip("`") for key in given} == written  # as YAML writes them

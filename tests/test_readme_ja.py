@@ -25,8 +25,19 @@ def config_keys(text: str, header: str) -> list[str]:
     return re.findall(r"^\| `([A-Za-z:]+)` \|", block, flags=re.MULTILINE)
 
 
+def code_lines(text: str) -> list[str]:
+    """Every line inside a fenced code block (a fence opens with ``` and any info string, and closes with ```)."""
+    inside, lines = False, []
+    for line in text.splitlines():
+        if line.startswith("```"):
+            inside = not inside
+        elif inside:
+            lines.append(line)
+    return lines
+
+
 def commands(text: str) -> set[str]:
-    lines = [line for block in re.findall(r"```(?:sh)?\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
+    lines = code_lines(text)
     starts = ("make ", "python", ".venv/", "pulumi ", "heroku ", "curl ", "aws ", "export ")
     return {line.strip() for line in lines if line.strip().startswith(starts)}
 

@@ -109,7 +109,7 @@ def test_the_scan_sees_the_messages() -> None:
         "PeeringAcceptanceError",
         "HerokuConfigError",
     } <= ERROR_CALLS
-    assert {"RunnerError", "UnsupportedByRunner", "AwsCallFailed", "PolicyFileError"} <= ERROR_CALLS
+    assert {"SandboxError", "PolicyFileError", "DoctorUsageError", "HerokuCredentialsError"} <= ERROR_CALLS
     assert "the VPC's CIDR {} overlaps the space's {} {}" in every_string()
     assert "this phrase is in no message" not in every_string()
 

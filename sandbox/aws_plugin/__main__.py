@@ -24,6 +24,8 @@ from .server import AwsProvider
 
 # As Pulumi's own Python provider hosts allow (pulumi/runtime/_grpc_settings.py).
 MAX_MESSAGE = 400 * 1024 * 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pulumi-resource-aws")
     parser.add_argument("engine", nargs="?", help="the engine's gRPC address")

@@ -194,10 +194,13 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 context,
                 reason,
                 provider_pb2.ErrorResourceInitFailed(
-                    id=partial.id_, properties=to_struct(partial.outputs), reasons=[reason], inputs=request.properties
+                    id=partial.id_,
+                    properties=to_struct(with_id(partial.id_, partial.outputs)),
+                    reasons=[reason],
+                    inputs=request.properties,
                 ),
             )
-        return provider_pb2.CreateResponse(id=id_, properties=to_struct(outputs))
+        return provider_pb2.CreateResponse(id=id_, properties=to_struct(with_id(id_, outputs)))
 
     def Read(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
         kind = self._type(request, context)
@@ -215,7 +218,7 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         if outputs is None:
             return provider_pb2.ReadResponse()  # gone
         inputs = _inputs_from_outputs(kind, outputs, None if importing else old_inputs)
-        return provider_pb2.ReadResponse(id=id_, properties=to_struct(outputs), inputs=to_struct(inputs))
+        return provider_pb2.ReadResponse(id=id_, properties=to_struct(with_id(id_, outputs)), inputs=to_struct(inputs))
 
     def Update(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.UpdateResponse:
         kind = self._type(request, context)
@@ -229,7 +232,7 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         session = self._ec2(context)
         with self._reported(context, kind, f"updating {request.urn}"):
             outputs = kind.update(session, request.id, olds, news)
-        return provider_pb2.UpdateResponse(properties=to_struct(outputs))
+        return provider_pb2.UpdateResponse(properties=to_struct(with_id(request.id, outputs)))
 
     def Delete(self, request: Any, context: grpc.ServicerContext) -> empty_pb2.Empty:
         kind = self._type(request, context)
@@ -256,6 +259,13 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             text = str(failure) if request.tok in FRAMEWORK else f"1 error occurred:\n\t* {failure}\n\n"
             _abort(context, f"invoking {request.tok}: {text}")
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
+
+
+def with_id(id_: str, outputs: Properties) -> Properties:
+    """The bridge's outputs carry the resource's ``id`` attribute: SDKv2 adds it to every schema, and the state
+    object (pkg/tfshim/sdk-v2/provider2.go ``Object``) holds it; framework resources declare it. An update that
+    gives the resource a new id (ReplaceRouteTableAssociation) says so in its outputs."""
+    return {"id": id_, **outputs}
 
 
 def _without_defaults(properties: Properties) -> Properties:

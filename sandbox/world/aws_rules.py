@@ -28,6 +28,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,17 @@ def _overlap(vpc: Any, peer: Any) -> bool:
     return any(a.overlaps(b) for a in _cidrs(vpc) for b in _cidrs(peer))
 
 
+_RULE_EDITS = threading.RLock()
+
+
+def _one_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
+    def serialized(*args: Any, **kwargs: Any) -> Any:
+        with _RULE_EDITS:
+            return method(*args, **kwargs)
+
+    return serialized
+
+
 def install() -> None:
     """Wrap moto's ``create_vpc_peering_connection`` and ``modify_security_group_rules`` once per process."""
     from moto.ec2.exceptions import (  # noqa: PLC0415 - the world runs in moto's process
@@ -118,6 +130,11 @@ def install() -> None:
             revoke(backend, **kwargs)
 
         SecurityGroupBackend.revoke_security_group_ingress = revoke_ingress  # type: ignore[method-assign,assignment]
+        # AWS applies each call to a group's rules whole; moto's threaded server edits a group's rule list
+        # without a lock, so two revokes at once (the engine deletes rules in parallel) can lose one.
+        edits = ("authorize_security_group_ingress", "revoke_security_group_ingress", "modify_security_group_rules")
+        for name in edits:
+            setattr(SecurityGroupBackend, name, _one_at_a_time(getattr(SecurityGroupBackend, name)))
         original = VPCPeeringConnectionBackend.create_vpc_peering_connection
 
         def create(backend: Any, vpc: Any, peer_vpc: Any, tags: Any = None) -> Any:

@@ -215,8 +215,9 @@ class HerokuEmulator:
             return 200, {"faults": options}
         found = re.match(rf"^/__sandbox/peerings/{PCX}/status$", path)
         if found and method == "PUT" and isinstance(body, dict):
-            self.world.force_status(found["pcx_id"], body.get("status"))
-            return 200, {"pcx_id": found["pcx_id"], "status": body.get("status")}
+            reads = body.get("reads")
+            self.world.force_status(found["pcx_id"], body.get("status"), reads if isinstance(reads, int) else None)
+            return 200, {"pcx_id": found["pcx_id"], "status": body.get("status"), "reads": reads}
         return 404, {"id": "not_found", "message": "unknown sandbox endpoint"}
 
     def behaviour(self) -> dict[str, Any]:

@@ -118,6 +118,7 @@ class HerokuWorld:
         self._clock = clock
         self._spaces: dict[str, Space] = {}
         self._overlays: dict[str, _Overlay] = {}
+        self._forced_reads: dict[str, int] = {}
         self._lock = threading.RLock()
 
     # -- spaces ----------------------------------------------------------------------------
@@ -207,13 +208,17 @@ class HerokuWorld:
         self.sync()
         return self.peering(space, pcx_id)
 
-    def force_status(self, pcx_id: str, status: str | None) -> None:
-        """Report ``status`` for this peering from now on (None: its real status again)."""
+    def force_status(self, pcx_id: str, status: str | None, reads: int | None = None) -> None:
+        """Report ``status`` for this peering from now on (None: its real status again), or for the next ``reads``
+        looks at it only (a stale answer: an accept made meanwhile sees the real status)."""
         with self._lock:
+            self._forced_reads.pop(pcx_id, None)
             if status is None:
                 self.behaviour.forced.pop(pcx_id, None)
-            else:
-                self.behaviour.forced[pcx_id] = status
+                return
+            self.behaviour.forced[pcx_id] = status
+            if reads is not None:
+                self._forced_reads[pcx_id] = reads
 
     def _pending_from(self) -> float:
         """Seconds after first sight at which a request reads ``pending-acceptance``."""
@@ -229,6 +234,10 @@ class HerokuWorld:
         code = pcx._status.code
         status: str = code
         forced = self.behaviour.forced.get(pcx.id)
+        if forced is not None and pcx.id in self._forced_reads:
+            self._forced_reads[pcx.id] -= 1
+            if self._forced_reads[pcx.id] <= 0:
+                self.force_status(pcx.id, None)
         if code in ("initiating-request", "pending-acceptance"):
             if now < overlay.first_seen + self.timings.visibility_delay and forced is None:
                 return None

@@ -1,0 +1,116 @@
+"""What this stack already holds, read from its own last saved state before anything is registered.
+
+Pre-flight needs it to tell the stack's own objects from everyone else's: a route the stack made and
+someone repointed is drift to repair, not a conflict; a tagged peering connection the state does not
+hold is the leftover of an interrupted run; a peering whose name changed keeps its resources through
+an alias. Tags cannot say all of that (routes carry none, and a killed run may tag what it never
+recorded), the state can. The engine's builtin provider serves it (``pulumi:pulumi:readStackResourceOutputs``,
+pkg/resource/deploy/builtins.go: every resource of the stack's last snapshot with its type and outputs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import invoke
+
+COMPONENT_TYPE = "heroku-peering:index:HerokuPeering"
+PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+ROUTE_TYPE = "aws:ec2/route:Route"
+RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ACCEPTANCE_TYPE = "pulumi-python:dynamic/heroku:PeeringAcceptance"
+READ_STATE = "pulumi:pulumi:readStackResourceOutputs"
+
+
+@dataclass(frozen=True)
+class OwnPcx:
+    """A peering connection in the state, under the peering (component) that made it."""
+
+    peering: str  # the component's name
+    pcx_id: str
+    vpc_id: str
+    peer_vpc_id: str
+    peer_region: str = ""
+
+
+@dataclass(frozen=True)
+class OwnState:
+    """The stack's objects as its last run saved them (empty for a new stack)."""
+
+    pcxs: Mapping[str, OwnPcx] = field(default_factory=dict)  # by peering name
+    routes: frozenset[tuple[str, str]] = frozenset()  # (route table, destination)
+    rule_ids: frozenset[str] = frozenset()  # sgr-...
+    acceptance_statuses: Mapping[str, str] = field(default_factory=dict)  # pcx id -> Heroku status
+    peerings: frozenset[str] = frozenset()  # component names
+
+    @property
+    def pcx_ids(self) -> frozenset[str]:
+        return frozenset(pcx.pcx_id for pcx in self.pcxs.values())
+
+    def previous_name(self, name: str, vpc_id: str, peer_vpc_id: str, taken: frozenset[str]) -> str | None:
+        """The name under which the state holds this VPC pair's peering, when it is not ``name`` and no other
+        peering of the program uses it: the peering was renamed (AWS allows one connection per VPC pair)."""
+        if name in self.pcxs:
+            return None
+        for old, pcx in sorted(self.pcxs.items()):
+            if old not in taken and (pcx.vpc_id, pcx.peer_vpc_id) == (vpc_id, peer_vpc_id):
+                return old
+        return None
+
+
+def _name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _types(urn: str) -> list[str]:
+    """The type chain of a URN, parents first: ``A$B`` for a B whose parent is an A."""
+    return urn.split("::")[2].split("$")
+
+
+def parse(resources: Mapping[str, Any]) -> OwnState:
+    """The invoke's ``outputs`` (URN -> {type, outputs}) as the facts pre-flight uses."""
+    pcxs: dict[str, OwnPcx] = {}
+    routes: set[tuple[str, str]] = set()
+    rules: set[str] = set()
+    statuses: dict[str, str] = {}
+    peerings: set[str] = set()
+    for urn, resource in resources.items():
+        if not isinstance(resource, Mapping):
+            continue
+        kind, outputs = resource.get("type"), resource.get("outputs") or {}
+        under_component = COMPONENT_TYPE in _types(urn)[:-1]
+        if kind == COMPONENT_TYPE:
+            peerings.add(_name(urn))
+        elif kind == PCX_TYPE and under_component and _name(urn).endswith("-pcx") and outputs.get("id"):
+            peering = _name(urn).removesuffix("-pcx")
+            pcxs[peering] = OwnPcx(
+                peering,
+                str(outputs["id"]),
+                str(outputs.get("vpcId") or ""),
+                str(outputs.get("peerVpcId") or ""),
+                str(outputs.get("peerRegion") or ""),
+            )
+        elif kind == ROUTE_TYPE and under_component:
+            routes.add((str(outputs.get("routeTableId") or ""), str(outputs.get("destinationCidrBlock") or "")))
+        elif kind == RULE_TYPE and under_component and outputs.get("id"):
+            rules.add(str(outputs["id"]))
+        elif kind == ACCEPTANCE_TYPE and outputs.get("pcx_id"):
+            statuses[str(outputs["pcx_id"])] = str(outputs.get("status") or "")
+    return OwnState(pcxs, frozenset(routes), frozenset(rules), statuses, frozenset(peerings))
+
+
+def read_own_state() -> OwnState:
+    """This stack's last saved state; empty when there is none yet, or when the engine cannot serve it (a mock
+    or another engine: pre-flight then knows the stack's objects by their tags only)."""
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    try:
+        result = invoke(READ_STATE, {"stackName": stack})
+    except Exception as error:
+        pulumi.log.debug(f"heroku-peering: the stack's state could not be read ({type(error).__name__})")
+        return OwnState()
+    value = result.value if isinstance(result.value, Mapping) else {}
+    outputs = value.get("outputs")
+    return parse(outputs if isinstance(outputs, Mapping) else {})

@@ -1,0 +1,215 @@
+"""The stack's own objects, as its state tells them: never a conflict, drift repaired, leftovers named, renames kept.
+
+Pure: pre-flight's checks on facts written here by hand, and the state as the engine's builtin serves it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from peering.existing import MARKER_TAG
+from peering.facts import GroupFacts, PcxFacts, PeeringFacts, RouteFacts, RuleFacts, SpaceFacts, TableFacts, VpcFacts
+from peering.own_state import OwnPcx, OwnState, parse
+from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.preflight import plan_peering
+from providers.heroku_models import PeeringInfo
+
+pytestmark = pytest.mark.program
+
+SPACE_VPC = "vpc-0000000000000000a"
+INFO = PeeringInfo(
+    aws_account_id="999988887777",
+    aws_region="us-east-1",
+    vpc_id=SPACE_VPC,
+    vpc_cidr="10.0.0.0/16",
+    dyno_cidr_blocks=("10.0.128.0/20",),
+    space_cidr_blocks=("10.0.128.0/20",),
+    unavailable_cidr_blocks=("10.1.0.0/16",),
+)
+SPACE = SpaceFacts("demo-space", INFO, "allocated", "cedar")
+VPC = "vpc-0a1b2c3d4e5f60001"
+TABLE = "rtb-0000000000000000a"
+GROUP = "sg-0000000000000000a"
+OWN_PCX = "pcx-0000000000000000a"
+OTHER_PCX = "pcx-0000000000000000b"
+MARKER = "heroku-peering/dev/main"
+RULE = IngressArgs(GROUP, "tcp", 5432, 5432, "from Heroku Private Space dynos")
+
+
+def peering(name: str = "main", **kwargs: object) -> NamedPeering:
+    args = HerokuPeeringArgs(space="demo-space", vpc_id=VPC, ingress=(RULE,), **kwargs)  # type: ignore[arg-type]
+    return NamedPeering(name, "heroku-peering:", args)
+
+
+def pcx(pcx_id: str, status: str = "active", tag: str | None = None) -> PcxFacts:
+    return PcxFacts(pcx_id, status, VPC, SPACE_VPC, {MARKER_TAG: tag} if tag else {})
+
+
+NOTHING_HELD = OwnState()
+
+
+def facts(
+    own: OwnState = NOTHING_HELD,
+    routes: tuple[RouteFacts, ...] = (),
+    rules: tuple[RuleFacts, ...] = (),
+    peerings: tuple[PcxFacts, ...] = (),
+    targets: dict[str, PcxFacts | None] | None = None,
+) -> PeeringFacts:
+    return PeeringFacts(
+        SPACE,
+        "us-east-1",
+        VpcFacts(VPC, ("172.16.0.0/16",), (TABLE,), "123456789012"),
+        tables={TABLE: TableFacts(TABLE, VPC, routes)},
+        groups={GROUP: GroupFacts(VPC, rules)},
+        peerings=peerings,
+        heroku_peerings=(),
+        targets=targets or {},
+        own=own,
+    )
+
+
+def held(*, routes: bool = True, rules: frozenset[str] = frozenset(), vpc: str = VPC) -> OwnState:
+    """A state with the peering ``main``: its pcx, and its route when ``routes``."""
+    return OwnState(
+        pcxs={"main": OwnPcx("main", OWN_PCX, vpc, SPACE_VPC)},
+        routes=frozenset({(TABLE, "10.0.0.0/16")}) if routes else frozenset(),
+        rule_ids=rules,
+        peerings=frozenset({"main"}),
+    )
+
+
+def problems_of(found: PeeringFacts, who: NamedPeering | None = None) -> list[str]:
+    return plan_peering(who or peering(), found, MARKER, frozenset({"main"}))[1]
+
+
+def test_the_stacks_route_repointed_by_hand_is_not_a_conflict() -> None:
+    repointed = (RouteFacts("10.0.0.0/16", "igw-0000000000000000a"),)
+    assert problems_of(facts(held(), routes=repointed)) == []
+    # the same route, not in the state: someone else's
+    [problem] = problems_of(facts(held(routes=False), routes=repointed))
+    assert f"route table {TABLE} already routes 10.0.0.0/16 to igw-0000000000000000a" in problem
+    assert f"aws ec2 delete-route --route-table-id {TABLE} --destination-cidr-block 10.0.0.0/16" in problem
+
+
+def test_the_stacks_own_live_peering_is_not_another_peering() -> None:
+    assert problems_of(facts(held(), peerings=(pcx(OWN_PCX, tag=MARKER),))) == []
+    assert problems_of(facts(held(), peerings=(pcx(OWN_PCX),))) == [], "untagged, but the state holds it"
+
+
+@pytest.mark.parametrize(
+    ("status", "advice"),
+    [
+        ("active", "pulumi config set pcxId pcx-0000000000000000b"),
+        ("provisioning", "pulumi config set pcxId pcx-0000000000000000b"),
+        ("pending-acceptance", "it was never accepted"),
+    ],
+)
+def test_an_interrupted_runs_peering_is_named_with_what_to_do(status: str, advice: str) -> None:
+    [problem] = problems_of(facts(held(), peerings=(pcx(OTHER_PCX, status, MARKER),)))
+    assert f"{OTHER_PCX} ({status})" in problem and "made by an interrupted run of this stack" in problem
+    assert advice in problem
+    assert f"aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {OTHER_PCX}" in problem
+
+
+def test_another_stacks_peering_is_named_by_its_stack() -> None:
+    [problem] = problems_of(facts(peerings=(pcx(OTHER_PCX, tag="heroku-peering/staging/main"),)))
+    assert "made by stack staging's peering 'main'" in problem and "Adopt it" in problem
+    [problem] = problems_of(facts(peerings=(pcx(OTHER_PCX),)))
+    assert "made outside this stack" in problem
+
+
+def test_a_route_to_the_stacks_peering_missing_from_the_state_is_taken_in() -> None:
+    """Killed after CreateRoute and before the state recorded it: imported as it is, and said so."""
+    route = (RouteFacts("10.0.0.0/16", OWN_PCX),)
+    plan, problems = plan_peering(peering(), facts(held(routes=False), routes=route), MARKER, frozenset({"main"}))
+    assert problems == [] and plan is not None
+    assert plan.imports.routes == {(TABLE, "10.0.0.0/16"): f"{TABLE}_10.0.0.0/16"}
+    assert any("from an interrupted run" in note for note in plan.notes)
+
+
+def test_a_route_to_an_unrecorded_peering_of_this_stack_must_be_deleted() -> None:
+    route = (RouteFacts("10.0.0.0/16", OTHER_PCX),)
+    gone = pcx(OTHER_PCX, "deleted", MARKER)
+    [problem] = problems_of(facts(held(routes=False), routes=route, targets={OTHER_PCX: gone}))
+    assert "a route an interrupted run of this stack made" in problem and "aws ec2 delete-route" in problem
+
+
+def rule_facts(rule_id: str, tag: str | None) -> RuleFacts:
+    return RuleFacts(rule_id, "tcp", 5432, 5432, "10.0.128.0/20", "x", {MARKER_TAG: tag} if tag else {})
+
+
+def test_rules_the_state_holds_or_this_stack_tagged_are_its_own() -> None:
+    assert problems_of(facts(held(rules=frozenset({"sgr-1"})), rules=(rule_facts("sgr-1", None),))) == []
+    plan, problems = plan_peering(peering(), facts(held(), rules=(rule_facts("sgr-2", MARKER),)), MARKER)
+    assert problems == [] and plan is not None and [r.rule_id for r in plan.imports.rules.values()] == ["sgr-2"]
+    [problem] = problems_of(facts(held(), rules=(rule_facts("sgr-3", None),)))
+    assert "already allows tcp 5432-5432 from 10.0.128.0/20 (sgr-3" in problem
+
+
+def test_a_renamed_peering_keeps_its_resources() -> None:
+    state = held()
+    assert state.previous_name("db", VPC, SPACE_VPC, frozenset({"db"})) == "main"
+    assert state.previous_name("main", VPC, SPACE_VPC, frozenset()) is None, "the same name: nothing to alias"
+    assert state.previous_name("db", VPC, SPACE_VPC, frozenset({"db", "main"})) is None, "main is still configured"
+    assert state.previous_name("db", "vpc-0a1b2c3d4e5f60009", SPACE_VPC, frozenset({"db"})) is None, "another pair"
+    plan, problems = plan_peering(peering("db"), facts(state, peerings=(pcx(OWN_PCX),)), "heroku-peering/dev/db")
+    assert problems == [] and plan is not None and plan.previous_name == "main"
+    assert any("kept under the new name 'db'" in note for note in plan.notes)
+
+
+def test_a_replacement_is_said_in_plain_words_and_refused_when_protected() -> None:
+    moved = held(vpc="vpc-0a1b2c3d4e5f60009")  # the state's pcx joins another VPC
+    plan, _ = plan_peering(peering(), facts(moved), MARKER, frozenset({"main"}))
+    assert plan is not None
+    [note] = [n for n in plan.notes if "REPLACED" in n]
+    assert f"vpcId changes from vpc-0a1b2c3d4e5f60009 to {VPC}" in note and OWN_PCX in note
+    assert "protect: true" in note
+    refused, problems = plan_peering(peering(protect=True), facts(moved), MARKER, frozenset({"main"}))
+    assert refused is None and len(problems) == 1  # protected: refused here, whatever the state's protect says
+    assert f"which replaces peering connection {OWN_PCX}; protect is true, so nothing is changed" in problems[0]
+    plan, _ = plan_peering(peering(), facts(held()), MARKER, frozenset({"main"}))
+    assert plan is not None and not any("REPLACED" in n for n in plan.notes)
+
+
+def test_tags_the_project_writes_stay_within_awss_limits() -> None:
+    long_marker = "heroku-peering/dev/" + "n" * 240
+    problems = plan_peering(peering(), facts(), long_marker)[1]
+    assert any("heroku-peering = <project>/<stack>/<name> would have 259 characters" in p for p in problems)
+    long_space = SpaceFacts("s" * 250, INFO, "allocated", "cedar")
+    found = facts()
+    problems = plan_peering(peering(), PeeringFacts(**{**found.__dict__, "space": long_space}), MARKER)[1]
+    assert any("Name = heroku-<space> would have 257 characters" in p for p in problems)
+
+
+def test_the_state_as_the_engine_serves_it() -> None:
+    stack = "urn:pulumi:dev::heroku-peering::"
+    component = "heroku-peering:index:HerokuPeering"
+    resources = {
+        f"{stack}{component}::main": {"type": component, "outputs": {"pcx_id": OWN_PCX}},
+        f"{stack}{component}$aws:ec2/vpcPeeringConnection:VpcPeeringConnection::main-pcx": {
+            "type": "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+            "outputs": {"id": OWN_PCX, "vpcId": VPC, "peerVpcId": SPACE_VPC, "peerRegion": "us-east-1"},
+        },
+        f"{stack}{component}$aws:ec2/route:Route::main-route-x": {
+            "type": "aws:ec2/route:Route",
+            "outputs": {"id": "r-x", "routeTableId": TABLE, "destinationCidrBlock": "10.0.0.0/16"},
+        },
+        f"{stack}{component}$aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::main-ingress": {
+            "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "outputs": {"id": "sgr-1"},
+        },
+        f"{stack}{component}$pulumi-python:dynamic/heroku:PeeringAcceptance::main-accept": {
+            "type": "pulumi-python:dynamic/heroku:PeeringAcceptance",
+            "outputs": {"pcx_id": OWN_PCX, "status": "active"},
+        },
+        # a pcx of the program outside any peering is not the peerings' own
+        f"{stack}aws:ec2/vpcPeeringConnection:VpcPeeringConnection::mine-pcx": {
+            "type": "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+            "outputs": {"id": OTHER_PCX, "vpcId": VPC, "peerVpcId": SPACE_VPC},
+        },
+    }
+    state = parse(resources)
+    assert state.pcxs == {"main": OwnPcx("main", OWN_PCX, VPC, SPACE_VPC, "us-east-1")}
+    assert state.routes == {(TABLE, "10.0.0.0/16")} and state.rule_ids == {"sgr-1"}
+    assert state.acceptance_statuses == {OWN_PCX: "active"} and state.peerings == {"main"}
+    assert parse({}) == OwnState()
