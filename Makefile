@@ -78,4 +78,4 @@ probe: cli
 	$(BIN)/python -m benchmarks.change_probe $(ARGS)
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state Pulumi.sandbox.yaml sandbox.json
