@@ -36,7 +36,6 @@ PLACEHOLDERS = {
     "space": "your Private Space",
     "vpc-id": "your VPC",
     "security-group-id": "a security group of your VPC",
-    "route-table-ids": "your VPC's route tables, separated by spaces",
     "heroku-aws-account-id": "the space's AWS account (heroku spaces:peering:info)",
     "heroku-vpc-id": "the space's VPC (heroku spaces:peering:info)",
     "space-region": "the space's region (heroku spaces:peering:info)",

@@ -198,7 +198,6 @@ class Session:
             "space": info.space,
             "vpc-id": info.customer_vpc_id,
             "security-group-id": info.security_group_ids[0],
-            "route-table-ids": " ".join(info.route_table_ids),
         }
         if name in simple:
             return simple[name]
