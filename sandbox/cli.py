@@ -14,7 +14,7 @@ from types import FrameType
 
 from . import policy_check
 from .errors import SandboxError
-from .printed_commands import HEADING, user_commands
+from .printed_commands import FOOTER, HEADING, user_commands
 from .pulumi_cli import ensure_cli
 from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
 from .stack_commands import add_commands, run
@@ -229,7 +229,7 @@ def describe(info: SandboxInfo, pulumi_exports: dict[str, str] | None = None) ->
             if pulumi_exports
             else "The exports point AWS clients and the Heroku CLI at it (no Pulumi CLI: see the note above).\n"
         )
-        + f"{HEADING}\n{commands}\n"
+        + f"{HEADING}\n{commands}\n{FOOTER}\n"
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from .world.sandbox_info import SandboxInfo
 
 HEADING = "In another terminal, in this directory, run:"
+FOOTER = "Ctrl-C here stops the sandbox and removes its stacks."
 STACK = "sandbox"
 PROJECT_NAMESPACE = "heroku-peering:"
 SECRET_KEYS = ("aws:accessKey", "aws:secretKey", "heroku:apiKey")
@@ -88,11 +89,13 @@ def user_commands(info: SandboxInfo, pulumi_exports: dict[str, str] | None) -> l
 
 
 def printed_block(output: str) -> list[str]:
-    """The commands under ``HEADING`` in what ``serve`` printed (for scripts and tests that follow it)."""
-    lines = output.split(f"{HEADING}\n", 1)[1].splitlines() if HEADING in output else []
-    block = []
-    for line in lines:
+    """The commands under ``HEADING`` in what ``serve`` printed, once printed whole (the footer follows them);
+    empty until then. For scripts and tests that do what a user does with them."""
+    if HEADING not in output:
+        return []
+    block: list[str] = []
+    for line in output.split(f"{HEADING}\n", 1)[1].splitlines():
         if not line.startswith("  "):
-            break
+            return block if line == FOOTER else []
         block.append(line[2:])
-    return block
+    return []

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox.printed_commands import HEADING, printed_block
+from sandbox.printed_commands import printed_block
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.docs_pages import PLACEHOLDER, ROOT, SANDBOX_SECTION, Block, blocks, links, pages
 
@@ -167,10 +167,9 @@ class Session:
         )
         self.terminals.append((process, log))
         deadline = time.monotonic() + BLOCK_TIMEOUT
-        while HEADING not in log.read_text() or not printed_block(log.read_text()):
+        while not printed_block(log.read_text()):  # empty until printed whole
             assert process.poll() is None and time.monotonic() < deadline, f"{block.where}:\n{log.read_text()}"
             time.sleep(0.2)
-        time.sleep(0.5)  # the block is printed whole before the ready file: let the last lines land
         self.log.append(f"--- {block.where} (its own terminal)\n{log.read_text()}")
         return printed_block(log.read_text())
 
