@@ -37,6 +37,20 @@ def test_blocks_run_elsewhere_are_read_from_this_page_there(page: str) -> None:
 
 
 @pytest.mark.parametrize("page", pages())
+def test_make_targets_of_blocks_not_run_exist(page: str) -> None:
+    """A block the suite cannot run still names only targets the Makefile has."""
+    targets = set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), flags=re.M))
+    named = {
+        line.split()[1]
+        for b in blocks(page)
+        if b.kind == "not run"
+        for line in b.text.splitlines()
+        if line.startswith("make ")
+    }
+    assert named - targets == set()
+
+
+@pytest.mark.parametrize("page", pages())
 def test_placeholders_are_ones_the_test_can_fill(page: str) -> None:
     assert sorted({name for b in blocks(page) for name in b.placeholders()} - set(PLACEHOLDERS)) == []
 
