@@ -2,18 +2,25 @@
 # check, `make test-fast` the provider and program layers only (no served sandbox, no subprocess; under a
 # minute). Each creates .venv and installs what it needs on first use, the Pulumi CLI included (built
 # from Pulumi's Go modules when no pulumi 3.187+ is on PATH: minutes the first time, then reused).
+#
+# Installs come from locks, exactly what was tested: Python from requirements-dev.txt (exact versions and
+# hashes, pip's hash-checking mode), the Heroku CLI from tools/heroku-cli/package-lock.json (`npm ci`),
+# the Pulumi CLI from sandbox/pulumi-cli/go.sum. `make lock` re-resolves them to the newest versions the
+# ranges allow (requirements.in, requirements-dev.in, tools/heroku-cli/package.json); `make upgrade` is
+# `make lock`, then the fast tier.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-HEROKU_CLI := .cache/heroku-cli/node_modules/.bin/heroku
+HEROKU_CLI_DIR := .cache/heroku-cli
+HEROKU_CLI := $(HEROKU_CLI_DIR)/.installed
 
-.PHONY: demo test test-fast lint cli benchmark reliability probe clean
+.PHONY: demo test test-fast lint cli lock upgrade benchmark reliability probe clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/python -m pip check --quiet
 	touch $@
 
 # The Pulumi CLI the sandbox drives (sandbox/pulumi-cli; see sandbox/pulumi_cli.py).
@@ -28,15 +35,34 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy .
 	cd examples/vpc-and-peering && MYPYPATH=../.. ../../$(BIN)/mypy --config-file ../../pyproject.toml __main__.py
 
-# The official Heroku CLI (Node 20+), for the test that drives the emulator with it.
-$(HEROKU_CLI):
-	npm install --silent --no-audit --no-fund --prefix .cache/heroku-cli heroku@11
+# The official Heroku CLI (Node 20+), for the tests and the docs that drive the emulator with it.
+$(HEROKU_CLI): tools/heroku-cli/package.json tools/heroku-cli/package-lock.json
+	mkdir -p $(HEROKU_CLI_DIR)
+	cp tools/heroku-cli/package.json tools/heroku-cli/package-lock.json $(HEROKU_CLI_DIR)/
+	npm ci --silent --no-audit --no-fund --prefix $(HEROKU_CLI_DIR)
+	touch $@
 
 test: lint $(HEROKU_CLI) cli
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -m "provider or program"
+
+# uv (itself pinned in the dev lock) resolves one lock for every platform and every Python from 3.10 on
+# (--universal); the program's lock first, then the dev lock constrained to it, so both hold the same versions.
+# Each is stamped with what it was made from (tools/locks.py): a test fails when a lock is older than its inputs.
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.10 --generate-hashes --upgrade \
+	--custom-compile-command "make lock"
+lock: $(BIN)/.installed
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(BIN)/python -m tools.locks stamp requirements.txt "$$($(BIN)/uv --version)"
+	$(LOCK) --constraint requirements.txt --output-file requirements-dev.txt requirements-dev.in
+	$(BIN)/python -m tools.locks stamp requirements-dev.txt "$$($(BIN)/uv --version)"
+	rm -f tools/heroku-cli/package-lock.json
+	npm install --package-lock-only --silent --no-audit --no-fund --prefix tools/heroku-cli
+
+upgrade: lock
+	$(MAKE) test-fast
 
 benchmark: cli
 	$(BIN)/python -m benchmarks.acceptance_schedule
@@ -52,4 +78,4 @@ probe: cli
 	$(BIN)/python -m benchmarks.change_probe $(ARGS)
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state Pulumi.sandbox.yaml sandbox.json

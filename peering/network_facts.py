@@ -7,6 +7,7 @@ it and says what to grant; an unknown VPC is a usage error.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -126,7 +127,7 @@ def read_network(ec2: Any, vpc_id: str) -> VpcNetwork:
         vpc_id=vpc_id,
         region=region,
         cidrs=_each(vpcs, _vpc_cidrs, flat=True),
-        subnets=_each(subnets, lambda s: Subnet(s["SubnetId"], s.get("CidrBlock", ""))),
+        subnets=_in_address_order(_each(subnets, lambda s: Subnet(s["SubnetId"], s.get("CidrBlock", "")))),
         route_tables=_each(tables, _route_table),
         acls=_each(acls, acl_of),
         groups=_each(groups, _group),
@@ -147,6 +148,21 @@ def _each(items: list[dict[str, Any]] | None, build: Callable[[dict[str, Any]], 
         return None
     built = [build(item) for item in items]
     return tuple(x for part in built for x in part) if flat else tuple(built)
+
+
+def _in_address_order(subnets: tuple[Subnet, ...] | None) -> tuple[Subnet, ...] | None:
+    """The subnets by their ranges: DescribeSubnets promises no order, and a report reads the same on every run."""
+    if subnets is None:
+        return None
+    return tuple(sorted(subnets, key=lambda s: (_network(s.cidr), s.subnet_id)))
+
+
+def _network(cidr: str) -> tuple[int, int]:
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return (2**128, 0)
+    return (int(network.network_address), network.prefixlen)
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

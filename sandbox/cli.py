@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -15,19 +14,13 @@ from types import FrameType
 
 from . import policy_check
 from .errors import SandboxError
+from .printed_commands import FOOTER, HEADING, user_commands
 from .pulumi_cli import ensure_cli
 from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
 from .stack_commands import add_commands, run
 from .world.faults import FaultInjector, rules_from_options
 from .world.heroku_world import ANSWER_BODIES, Behaviour, Timings
-from .world.local_sandbox import (
-    SANDBOX_AWS_PORT,
-    SANDBOX_HEROKU_PORT,
-    SANDBOX_SEED,
-    SEED_SPACE_REGION,
-    LocalSandbox,
-    SandboxOptions,
-)
+from .world.local_sandbox import SEED_SPACE_REGION, LocalSandbox, SandboxOptions
 from .world.sandbox_info import SandboxInfo
 
 DEFAULT_TIMINGS = Timings()
@@ -92,12 +85,6 @@ def _add_timing_options(parser: argparse.ArgumentParser) -> None:
     )
     harsh.add_argument("--fault-seed", type=int, default=0, help="seed for the fault draws (default 0)")
     parser.add_argument("--token", default="", help="the Heroku API token the emulator accepts (default: random)")
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=SANDBOX_SEED,
-        help=f"seed for moto's ids; the default ({SANDBOX_SEED}) gives the ids in Pulumi.sandbox.yaml",
-    )
 
 
 def _options(args: argparse.Namespace) -> SandboxOptions:
@@ -114,7 +101,6 @@ def _options(args: argparse.Namespace) -> SandboxOptions:
         behaviour=Behaviour(answer_body=args.answer_body, accept_lag_status=args.accept_lag_status),
         faults=FaultInjector(rules_from_options(args.fault), seed=args.fault_seed),
         token=args.token,
-        seed=args.seed,
         heroku_port=args.heroku_port,
         aws_port=args.aws_port,
         iam_policy=policy_check.load_policy_text(args.iam_policy) if args.iam_policy else None,
@@ -129,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start moto and the Heroku emulator until Ctrl-C")
     _add_timing_options(serve)
     serve.add_argument("--ready-file", type=Path, help="write the endpoints as JSON here once everything answers")
-    serve.add_argument("--heroku-port", type=int, default=SANDBOX_HEROKU_PORT, help="0 for any free port")
-    serve.add_argument("--aws-port", type=int, default=SANDBOX_AWS_PORT, help="0 for any free port")
+    serve.add_argument("--heroku-port", type=int, default=0, help="the Heroku API's port (default 0: any free port)")
+    serve.add_argument("--aws-port", type=int, default=0, help="moto's port (default 0: any free port)")
     serve.add_argument(
         "--iam-policy",
         type=Path,
@@ -220,42 +206,31 @@ def serve(args: argparse.Namespace, options: SandboxOptions) -> int:
 
 
 def describe(info: SandboxInfo, pulumi_exports: dict[str, str] | None = None) -> str:
-    env = "\n".join(f"  export {key}={value}" for key, value in info.environment().items())
-    config = "\n".join(
-        f"  pulumi config set {'--secret ' if key == 'aws:secretKey' else ''}{key} {_config_text(value)}"
-        for key, value in info.stack_config().items()
-        if not isinstance(value, list)
-    )
-    config += f"\n  pulumi config set --secret heroku:apiKey {info.heroku_api_key}"
+    """What ``serve`` prints: the sandbox's endpoints and ids, then the commands a user runs in another terminal."""
+    commands = "\n".join(f"  {line}" for line in user_commands(info, pulumi_exports))
     return (
         "Sandbox running (Ctrl-C to stop)\n"
         f"  Heroku API      {info.heroku_url}   token {info.heroku_api_key}\n"
         f"  AWS (moto)      {info.aws_endpoint_url}   region {info.region}\n"
         f"  space           {info.space} ({info.space_id}) in {info.space_region}\n"
         f"  customer VPC    {info.customer_vpc_id} {info.customer_vpc_cidr} in account {info.customer_account_id}\n"
+        f"  subnets         {', '.join(info.subnet_ids)}\n"
         f"  route tables    {', '.join(info.route_table_ids)}\n"
         f"  security groups {', '.join(info.security_group_ids)}\n"
         + (
-            "  IAM             enforced: stacks act as heroku-peering-deployer with only the --iam-policy policy\n"
+            "  IAM             enforced: stacks act as heroku-peering-deployer with only the --iam-policy policy; "
+            "the exported AWS keys are the customer's administrator\n"
             if info.iam_enforced
             else ""
         )
-        + "Environment for AWS clients and the Heroku CLI:\n"
-        f"{env}\n"
         + (
-            "Environment for the Pulumi CLI (a local backend and Pulumi home for this sandbox, its pulumi-aws):\n"
-            + "\n".join(f'  export {key}="{value}"' for key, value in pulumi_exports.items())
-            + "\n"
+            "The exports point AWS clients, the Heroku CLI and the Pulumi CLI at it; the rest makes the `sandbox` "
+            "stack for `pulumi up -s sandbox` (its file, Pulumi.sandbox.yaml, is yours: git ignores it).\n"
             if pulumi_exports
-            else ""
+            else "The exports point AWS clients and the Heroku CLI at it (no Pulumi CLI: see the note above).\n"
         )
-        + "Stack config for `pulumi up -s sandbox` (lists such as aws:endpoints: see Pulumi.sandbox.yaml):\n"
-        f"{config}\n"
+        + f"{HEADING}\n{commands}\n{FOOTER}\n"
     )
-
-
-def _config_text(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _write_atomically(path: Path, text: str) -> None:

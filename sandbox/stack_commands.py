@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -29,10 +30,13 @@ from .pulumi_cli import PROJECT_ROOT, PulumiCli, ensure_cli
 from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
 from .stack_summary import render, stack_resources, summarize
 from .world.heroku_world import Timings
-from .world.local_sandbox import SANDBOX_SEED, SEED_SPACE_REGION, LocalSandbox, SandboxOptions
+from .world.local_sandbox import SEED_SPACE_REGION, LocalSandbox, SandboxOptions
 from .world.sandbox_info import SandboxInfo
 
 COMMANDS = ("preview", "up", "refresh", "destroy", "cancel")
+# The stack `make demo` runs. Not `sandbox`: that one is the user's, made by the commands `serve` prints, and its
+# file (Pulumi.sandbox.yaml) names the ids of the sandbox it was made for.
+DEMO_STACK = "demo"
 PROJECT = "heroku-peering"
 SECRET_KEYS = ("heroku:apiKey", "aws:secretKey")
 Say = Callable[[str], None]
@@ -79,7 +83,10 @@ def add_commands(commands: Any) -> None:
             "the key; repeatable; unlike `pulumi up -c`, not saved)",
         )
         parser.add_argument(
-            "--stack", default="sandbox", help="stack name: reads Pulumi.<stack>.yaml (default sandbox)"
+            "--stack",
+            default=DEMO_STACK,
+            help=f"stack name: reads Pulumi.<stack>.yaml when the program has one (default {DEMO_STACK}, which has "
+            "none: the sandbox's demo peering)",
         )
         parser.add_argument(
             "--program",
@@ -146,6 +153,23 @@ def stack_config(stack: str, info: SandboxInfo, items: list[str], program: Progr
     return config
 
 
+def run_environment(cli: PulumiCli, folder: StateFolder, heroku_url: str | None = None) -> dict[str, str]:
+    """The caller's environment with the sandbox's variables added, as ``pulumi`` passes its own through.
+
+    Added: the sandbox's backend, Pulumi home, passphrase file and offline switches, PATH and PYTHONPATH
+    extended in front (its pulumi-aws and CLI; this project importable from any program), and HEROKU_HOST
+    for programs that take no API URL from config. Everything else the caller has (HOME, AWS_PROFILE, what
+    the program reads) reaches the program. PULUMI_CONFIG_PASSPHRASE is left out: the CLI prefers it to the
+    passphrase file, and the sandbox's stacks are encrypted with the file's.
+    """
+    caller = {key: value for key, value in os.environ.items() if key != "PULUMI_CONFIG_PASSPHRASE"}
+    python_path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), caller.get("PYTHONPATH")]))
+    environment = {**caller, **pulumi_environment(cli, folder), "PYTHONPATH": python_path}
+    if heroku_url:
+        environment["HEROKU_HOST"] = heroku_url
+    return environment
+
+
 class StackRun:
     """One ``pulumi`` command on one stack of one sandbox."""
 
@@ -156,10 +180,7 @@ class StackRun:
         self.folder = folder.create()
         self.program = program
         self.stack = stack
-        # This project importable from any program; HEROKU_HOST for programs that take no API URL from config.
-        self.environment = {**pulumi_environment(cli, folder), "PYTHONPATH": str(PROJECT_ROOT)}
-        if heroku_url:
-            self.environment["HEROKU_HOST"] = heroku_url
+        self.environment = run_environment(cli, folder, heroku_url)
         self.workspace = folder.stacks / program.name
         self.config_file = self.workspace / f"Pulumi.{stack}.yaml"
 
@@ -339,8 +360,8 @@ def sandbox_for(ready_file: Path | None, say: Say) -> Iterator[tuple[SandboxInfo
                 f"--sandbox {ready_file}: no such ready file (is `python -m sandbox serve` running?)"
             ) from None
         return
-    # Seeded like `serve`, so that the ids in Pulumi.sandbox.yaml are this sandbox's; the seed's layout.
-    sandbox = LocalSandbox(SandboxOptions(timings=Timings(), seed=SANDBOX_SEED, space_region=SEED_SPACE_REGION))
+    # The seed article's layout, as `serve` makes it; the stack is given this sandbox's ids (stack_config).
+    sandbox = LocalSandbox(SandboxOptions(timings=Timings(), space_region=SEED_SPACE_REGION))
     try:
         info = sandbox.start()
         say(f"Started a fresh sandbox: Heroku {info.heroku_url}, AWS {info.aws_endpoint_url}")

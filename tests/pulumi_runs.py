@@ -17,7 +17,7 @@ from typing import Any
 
 from sandbox.pulumi_cli import ensure_cli
 from sandbox.pulumi_environment import StateFolder
-from sandbox.stack_commands import Program, StackRun
+from sandbox.stack_commands import DEMO_STACK, Program, StackRun
 from sandbox.world.sandbox_info import SandboxInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +101,7 @@ def sandbox_run(
     return CliRun(done.returncode, done.stdout, done.stderr, report)
 
 
-def stack_export(ready: Path, stack: str = "sandbox", state: Path | None = None, program: Path | None = None) -> Any:
+def stack_export(ready: Path, stack: str = DEMO_STACK, state: Path | None = None, program: Path | None = None) -> Any:
     """``pulumi stack export`` of a stack the wrapper made on this sandbox."""
     info = SandboxInfo.load(ready)
     folder = StateFolder((state or ready.parent / "state").resolve(), info.sandbox_id)

@@ -1,8 +1,10 @@
-"""The doctor's output shown in the READMEs is its real output: the same scenario, run on a served
-sandbox (whose seeded ids are the READMEs'), prints exactly those blocks."""
+"""The doctor's output shown in docs/doctor.md is its real output: the same scenario, run on a served
+sandbox, prints exactly those blocks, but for the ids moto made (each id stands for the same object in both:
+compared by order of first appearance)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,25 +13,30 @@ import pytest
 from sandbox.world import network_faults as faults
 from sandbox.world.peering_requests import customer_ec2, hand_made_peering
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.doctor_runs import ROOT, doctor, of_vpc, serving
+from tests.docs_pages import blocks
+from tests.doctor_runs import doctor, of_vpc, serving
 
 pytestmark = pytest.mark.sandbox
 
-COMMAND = "python -m peering doctor --space demo-space --vpc-id vpc-62d6155ea16c45a3b --port tcp:5432"
+PAGE = "docs/doctor.md"
+PROMPT = "$ .venv/bin/python -m peering doctor --space demo-space --vpc-id "
+AWS_ID = re.compile(r"\b(?P<kind>vpc|pcx|rtb|subnet|sg|acl|sgr|eni|igw)-[0-9a-f]{8,17}\b")
 
 
-def shown(readme: str) -> list[str]:
-    """The README's code blocks that show a doctor run, prompt line first."""
-    blocks: list[str] = []
-    current: list[str] | None = None
-    for line in (ROOT / readme).read_text().splitlines(keepends=True):
-        if line.startswith("```"):
-            if current is not None:
-                blocks.append("".join(current))
-            current = [] if current is None else None
-        elif current is not None:
-            current.append(line)
-    return [block for block in blocks if block.startswith(f"$ {COMMAND}\n")]
+def shown() -> list[str]:
+    """The page's output blocks that show a doctor run, prompt line first."""
+    return [b.text for b in blocks(PAGE) if b.kind == "output" and b.text.startswith(PROMPT)]
+
+
+def without_ids(text: str) -> str:
+    """Each AWS id replaced by its kind and the order in which it first appears (vpc-1, vpc-2, ...)."""
+    seen: dict[str, str] = {}
+
+    def name(match: re.Match[str]) -> str:
+        kind = match["kind"]
+        return seen.setdefault(match[0], f"{kind}-{sum(1 for v in seen.values() if v.startswith(kind + '-')) + 1}")
+
+    return AWS_ID.sub(name, text)
 
 
 @pytest.fixture
@@ -38,9 +45,10 @@ def served(tmp_path: Path) -> Iterator[SandboxInfo]:
         yield info
 
 
-def test_the_readmes_show_the_doctors_real_output(served: SandboxInfo) -> None:
+def test_the_docs_show_the_doctors_real_output(served: SandboxInfo) -> None:
     info = served
-    assert COMMAND.split() == ["python", "-m", "peering", "doctor", *of_vpc(info), "--port", "tcp:5432"]
+    command = f"{PROMPT}{info.customer_vpc_id} --port tcp:5432"
+    assert command.split()[1:] == [".venv/bin/python", "-m", "peering", "doctor", *of_vpc(info), "--port", "tcp:5432"]
     pcx = hand_made_peering(info, route_tables=info.route_table_ids[:1])  # "the" route table, as the seed says
     made = [
         faults.narrow_group(info, info.security_group_ids[0], "10.0.144.0/20"),
@@ -54,6 +62,15 @@ def test_the_readmes_show_the_doctors_real_output(served: SandboxInfo) -> None:
     )
     healthy = doctor(info, *of_vpc(info), "--port", "tcp:5432")
     assert (faulty.returncode, healthy.returncode) == (1, 0)
-    runs = [f"$ {COMMAND}\n{faulty.stdout}", f"$ {COMMAND}\n{healthy.stdout}"]
-    assert shown("README.md") == runs
-    assert shown("README.ja.md") == runs
+    runs = [f"{command}\n{faulty.stdout}", f"{command}\n{healthy.stdout}"]
+    assert [without_ids(text) for text in shown()] == [without_ids(text) for text in runs]
+
+
+def test_ids_are_compared_by_what_they_stand_for() -> None:
+    """Guards the comparison: the same objects in the same places match; one id in another place does not."""
+    one = "vpc-62d6155ea16c45a3b to vpc-d66805b426839b480; route via pcx-cf9b0188e1ed17636 for vpc-62d6155ea16c45a3b"
+    other = "vpc-0000000000000000a to vpc-0000000000000000b; route via pcx-0000000000000000c for vpc-0000000000000000a"
+    swapped = (
+        "vpc-0000000000000000a to vpc-0000000000000000b; route via pcx-0000000000000000c for vpc-0000000000000000b"
+    )
+    assert without_ids(one) == without_ids(other) != without_ids(swapped)

@@ -155,7 +155,7 @@ def test_main_command_for_a_new_user() -> None:
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     # The CLI's own output: its preview, then the update with the provider's progress, then its summary.
-    for seen in ("Previewing update (sandbox)", "Updating (sandbox)", "info: heroku: accepting", "+ 11 created"):
+    for seen in ("Previewing update (demo)", "Updating (demo)", "info: heroku: accepting", "+ 11 created"):
         assert seen in result.stdout, result.stdout
     assert "Duration:" in result.stdout
     summary = result.stdout.split("Summary (read back from both clouds)", 1)[1]

@@ -191,7 +191,7 @@ def test_adopting_then_adding_a_route_table_marks_the_peering(served: tuple[Sand
     assert again.returncode == 0, again.output
     assert again.changed() == Counter() and again.ops()["same"] == 5  # nothing imported twice
     tags = customer_ec2(info).describe_tags(Filters=[{"Name": "resource-id", "Values": [pcx_id]}])["Tags"]
-    assert {t["Key"]: t["Value"] for t in tags}["heroku-peering"] == "heroku-peering/sandbox/main"
+    assert {t["Key"]: t["Value"] for t in tags}["heroku-peering"] == "heroku-peering/demo/main"
     assert sandbox_cli(ready, "destroy").returncode == 0
 
 

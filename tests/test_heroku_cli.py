@@ -62,3 +62,14 @@ def test_the_seed_articles_commands(heroku) -> None:
     assert "deleted" in row
     refused = run("spaces:peerings", "demo-space", token="wrong")
     assert refused.returncode != 0 and "invalid" in refused.stderr
+
+
+def test_a_token_made_with_authorizations_create_is_accepted(heroku) -> None:
+    """What the README's real-space path runs: `heroku authorizations:create -S` prints only a new token."""
+    _, run = heroku
+    made = run("authorizations:create", "-S", "-d", "pulumi-dev")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    assert token.startswith("sandbox-") and "\n" not in token
+    info = run("spaces:peering:info", "demo-space", token=token)
+    assert info.returncode == 0 and "AWS VPC CIDR:      10.0.0.0/16" in info.stdout, info.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, P
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
+from tests.docs_pages import block
 
 pytestmark = pytest.mark.e2e
 
@@ -78,10 +80,15 @@ def test_the_policy_names_each_action_once_and_nothing_moto_cannot_check() -> No
 THE_WHOLE_CHECK = pytest.mark.timeout(1800)
 
 
+# The command docs/permissions.md prints, run as printed, with --json for the report the tests read.
+CHECK_POLICY = shlex.split(block("docs/permissions.md", "run by", "check-policy").text)
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    assert CHECK_POLICY == [".venv/bin/python", "-m", "sandbox", "check-policy"]
     result = subprocess.run(
-        [sys.executable, "-m", "sandbox", "check-policy", "--json"],
+        [*CHECK_POLICY, "--json"],
         cwd=ROOT,
         capture_output=True,
         text=True,

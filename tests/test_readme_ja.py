@@ -1,4 +1,4 @@
-"""README.ja.md stays in step with README.md: the same sections, every config key, every command."""
+"""README.ja.md stays in step with README.md: the same sections, every config key, the same blocks, every page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from tests.docs_pages import blocks, links
 
 pytestmark = pytest.mark.program
 
@@ -25,23 +27,6 @@ def config_keys(text: str, header: str) -> list[str]:
     return re.findall(r"^\| `([A-Za-z:]+)` \|", block, flags=re.MULTILINE)
 
 
-def code_lines(text: str) -> list[str]:
-    """Every line inside a fenced code block (a fence opens with ``` and any info string, and closes with ```)."""
-    inside, lines = False, []
-    for line in text.splitlines():
-        if line.startswith("```"):
-            inside = not inside
-        elif inside:
-            lines.append(line)
-    return lines
-
-
-def commands(text: str) -> set[str]:
-    lines = code_lines(text)
-    starts = ("make ", "python", ".venv/", "pulumi ", "heroku ", "curl ", "aws ", "export ")
-    return {line.strip() for line in lines if line.strip().startswith(starts)}
-
-
 def test_same_sections_in_the_same_order() -> None:
     assert heading_levels(JAPANESE) == heading_levels(ENGLISH)
 
@@ -50,12 +35,19 @@ def test_every_config_key() -> None:
     assert config_keys(JAPANESE, "| key | 既定値 | 意味 |") == config_keys(ENGLISH, "| key | default | meaning |")
 
 
-def test_every_command() -> None:
-    missing = commands(ENGLISH) - commands(JAPANESE)
-    assert missing == set()
-    assert "make demo   # installs .venv, starts a local sandbox (moto + Heroku emulator), runs the program on it" in (
-        commands(JAPANESE)
-    )
+def test_the_same_blocks_in_the_same_order() -> None:
+    """Every command, output and excerpt as in README.md, with the same docs-test markers: running README.md's
+    blocks (tests/test_docs_as_written.py) runs README.ja.md's."""
+    english = [(b.info, b.marker, b.text) for b in blocks("README.md")]
+    assert [(b.info, b.marker, b.text) for b in blocks("README.ja.md")] == english
+    assert len([b for b in blocks("README.ja.md") if b.kind == "run" and "pulumi up -s sandbox" in b.text]) == 1
+
+
+def test_every_english_docs_page_linked_from_the_english_readme_is_linked_from_the_japanese_one() -> None:
+    """The Japanese reader reaches every page (English, or its Japanese version where there is one)."""
+    english = {target for target in links("README.md") if target.startswith("docs/")}
+    japanese = {target.replace(".ja.md", ".md") for target in links("README.ja.md") if target.startswith("docs/")}
+    assert english == japanese
 
 
 def test_each_links_to_the_other() -> None:

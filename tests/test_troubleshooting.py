@@ -1,4 +1,5 @@
-"""The troubleshooting tables (README.md, README.ja.md) and the code's error messages stay in step."""
+"""The troubleshooting tables (docs/troubleshooting.md, docs/troubleshooting.ja.md) and the code's error messages
+stay in step: every message the code prints has a row with its cause and fix, every row a message."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def phrases(readme: str, header: str) -> list[str]:
     return re.findall(r"^\| `([^`]+)` \|", block, flags=re.MULTILINE)
 
 
-ENGLISH = phrases("README.md", "| message contains | cause | fix |")
+ENGLISH = phrases("docs/troubleshooting.md", "| message contains | cause | fix |")
 
 
 def test_every_error_message_has_a_row() -> None:
@@ -114,4 +115,4 @@ def test_the_scan_sees_the_messages() -> None:
 
 
 def test_both_languages_have_the_same_rows() -> None:
-    assert phrases("README.ja.md", "| メッセージに含まれる文言 | 原因 | 直し方 |") == ENGLISH
+    assert phrases("docs/troubleshooting.ja.md", "| メッセージに含まれる文言 | 原因 | 直し方 |") == ENGLISH

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import boto3
+import botocore.session
 
 # moto's default account: any ordinary AWS client pointed at the endpoint acts as the customer.
 CUSTOMER_ACCOUNT_ID = "123456789012"
@@ -27,6 +29,12 @@ class Credentials(NamedTuple):
 PLACEHOLDER = Credentials(ACCESS_KEY, SECRET_KEY)
 
 
+@functools.cache
+def _session() -> boto3.Session:
+    """One boto3 session for the sandbox's clients (its service models loaded once), reading no AWS_PROFILE."""
+    return boto3.Session(botocore_session=botocore.session.Session(session_vars={"profile": (None, None, None, None)}))
+
+
 def aws_client(
     service: str,
     endpoint_url: str,
@@ -34,8 +42,12 @@ def aws_client(
     account_id: str = CUSTOMER_ACCOUNT_ID,
     credentials: Credentials = PLACEHOLDER,
 ) -> Any:
-    """A client that acts as ``account_id`` (moto's ``x-moto-account-id`` header; an IAM user's keys say the same)."""
-    client = boto3.client(
+    """A client that acts as ``account_id`` (moto's ``x-moto-account-id`` header; an IAM user's keys say the same).
+
+    The sandbox's own clients use the keys given and no profile: the caller's AWS_PROFILE names their real
+    accounts' settings (boto3 would refuse one it cannot find, or mix its settings in).
+    """
+    client = _session().client(
         service,
         region_name=region,
         endpoint_url=endpoint_url,

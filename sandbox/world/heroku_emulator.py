@@ -35,6 +35,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(rf"^/spaces/{SPACE}/peerings/{PCX}$"), "destroy"),
     ("GET", re.compile(rf"^/spaces/{SPACE}$"), "space"),
     ("GET", re.compile(r"^/account/rate-limits$"), "rate_limits"),
+    ("POST", re.compile(r"^/oauth/authorizations$"), "authorization_create"),
 ]
 DEFAULT_PAGE, MAX_PAGE = 200, 1000
 RATE_LIMIT_MESSAGE = "Your account reached the API rate limit. Please wait a few minutes before making new requests."
@@ -162,6 +163,8 @@ class HerokuEmulator:
     ) -> tuple[int, Any, dict[str, str]]:
         if route == "rate_limits":
             return 200, {"remaining": self.bucket(token).remaining}, {}
+        if route == "authorization_create":
+            return 201, self.create_authorization(token, body), {}
         space = self.find_space(token, match["space"])
         world = self.world
         try:
@@ -191,6 +194,38 @@ class HerokuEmulator:
         except NotAcceptable as refusal:
             raise _ApiError(422, "invalid_params", str(refusal)) from None
         raise AssertionError(route)
+
+    def create_authorization(self, token: str, body: Any) -> dict[str, Any]:
+        """OAuth Authorization Create (``POST /oauth/authorizations``, Heroku's schema ``oauth-authorization``):
+        a new token with the caller's access, as ``heroku authorizations:create`` asks for one.
+
+        The schema lists ``scope`` as required, yet the official CLI sends none without ``--scope`` and Heroku
+        gives such an authorization the ``global`` scope: so does this. ``description`` and ``expires_in``
+        (seconds) are kept. The answer has the schema's properties, ``access_token.token`` being the new
+        token (what ``-S`` prints).
+        """
+        body = body if isinstance(body, dict) else {}
+        scope = body.get("scope", ["global"])
+        if not isinstance(scope, list) or not scope or not all(isinstance(item, str) for item in scope):
+            raise _ApiError(422, "invalid_params", "Invalid scope: give a list of scope names, e.g. [\"global\"].")
+        new_token = f"sandbox-{uuid.uuid4().hex}"
+        with self._lock:
+            self.settings.tokens[new_token] = self.settings.tokens[token]
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        expires_in = body.get("expires_in") if isinstance(body.get("expires_in"), int) else None
+        return {
+            "access_token": {"expires_in": expires_in, "id": str(uuid.uuid4()), "token": new_token},
+            "client": None,
+            "created_at": now,
+            "description": str(body.get("description") or ""),
+            "grant": None,
+            "id": str(uuid.uuid4()),
+            "refresh_token": None,
+            "scope": scope,
+            "session": None,
+            "updated_at": now,
+            "user": {"id": str(uuid.uuid4()), "email": "sandbox@example.com", "full_name": "Sandbox user"},
+        }
 
     def _empty_answer(self, peering: dict[str, Any]) -> Any:
         """Accept and destroy are ``"rel": "empty"`` in Heroku's schema: no body is promised."""

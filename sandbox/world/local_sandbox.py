@@ -25,10 +25,6 @@ DEMO_REGION = "us-east-1"
 SEED_SPACE_REGION = "ap-northeast-1"
 DEMO_VPC_CIDR = "172.16.0.0/16"
 DEMO_SUBNETS = ("172.16.0.0/24", "172.16.1.0/24")
-# `serve`'s defaults, which Pulumi.sandbox.yaml relies on.
-SANDBOX_SEED = 2026
-SANDBOX_HEROKU_PORT = 45600
-SANDBOX_AWS_PORT = 45601
 
 
 @dataclass
@@ -45,7 +41,6 @@ class SandboxOptions:
     extra_tokens: dict[str, set[str] | None] = field(default_factory=dict)
     heroku_port: int = 0  # 0: any free port
     aws_port: int = 0
-    seed: int | None = None  # seeds moto's ids, so that a stack file can name the demo VPC
     iam_policy: str | None = None  # enforce IAM: stacks act as a user with only this policy document
     extra_spaces: tuple[str, ...] = ()  # more spaces beside the demo one, with the same ranges (as Heroku's default)
     clock: Callable[[], float] = time.time  # the emulated Heroku's clock: tests step it instead of waiting
@@ -64,13 +59,10 @@ class LocalSandbox:
 
     def start(self) -> SandboxInfo:
         # moto is imported here, not at the top: attaching to a sandbox (the Pulumi commands) never needs it.
-        from moto.moto_api._internal import mock_random  # noqa: PLC0415
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         aws_rules.install()
-        if self.options.seed is not None:
-            mock_random.seed(self.options.seed)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.options.aws_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -89,7 +81,7 @@ class LocalSandbox:
         )
         self.emulator = HerokuEmulator(self.world, settings, port=self.options.heroku_port).start()
         self.info = self._seed_customer(moto_url, space)
-        for name in self.options.extra_spaces:  # after the customer's VPC, whose seeded ids stack files name
+        for name in self.options.extra_spaces:
             self.world.add_space(Space(name=name, region=self.options.space_region))
         if self.options.iam_policy is not None:
             users = create_users(moto_url, self.options.iam_policy)
