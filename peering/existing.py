@@ -162,8 +162,8 @@ def _peering_in_the_way(peering: NamedPeering, facts: PeeringFacts, pcx_id: str,
         return (
             f"{p}vpcId = {args.vpc_id!r}: the VPC is already peered with space {facts.space.name} by {pcx_id} "
             f"({status}), {claim.owner(marker)} (tag {MARKER_TAG} = {shown(tag)}), with its routes and rules; AWS "
-            "allows one peering connection between two VPCs, and a stack never takes over, changes or deletes another "
-            f"stack's peering. Peer another VPC, or leave this peering to stack {claim.stack}. "
+            "allows one peering connection between two VPCs, and a stack never takes over, changes or deletes "
+            f"another stack's peering. Peer another VPC, or leave this peering to stack {claim.stack}. "
             f"{hand_over(claim, pcx_id)}"
         )
     return (
@@ -347,8 +347,8 @@ def _adoption(peering: NamedPeering, facts: PeeringFacts, marker: str) -> tuple[
     if claim is not None and pcx.pcx_id not in facts.own.pcx_ids:
         return None, [
             f"{p}pcxId = {args.pcx_id!r}: this is {claim.owner(marker)} (tag {MARKER_TAG} = "
-            f"{shown(pcx.tags.get(MARKER_TAG))}); a stack never adopts, changes or deletes another stack's peering, "
-            f"so nothing was made. {hand_over(claim, pcx.pcx_id)}"
+            f"{shown(pcx.tags.get(MARKER_TAG))}); a stack never takes over, changes or deletes another stack's "
+            f"peering, so nothing was made. {hand_over(claim, pcx.pcx_id)}"
         ]
     return Adoption(pcx), []
 

@@ -95,6 +95,22 @@ def overlapping(mine: Iterable[str], theirs: Iterable[str]) -> list[tuple[str, s
     return pairs
 
 
+def cidr_fix(cidr: str, secondary: Mapping[str, str], info: PeeringInfo, space: str) -> str:
+    """What fixes a VPC block that overlaps the space: a secondary one can be disassociated, the primary never
+    changes (AWS's VPC User Guide, "Add or remove a CIDR block from your VPC")."""
+    avoid = ", ".join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))
+    if cidr in secondary:
+        return (
+            "It is a secondary block of the VPC: disassociate it (aws ec2 disassociate-vpc-cidr-block "
+            f"--association-id {secondary[cidr] or '<its association id>'}; AWS refuses while subnets or other "
+            f"resources use it), or peer a VPC whose ranges avoid {avoid}"
+        )
+    return (
+        f"A VPC's primary block cannot change: peer a VPC whose ranges avoid {avoid} "
+        f"(see `heroku spaces:peering:info {space}`)"
+    )
+
+
 def destinations(args: HerokuPeeringArgs, info: PeeringInfo) -> tuple[str, ...]:
     """What the routes send to the space: its whole vpc_cidr (Heroku's advice), or only its space CIDRs."""
     return (info.vpc_cidr,) if args.route_to == "vpc" else tuple(info.space_cidr_blocks)
@@ -183,9 +199,8 @@ def plan_peering(
         for mine, theirs in overlapping(vpc.cidrs, ranges):
             problems.append(
                 f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {mine} overlaps the space's {label} {theirs} "
-                f"(space {args.space}); AWS would mark the peering failed. CIDRs cannot change after creation: "
-                f"peer a VPC whose ranges avoid {', '.join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))} "
-                f"(see `heroku spaces:peering:info {args.space}`)."
+                f"(space {args.space}); AWS would mark the peering failed. "
+                f"{cidr_fix(mine, vpc.secondary, info, args.space)}."
             )
             break
     tables = chosen_tables(args, vpc)

@@ -35,7 +35,7 @@ ADOPT = f"pulumi config set pcxId {OTHER_PCX}"
 
 
 def plan(found: PeeringFacts, **args: object) -> tuple[PeeringPlan | None, list[str]]:
-    return plan_peering(peering(**args), found, MARKER, frozenset({"main"}))
+    return plan_peering(peering("main", **args), found, MARKER, frozenset({"main"}))
 
 
 def rule(rule_id: str, tags: dict[str, str] | None = None) -> RuleFacts:

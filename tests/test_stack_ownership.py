@@ -87,7 +87,8 @@ def world(info: SandboxInfo) -> dict[str, Any]:
 
 
 def claim(info: SandboxInfo, pcx: str) -> str | None:
-    return world(info)["pcxs"][pcx][1].get(MARKER)
+    tags: dict[str, str] = world(info)["pcxs"][pcx][1]
+    return tags.get(MARKER)
 
 
 def test_another_stack_never_takes_a_peering_and_the_owner_hands_it_over(sandbox: StartedSandbox, ready: Path) -> None:
