@@ -133,7 +133,7 @@ def choose(
         claimed = [pcx for pcx in joined if pcx.tags.get(MARKER_TAG) == stack.claim]
         if claimed:
             mine = [pcx for pcx in live if pcx in claimed]
-            return (mine[0] if mine else newest(claimed, heroku)), f"it carries the stack's tag {MARKER_TAG}"
+            return (mine[0] if mine else newest(claimed, heroku)), f"it carries the stack's claim tag {MARKER_TAG}"
     if live:
         return live[0], "the live one"
     if joined:
@@ -201,7 +201,7 @@ def check_status(
                 "ended peering connections AWS still describes for a while; they carry nothing",
             )
         )
-    if stack is not None and stack.state_unread and stack.own_pcx is None:
+    if stack is not None and stack.state_unread and len(joined) > 1 and "claim tag" not in why:
         findings.append(
             Finding(
                 "warning",

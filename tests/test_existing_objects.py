@@ -122,6 +122,14 @@ def test_an_existing_peering_is_refused_with_the_way_to_adopt_it(served: tuple[S
     [error, *_] = result.errors
     assert f"already peered with space {info.space} by {pcx_id} (active, made outside this stack)" in error
     assert f"pulumi config set pcxId {pcx_id}" in error
+    # its routes carry its traffic: adopt rather than delete them; its rule: adopt rather than revoke it
+    assert error.count("Adopt that peering rather than deleting the route") == 3 and "delete-route" not in error
+    assert "adopt that peering rather than revoking the rule" in error
+    assert len([e for e in requests_log(info) if e["route"] == "accept"]) == before
+    routes = aws_snapshot(info)["routes"]
+    followed = sandbox_cli(ready, "up", "-c", f"pcxId={pcx_id}")  # the advice, followed
+    assert followed.returncode == 0, followed.output
+    assert aws_snapshot(info)["routes"] == routes, "the routes are taken in as they are"
     assert len([e for e in requests_log(info) if e["route"] == "accept"]) == before
 
 
