@@ -92,7 +92,9 @@ def check_existing(
     for pcx_id, status in sorted(live.items()):
         if pcx_id not in ours:
             problems.append(_peering_in_the_way(peering, facts, pcx_id, status, marker))
-    others = {pcx_id: claim for pcx_id in live if pcx_id not in ours and (claim := _claim(facts, pcx_id))}
+    problems.extend(_held_twice(peering, facts, marker))
+    # live peerings someone claims that the stack does not hold (a pcxId refused as another stack's among them)
+    others = {pcx_id: claim for pcx_id in live if pcx_id not in own.pcx_ids and (claim := _claim(facts, pcx_id))}
     unclaimed = sorted(pcx_id for pcx_id in live if pcx_id not in ours and pcx_id not in others)
     for table in tables:
         known = facts.tables.get(table)
@@ -100,7 +102,7 @@ def check_existing(
             route = next((r for r in known.routes if r.destination == destination), None) if known else None
             if route is None or (table, destination) in own.routes or route.target in ours:
                 continue  # nothing there, the stack's own route, or one to the stack's peering (imported)
-            if route.target in others:
+            if route.target in others and route.target not in ours:
                 continue  # the route of a peering named above with its owner
             problems.append(_route_in_the_way(peering, facts, table, route, marker, unclaimed))
     for rule in peering.args.ingress:
@@ -172,6 +174,27 @@ def _peering_in_the_way(peering: NamedPeering, facts: PeeringFacts, pcx_id: str,
         f"instead of requesting a new one ({_adopt_command(peering, pcx_id)}; nothing is recreated), or delete it "
         "first."
     )
+
+
+def _held_twice(peering: NamedPeering, facts: PeeringFacts, marker: str) -> list[str]:
+    """A peering this stack's state holds whose claim names another stack: both hold it (EC2 tags have no
+    compare-and-set, so two adoptions at the same moment both succeed), and a destroy of either would delete it for
+    both; or this stack was renamed. Refused until one of them lets go, without touching AWS."""
+    problems = []
+    for pcx in facts.peerings:
+        claim = foreign_claim(pcx.tags, marker)
+        if pcx.pcx_id not in facts.own.pcx_ids or claim is None:
+            continue
+        problems.append(
+            f"{peering.where}vpcId = {peering.args.vpc_id!r}: {pcx.pcx_id} is in this stack's state, but its claim is "
+            f"{claim.owner(marker)} (tag {MARKER_TAG} = {shown(pcx.tags.get(MARKER_TAG))}): two stacks hold it (both "
+            "adopted it at the same moment), or this stack was renamed. A destroy of either would delete it for both, "
+            f"so nothing was changed. If this stack was stack {claim.stack} renamed, give the peering this stack's "
+            f"claim (aws ec2 create-tags --resources {pcx.pcx_id} --tags Key={MARKER_TAG},Value={marker}). Otherwise "
+            "keep it in one stack only: in the other, remove it from the state without touching AWS (pulumi state "
+            "delete '<the HerokuPeering URN>' --target-dependents --yes; `pulumi stack --show-urns` lists it)."
+        )
+    return problems
 
 
 def _route_in_the_way(

@@ -44,7 +44,7 @@ class Claim:
     def owner(self, marker: str) -> str:
         """The owner in words (``stack prod's peering 'main'``), the project named when it is another program's."""
         mine = Claim.parse(marker)
-        project = "" if mine is not None and mine.project == self.project else f" (project {self.project})"
+        project = "" if mine is not None and mine.project == self.project else f" in project {self.project}"
         return f"stack {self.stack}'s peering {self.peering!r}{project}"
 
 

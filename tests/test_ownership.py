@@ -51,7 +51,7 @@ def test_claims_are_read_from_the_marker_tag() -> None:
     assert Claim.parse(STAGING) == Claim("heroku-peering", "staging", "main")
     assert Claim.parse("heroku-peering/dev") is None and Claim.parse("a//b") is None and Claim.parse(None) is None
     claim = Claim.parse(OTHER_PROGRAM)
-    assert claim is not None and claim.owner(MARKER) == "stack prod's peering 'data' (project vpc-and-peering)"
+    assert claim is not None and claim.owner(MARKER) == "stack prod's peering 'data' in project vpc-and-peering"
     assert claim.is_of("vpc-and-peering/prod/other") and not claim.is_of(MARKER)
 
 
@@ -71,19 +71,24 @@ def test_another_stacks_peering_is_refused_naming_its_owner_never_offered(tag: s
 
 def test_pcx_id_naming_another_stacks_peering_is_refused_before_anything_is_made() -> None:
     other = pcx(OTHER_PCX, tag=STAGING)
-    found = replace(facts(peerings=(other,)), adopted=other)
-    refused, problems = plan(found, pcx_id=OTHER_PCX)
+    rules = (rule("sgr-1", {MARKER_TAG: STAGING, SPACE_TAG: "demo-space"}),)
+    found = replace(facts(rules=rules, peerings=(other,)), adopted=other)
+    refused, [problem] = plan(found, pcx_id=OTHER_PCX)  # its rules are that peering's: said by this one problem
     assert refused is None
-    [problem] = [p for p in problems if "pcxId" in p.split(":", 2)[1]]
     assert f"pcxId = '{OTHER_PCX}': this is stack staging's peering 'main'" in problem
     assert "nothing was made" in problem and "release it in stack staging first" in problem
 
 
-def test_pcx_id_of_the_stacks_own_peering_is_no_other_stacks() -> None:
-    """The state holds it: however it is tagged, it is this stack's."""
+def test_a_peering_two_stacks_hold_is_refused_until_one_lets_go() -> None:
+    """Both adopted it at the same moment (tags have no compare-and-set): the state holds it, the claim names the
+    other. A destroy of either would delete it for both: refused, with how to let go without touching AWS."""
     own = pcx(OWN_PCX, tag=STAGING)
-    found, problems = plan(replace(facts(held(), peerings=(own,)), adopted=own), pcx_id=OWN_PCX)
-    assert problems == [] and found is not None and found.adoption is not None
+    refused, [problem] = plan(replace(facts(held(), peerings=(own,)), adopted=own), pcx_id=OWN_PCX)
+    assert refused is None
+    assert f"{OWN_PCX} is in this stack's state, but its claim is stack staging's peering 'main'" in problem
+    assert "--target-dependents" in problem and f"Value={MARKER}" in problem
+    kept, problems = plan(facts(held(), peerings=(pcx(OWN_PCX, tag=MARKER),)))
+    assert problems == [] and kept is not None, "its own claim: nothing to say"
 
 
 def test_a_hand_made_peering_is_offered_for_adoption_with_its_route_and_rule() -> None:
