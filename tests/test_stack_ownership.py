@@ -153,30 +153,33 @@ def test_another_stack_never_takes_a_peering_and_the_owner_hands_it_over(sandbox
     assert gone["pcxs"][pcx][0] == "deleted" and gone["routes"] == [] and gone["rules"] == []
 
 
-SHAPES = {  # (route tables routed by hand: all, some, none) x (the rule made by hand or not)
-    "all-rules": ("all", True),
-    "all-bare": ("all", False),
-    "some-rules": ("some", True),
-    "some-bare": ("some", False),
-    "none-rules": ("none", True),
-    "none-bare": ("none", False),
+SHAPES = {  # (route tables routed by hand: all, some, none) x (the rule made by hand or not); a Name tag or none
+    "all-rules": ("all", True, True),
+    "all-bare": ("all", False, False),
+    "some-rules": ("some", True, False),
+    "some-bare": ("some", False, True),
+    "none-rules": ("none", True, True),
+    "none-bare": ("none", False, False),
 }
 
 
 def test_adoption_converges_in_one_run_in_every_shape(sandbox: StartedSandbox, ready: Path) -> None:
-    """Six hand-made peerings, one per VPC, each left by the hand procedure in another shape, adopted by one stack
+    """Six hand-made peerings, one per VPC, each left by the hand procedure in another shape (with a Name tag or with
+    no tag at all), adopted by one stack
     in one `up`: the next `up` and `refresh` propose nothing, and what the first run added (routes, rules, the
     claim) stays."""
     info = sandbox.info
     ec2 = customer_ec2(info)
     items, pcxs = [], {}
-    for index, (name, (routed, rule)) in enumerate(SHAPES.items()):
+    for index, (name, (routed, rule, named)) in enumerate(SHAPES.items()):
         vpc = ec2.create_vpc(CidrBlock=f"172.{20 + index}.0.0/16")["Vpc"]["VpcId"]
         ec2.create_route_table(VpcId=vpc)  # two tables: the main one and this
         group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
         tables = vpc_tables(info, vpc)
         by_hand = {"all": tables, "some": tables[:1], "none": []}[routed]
         pcxs[name] = hand_made_peering(info, route_tables=by_hand, rule=rule, vpc_id=vpc, group_id=group)
+        if not named:  # a peering with no tag at all: its tagsAll too must keep the claim the first run adds
+            ec2.delete_tags(Resources=[pcxs[name]], Tags=[{"Key": "Name"}])
         ingress = [{"securityGroupId": group, "protocol": "tcp", "fromPort": 5432, "toPort": 5432}]
         items.append({"name": name, "space": info.space, "vpcId": vpc, "pcxId": pcxs[name], "ingress": ingress})
     config = ("space=", "vpcId=", "ingress=", "peerings=" + json.dumps(items))
@@ -189,7 +192,8 @@ def test_adoption_converges_in_one_run_in_every_shape(sandbox: StartedSandbox, r
     ok(run(ready, "adopter", "refresh", *config, flags=NO_CHANGES))
     assert world(info) == after, "what the first run added stays"
     for name, pcx in pcxs.items():
-        assert after["pcxs"][pcx] == ("active", {"Name": "made-by-hand", MARKER: f"heroku-peering/adopter/{name}"})
+        named = {"Name": "made-by-hand"} if SHAPES[name][2] else {}
+        assert after["pcxs"][pcx] == ("active", {**named, MARKER: f"heroku-peering/adopter/{name}"})
         assert len([r for r in after["routes"] if r[2] == pcx]) == 2, name  # both tables, made or taken in
     assert len(after["rules"]) == 6 * 4  # 4 dyno CIDRs a VPC
     ok(run(ready, "adopter", "destroy"))
