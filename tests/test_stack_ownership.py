@@ -163,11 +163,16 @@ SHAPES = {  # (route tables routed by hand: all, some, none) x (the rule made by
 }
 
 
+def hand_tags(shape: str) -> dict[str, str]:
+    """The tags the hand procedure left on the peering of that shape."""
+    return {"Name": "made-by-hand"} if SHAPES[shape][2] else {}
+
+
 def test_adoption_converges_in_one_run_in_every_shape(sandbox: StartedSandbox, ready: Path) -> None:
     """Six hand-made peerings, one per VPC, each left by the hand procedure in another shape (with a Name tag or with
-    no tag at all), adopted by one stack
-    in one `up`: the next `up` and `refresh` propose nothing, and what the first run added (routes, rules, the
-    claim) stays."""
+    no tag at all), adopted by one stack in one `up`: the next `up` and `refresh` propose nothing, and what the first
+    run added (routes, rules, the claim) stays. With retainOnDelete, the stack's destroy then leaves them all as
+    they were, unclaimed."""
     info = sandbox.info
     ec2 = customer_ec2(info)
     items, pcxs = [], {}
@@ -192,9 +197,13 @@ def test_adoption_converges_in_one_run_in_every_shape(sandbox: StartedSandbox, r
     ok(run(ready, "adopter", "refresh", *config, flags=NO_CHANGES))
     assert world(info) == after, "what the first run added stays"
     for name, pcx in pcxs.items():
-        named = {"Name": "made-by-hand"} if SHAPES[name][2] else {}
-        assert after["pcxs"][pcx] == ("active", {**named, MARKER: f"heroku-peering/adopter/{name}"})
+        assert after["pcxs"][pcx] == ("active", {**hand_tags(name), MARKER: f"heroku-peering/adopter/{name}"})
         assert len([r for r in after["routes"] if r[2] == pcx]) == 2, name  # both tables, made or taken in
     assert len(after["rules"]) == 6 * 4  # 4 dyno CIDRs a VPC
+    # the stack lets go of them all without deleting anything: retainOnDelete recorded by one `up`, then destroy
+    ok(run(ready, "adopter", "up", *config, "retainOnDelete=true", flags=NO_CHANGES))
     ok(run(ready, "adopter", "destroy"))
-    assert world(info)["routes"] == [] and world(info)["rules"] == []
+    let_go = world(info)
+    assert let_go["routes"] == after["routes"] and let_go["rules"] == after["rules"]
+    for name, pcx in pcxs.items():
+        assert let_go["pcxs"][pcx] == ("active", hand_tags(name)), name
