@@ -57,16 +57,23 @@ def said(done: CliRun) -> str:
     return "\n".join(str(d.get("message", "")) for d in done.report.get("diagnostics", []))
 
 
-def world(info: SandboxInfo) -> dict[str, Any]:
-    """The customer's peering connections (with their tags), routes to peerings and rules from the dynos."""
+def world(info: SandboxInfo, vpcs: list[str] | None = None) -> dict[str, Any]:
+    """The peering connections (with their tags) requested from the sandbox's VPC (or ``vpcs``), the routes to
+    peerings of their tables and the rules from the dynos of their groups. (moto's backends are the test process's,
+    shared by every sandbox it starts: only this sandbox's VPCs are looked at.)"""
     ec2 = customer_ec2(info)
-    pcxs = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
-    tables = ec2.describe_route_tables()["RouteTables"]
-    rules = ec2.describe_security_group_rules()["SecurityGroupRules"]
+    in_vpcs = [{"Name": "vpc-id", "Values": vpcs or [info.customer_vpc_id]}]
+    pcxs = ec2.describe_vpc_peering_connections(
+        Filters=[{"Name": "requester-vpc-info.vpc-id", "Values": vpcs or [info.customer_vpc_id]}]
+    )["VpcPeeringConnections"]
+    tables = ec2.describe_route_tables(Filters=in_vpcs)["RouteTables"]
+    groups = [g["GroupId"] for g in ec2.describe_security_groups(Filters=in_vpcs)["SecurityGroups"]]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": groups}])["SecurityGroupRules"]
     return {
         "pcxs": {
             p["VpcPeeringConnectionId"]: (p["Status"]["Code"], {t["Key"]: t["Value"] for t in p.get("Tags") or []})
             for p in pcxs
+            if p["RequesterVpcInfo"]["VpcId"] in (vpcs or [info.customer_vpc_id])  # moto may ignore the filter
         },
         "routes": sorted(
             (t["RouteTableId"], r["DestinationCidrBlock"], r["VpcPeeringConnectionId"], r.get("State"))
@@ -81,7 +88,7 @@ def world(info: SandboxInfo) -> dict[str, Any]:
                 {t["Key"]: t["Value"] for t in r.get("Tags") or []}.get(MARKER),
             )
             for r in rules
-            if not r["IsEgress"] and str(r.get("CidrIpv4", "")).startswith("10.0.")
+            if not r["IsEgress"] and str(r.get("CidrIpv4", "")).startswith("10.0.") and r["GroupId"] in groups
         ),
     }
 
@@ -175,9 +182,10 @@ def test_adoption_converges_in_one_run_in_every_shape(sandbox: StartedSandbox, r
     they were, unclaimed."""
     info = sandbox.info
     ec2 = customer_ec2(info)
-    items, pcxs = [], {}
+    items, pcxs, vpcs = [], {}, []
     for index, (name, (routed, rule, named)) in enumerate(SHAPES.items()):
         vpc = ec2.create_vpc(CidrBlock=f"172.{20 + index}.0.0/16")["Vpc"]["VpcId"]
+        vpcs.append(vpc)
         ec2.create_route_table(VpcId=vpc)  # two tables: the main one and this
         group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
         tables = vpc_tables(info, vpc)
@@ -192,10 +200,10 @@ def test_adoption_converges_in_one_run_in_every_shape(sandbox: StartedSandbox, r
     first = ok(run(ready, "adopter", "up", *config))
     assert not [op for op in first.changed() if op not in ("create", "import", "update")], first.changed()
     assert Counter(s["type"].rsplit(":", 1)[-1] for s in first.steps() if s["op"] == "create")["Tag"] == 6
-    after = world(info)
+    after = world(info, vpcs)
     ok(run(ready, "adopter", "up", *config, flags=NO_CHANGES))
     ok(run(ready, "adopter", "refresh", *config, flags=NO_CHANGES))
-    assert world(info) == after, "what the first run added stays"
+    assert world(info, vpcs) == after, "what the first run added stays"
     for name, pcx in pcxs.items():
         assert after["pcxs"][pcx] == ("active", {**hand_tags(name), MARKER: f"heroku-peering/adopter/{name}"})
         assert len([r for r in after["routes"] if r[2] == pcx]) == 2, name  # both tables, made or taken in
@@ -203,7 +211,7 @@ def test_adoption_converges_in_one_run_in_every_shape(sandbox: StartedSandbox, r
     # the stack lets go of them all without deleting anything: retainOnDelete recorded by one `up`, then destroy
     ok(run(ready, "adopter", "up", *config, "retainOnDelete=true", flags=NO_CHANGES))
     ok(run(ready, "adopter", "destroy"))
-    let_go = world(info)
+    let_go = world(info, vpcs)
     assert let_go["routes"] == after["routes"] and let_go["rules"] == after["rules"]
     for name, pcx in pcxs.items():
         assert let_go["pcxs"][pcx] == ("active", hand_tags(name)), name
