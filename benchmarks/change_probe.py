@@ -44,6 +44,7 @@ from benchmarks.probe_kit import (
     table,
     totals,
 )
+from sandbox.world.peering_requests import hand_made_peering
 
 CASES: list[Case] = []
 
@@ -1229,6 +1230,206 @@ def space_name_at_limit(p: Probe) -> Verdict:
 )
 def space_name_252(p: Probe) -> Verdict:
     return limit(p, (f"space={LONG_SPACE_PAST}",), False)
+
+
+# -- 7. several stacks and programs on one VPC and one space --------------------------------------------------------
+
+OTHER_PROGRAM = """\
+\"\"\"Another program on the same VPC and space: a team's own repository using HerokuPeering.\"\"\"
+
+import pulumi
+
+from peering.component import HerokuPeering, HerokuPeeringArgs
+
+config = pulumi.Config()
+HerokuPeering("data", HerokuPeeringArgs(config.require("space"), config.require("vpcId"), pcx_id=config.get("pcxId")))
+"""
+RIVAL = "rival"  # a second stack of this project
+
+
+def other_program(p: Probe, stack: str = "other") -> str:
+    """A program of another project (``other-program``) that uses the component, its stack registered for the probe's
+    runs and final destroy; the stack's name."""
+    folder = p.folder / "other-program"
+    folder.mkdir(exist_ok=True)
+    virtualenv = ROOT / ".venv"
+    (folder / "Pulumi.yaml").write_text(
+        f"name: other-program\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: {virtualenv}\n"
+    )
+    (folder / "__main__.py").write_text(OTHER_PROGRAM)
+    p.programs[stack] = folder
+    return stack
+
+
+def owner_named(step: Step, owner: str) -> bool:
+    """Refused, naming the owner, with the way to move it on purpose, and no advice to adopt it."""
+    errors = "\n".join(step.errors)
+    return step.code not in (0, None) and owner in errors and "release it in stack" in errors
+
+
+def untouched(p: Probe, pcx: str) -> tuple[bool, str]:
+    """The owner's peering still live and whole, and no step of another stack touched it."""
+    lost = p.check_live()
+    whole = complete(p, pcx)
+    return not lost and whole, ("" if whole else "; the owner's peering is no longer whole") + (
+        f"; live {pcx} DELETED" if lost else ""
+    )
+
+
+def another_stack_tries(p: Probe, stack: str, config: tuple[str, ...], owner: str) -> Verdict:
+    """A stack that is not the owner runs `up` on the owner's VPC and space (``config``): refused naming the owner; if
+    it advised adopting, the advice is followed (as a user would); then its destroy. The owner's peering is intact."""
+    pcx = live_up(p)
+    done = p.run("up", *config, stack=stack, label=f"up {stack}")
+    advised = adopt_advice(done)
+    followed = (
+        p.run("up", *config, f"pcxId={advised}", stack=stack, label=f"up {stack} (advice: pcxId)") if advised else None
+    )
+    by_id = p.run("up", *config, f"pcxId={pcx}", stack=stack, label=f"up {stack} -c pcxId=<the owner's>")
+    destroyed = p.run("destroy", stack=stack, label=f"destroy {stack}")
+    intact, lost = untouched(p, pcx)
+    parts = [said(done), f"names {owner!r}: {'yes' if owner_named(done, owner) else 'NO'}"]
+    if advised:
+        parts.append(f"ADVISED adopting {advised}; followed: {said(followed)}" if followed else f"ADVISED {advised}")
+    parts += [said(by_id), f"its pcxId refused naming the owner: {'yes' if owner_named(by_id, owner) else 'NO'}"]
+    parts.append(said(destroyed))
+    ok = owner_named(done, owner) and owner_named(by_id, owner) and not advised and destroyed.code == 0 and intact
+    return Verdict(ok, "; ".join(parts) + lost)
+
+
+@case(
+    "owners-second-stack",
+    "owners",
+    "a second stack on the live VPC and space: refused naming the owner, never advised to adopt it; its "
+    "pcxId refused; its destroy touches nothing",
+)
+def owners_second_stack(p: Probe) -> Verdict:
+    return another_stack_tries(p, RIVAL, (), f"stack {STACK}'s peering 'main'")
+
+
+@case(
+    "owners-other-program",
+    "owners",
+    "another program using HerokuPeering on the live VPC and space: refused naming the owner and its "
+    "project; its pcxId refused; its destroy touches nothing",
+)
+def owners_other_program(p: Probe) -> Verdict:
+    stack = other_program(p)
+    config = (f"space={p.info.space}", f"vpcId={p.info.customer_vpc_id}")
+    return another_stack_tries(p, stack, config, f"stack {STACK}'s peering 'main' in project heroku-peering")
+
+
+@case(
+    "owners-rename",
+    "owners",
+    "the owner renames its peering (main -> db): the claim follows, a second stack is refused naming 'db'",
+)
+def owners_rename(p: Probe) -> Verdict:
+    pcx = live_up(p)
+    renamed = p.up(*peerings(demo_item(p, name="db")), label="up (rename to db)")
+    claim = p.pcx_tags(pcx).get(MARKER_TAG, "")
+    done = p.run("up", stack=RIVAL, label=f"up {RIVAL}")
+    destroyed = p.run("destroy", stack=RIVAL, label=f"destroy {RIVAL}")
+    intact, lost = untouched(p, pcx)
+    named = owner_named(done, f"stack {STACK}'s peering 'db'")
+    text = (
+        f"{said(renamed)} ({changes(renamed)}); claim {claim!r}; {said(done)}; names 'db': {'yes' if named else 'NO'}"
+    )
+    ok = renamed.code == 0 and claim == f"{MARKER_PREFIX}db" and named and not adopt_advice(done) and intact
+    return Verdict(ok and destroyed.code == 0, text + lost)
+
+
+@case(
+    "owners-race",
+    "owners",
+    "two stacks `up` at once on one VPC and space: one peering; the other stack fails without advice to "
+    "adopt it, and its destroy leaves the winner's whole",
+)
+def owners_race(p: Probe) -> Verdict:
+    runs = [p.start("up", stack=STACK), p.start("up", stack=RIVAL)]
+    done = [p.finish(run) for run in runs]
+    live = p.live_pcxs()
+    if len(live) != 1:
+        return Verdict(False, f"{[said(d) for d in done]}; live peerings after the race: {live}")
+    [pcx] = p.mark_live()
+    holders = [stack for stack in (STACK, RIVAL) if pcx in p.state_ids(PCX_TYPE, stack)]
+    losers = [stack for stack in (STACK, RIVAL) if stack not in holders]
+    advised = [adopt_advice(step) for step in done if adopt_advice(step)]
+    destroyed = [p.run("destroy", stack=stack, label=f"destroy {stack} (the loser)") for stack in losers]
+    winner = holders[0] if len(holders) == 1 else None
+    again = p.run("up", stack=winner, label=f"up {winner} (again)") if winner else None
+    intact, lost = untouched(p, pcx)
+    text = f"{', '.join(said(d) for d in done)}; {pcx} held by {holders}; " + ", ".join(said(d) for d in destroyed)
+    if again is not None:
+        text += f"; {said(again)} ({changes(again)})"
+    if advised:
+        text += f"; ADVISED adopting {advised}"
+    ok = len(holders) == 1 and not advised and all(d.code == 0 for d in destroyed) and intact
+    ok = ok and again is not None and again.code == 0 and not again.changed()
+    return Verdict(ok, text + lost)
+
+
+@case(
+    "owners-hand-over",
+    "owners",
+    "the README's hand-over: the owner sets retainOnDelete and destroys (all stays), another stack adopts "
+    "it in one run; the old owner's next `up` is refused naming the new one",
+)
+def owners_hand_over(p: Probe) -> Verdict:
+    pcx = live_up(p)
+    released = p.up("retainOnDelete=true", label="up (retainOnDelete)")
+    gone = p.run("destroy", label="destroy (retained)")
+    left = p.pcxs().get(pcx) == "active" and complete(p, pcx) and not p.pcx_tags(pcx).get(MARKER_TAG)
+    adopted = p.run("up", f"pcxId={pcx}", stack=RIVAL, label=f"up {RIVAL} -c pcxId")
+    again = p.run("up", f"pcxId={pcx}", stack=RIVAL, label=f"up {RIVAL} (again)")
+    back = p.up(label="up (the old owner, again)")
+    intact, lost = untouched(p, pcx)
+    named = owner_named(back, f"stack {RIVAL}'s peering 'main'")
+    claim = p.pcx_tags(pcx).get(MARKER_TAG, "")
+    text = (
+        f"{said(released)} ({changes(released)}); {said(gone)}; left whole, unclaimed: {'yes' if left else 'NO'}; "
+        f"{said(adopted)} ({changes(adopted)}); {said(again)} ({changes(again)}); claim {claim!r}; {said(back)}"
+    )
+    ok = released.code == 0 and gone.code == 0 and left and adopted.code == 0 and again.code == 0
+    ok = ok and not again.changed() and claim == f"heroku-peering/{RIVAL}/main" and named and intact
+    return Verdict(ok, text + lost)
+
+
+@case(
+    "owners-adopt-race",
+    "owners",
+    "two stacks adopt one hand-made peering at the same moment (EC2 tags have no compare-and-set: both take it): the "
+    "one whose claim was overwritten is refused at its next `up`, lets go as its message says (nothing in AWS "
+    "touched), and the other keeps it",
+)
+def owners_adopt_race(p: Probe) -> Verdict:
+    pcx = hand_made_peering(p.info)
+    p.mark_live()
+    runs = [p.start("up", f"pcxId={pcx}", stack=STACK), p.start("up", f"pcxId={pcx}", stack=RIVAL)]
+    done = [p.finish(run) for run in runs]
+    holders = [stack for stack in (STACK, RIVAL) if pcx in p.state_ids(PCX_TYPE, stack)]
+    checks = {
+        stack: p.run("up", f"pcxId={pcx}", stack=stack, label=f"up {stack} (after the race)") for stack in holders
+    }
+    refused = [
+        stack for stack, step in checks.items() if step.code != 0 and "two stacks hold it" in " ".join(step.errors)
+    ]
+    text = f"{', '.join(said(d) for d in done)}; held by {holders}; refused after: {refused}"
+    if len(holders) == 2 and len(refused) != 1:
+        return Verdict(False, text + "; both hold it and no later run (or both) said so")
+    for stack in refused:  # its advice: remove the peering from its state, nothing in AWS touched
+        urns = [urn for urn in p.state_urns(stack) if urn.endswith("HerokuPeering::main")]
+        let_go = p.run_pulumi(
+            "state", "delete", *urns, "--target-dependents", "--yes", stack=stack, label=f"{stack}: state delete"
+        )
+        text += f"; {let_go.label} exit {let_go.code}"
+    holders = [stack for stack in (STACK, RIVAL) if pcx in p.state_ids(PCX_TYPE, stack)]
+    keeper = holders[0] if len(holders) == 1 else None
+    kept = p.run("up", f"pcxId={pcx}", stack=keeper, label=f"up {keeper} (keeps it)") if keeper else None
+    lost = p.check_live()
+    text += f"; keeper {keeper}: {said(kept) if kept else 'none'}" + (f"; live {pcx} DELETED" if lost else "")
+    ok = keeper is not None and kept is not None and kept.code == 0 and not kept.changed() and not lost
+    return Verdict(ok and complete(p, pcx), text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -285,6 +285,7 @@ class Probe:
         self.tokens: set[str] = {self.info.heroku_api_key}
         self.base: list[str] = list(BASE_CONFIG)
         self.stacks: set[str] = {STACK}
+        self.programs: dict[str, Path] = {}  # stacks of another program (``--program``), by stack name
         self.forced: set[str] = set()
         self.live_before: list[str] = []
         self.lost: list[str] = []
@@ -299,6 +300,8 @@ class Probe:
     def _wrapper_line(self, command: str, config: tuple[str, ...], stack: str, extra: tuple[str, ...]) -> list[str]:
         line = [sys.executable, "-m", "sandbox", command, "--sandbox", str(self.ready), "--state-dir", str(self.state)]
         line += ["--stack", stack, "--json"]
+        if stack in self.programs:
+            line += ["--program", str(self.programs[stack])]
         for item in (*self.base, *config):
             line += ["-c", item]
         if extra:
@@ -559,6 +562,20 @@ class Probe:
         pending = run.export()["deployment"].get("pending_operations") or []
         return [(str(op["resource"]["urn"]), str(op["resource"]["type"])) for op in pending if op["type"] == "creating"]
 
+    def state_urns(self, stack: str = STACK) -> list[str]:
+        run = StackRun(self.cli, StateFolder(self.state.resolve(), self.info.sandbox_id), Program(ROOT), stack)
+        return [str(r["urn"]) for r in run.export()["deployment"].get("resources") or []]
+
+    def run_pulumi(self, *args: str, stack: str = STACK, label: str | None = None) -> Step:
+        """``pulumi <args> -s STACK`` itself (a command the wrapper does not run, e.g. `pulumi state delete`), in the
+        stack's workspace with the wrapper's environment."""
+        run = StackRun(self.cli, StateFolder(self.state.resolve(), self.info.sandbox_id), Program(ROOT), stack)
+        line = [str(self.cli.executable), *args, "-s", stack, "--non-interactive"]
+        done = subprocess.run(line, cwd=run.workspace, env=run.environment, capture_output=True, text=True, check=False)
+        step = Step(label or f"pulumi {args[0]}", self._shown(line), done.returncode, done.stdout, done.stderr)
+        self._record(step)
+        return step
+
     def state_ids(self, resource_type: str, stack: str = STACK) -> list[str]:
         run = StackRun(self.cli, StateFolder(self.state.resolve(), self.info.sandbox_id), Program(ROOT), stack)
         resources = run.export()["deployment"].get("resources") or []
@@ -601,7 +618,7 @@ class Probe:
 
     def _destroy(self, stack: str, label: str) -> Step:
         """A stack made with the token from the environment has none in its stored provider config: give it one."""
-        if self.direct_used:
+        if self.direct_used and stack not in self.programs:
             return self.run_direct(
                 "destroy", env={"HEROKU_API_KEY": self.info.heroku_api_key}, stack=stack, label=label
             )

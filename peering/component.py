@@ -22,6 +22,7 @@ import pulumi_aws as aws
 from providers.peering_acceptance import PeeringAcceptance
 
 from .existing import MARKER_TAG, rule_key
+from .ownership import taken_over
 from .peering_args import HerokuPeeringArgs, IngressArgs
 from .preflight import PeeringPlan, plan_for
 
@@ -66,13 +67,16 @@ class HerokuPeering(pulumi.ComponentResource):
         self.peering_name = name
         for note in plan.notes:
             pulumi.log.warn(note, resource=self)
+        for info in plan.infos:
+            pulumi.log.info(info, resource=self)
         self._build(name, plan)
 
     def _build(self, name: str, plan: PeeringPlan) -> None:
         args = plan.args
         # protect: the engine refuses to delete or replace any of these; all of them, so that a destroy of a
-        # protected peering stops before its routes are gone, not after.
-        child = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        # protected peering stops before its routes are gone, not after. retainOnDelete: a delete leaves each in
+        # place (the claim tag aside: its delete is how the stack lets go of the peering).
+        child = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete)
         space = plan.space_name or args.space
         tags = {"Name": f"heroku-{space}", "heroku-space": space, **args.tags}
         if plan.marker:
@@ -84,9 +88,11 @@ class HerokuPeering(pulumi.ComponentResource):
             pcx_options = {
                 "tags": dict(adoption.pcx.tags) or None,
                 # Its tags stay the user's; the stack's marker is a separate aws.ec2.Tag (below), which
-                # terraform-provider-aws says not to mix with a resource's own tags unless they are ignored.
+                # terraform-provider-aws says not to mix with a resource's own tags unless they are ignored: both
+                # tags and tagsAll, which pulumi-aws's Check computes from tags (the engine puts the last run's tags
+                # back before Check, so a tagsAll not ignored would drop the marker the Tag added).
                 "opts": pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(import_=adoption.pcx.pcx_id, ignore_changes=["tags"])
+                    child, pulumi.ResourceOptions(import_=adoption.pcx.pcx_id, ignore_changes=["tags", "tagsAll"])
                 ),
             }
         self.connection = aws.ec2.VpcPeeringConnection(
@@ -147,19 +153,20 @@ class HerokuPeering(pulumi.ComponentResource):
                         from_port=rule.from_port,
                         to_port=rule.to_port,
                         description=found.description if found else rule.description,
-                        tags=(dict(found.tags) or None) if found else tags,
+                        tags=(taken_over(found.tags, plan.marker) or None) if found else tags,
                         opts=after_acceptance(found.rule_id if found else None),
                     )
                 )
-        if adoption is not None and plan.marker and (adoption.complete or plan.imports.creates):
-            # Routes carry no tags: this tag on the adopted peering tells later runs that every route to it is
-            # the stack's, so that none is imported twice. It is added in the first run that changes anything.
+        if plan.claim_resource and plan.marker:
+            # The stack's claim on the peering, so that no other stack adopts it: on an adopted peering from its first
+            # run; on a made one (whose own tags carry it too) with retainOnDelete. Never retained: destroying it is
+            # how the stack lets go of a peering it leaves in place.
             aws.ec2.Tag(
                 f"{name}-marker",
                 resource_id=self.connection.id,
                 key=MARKER_TAG,
                 value=plan.marker,
-                opts=after_acceptance(),
+                opts=pulumi.ResourceOptions.merge(after_acceptance(), pulumi.ResourceOptions(retain_on_delete=False)),
             )
         self.pcx_id = self.connection.id
         self.heroku_status = self.acceptance.status

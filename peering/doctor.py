@@ -16,7 +16,7 @@ from .nacl_checks import check_network_acls
 from .network_model import Unreadable, VpcNetwork
 from .route_checks import RouteContext, check_routes
 from .space_checks import check_cidrs, check_space
-from .status_checks import check_status
+from .status_checks import Stack, check_status
 from .traffic import Traffic
 
 POLICY_FILE = "iam/doctor-policy.json"
@@ -42,6 +42,9 @@ class Target:
     required: tuple[tuple[str, tuple[Traffic, ...]], ...] = ()  # (group, traffic): that group must admit it
     heroku_api_url: str | None = None
     name: str = ""  # the stack's peering, for a stack
+    own_pcx: str | None = None  # the peering connection the stack's state holds for it
+    claim: str | None = None  # the stack's claim tag on it (project/stack/peering)
+    state_unread: str = ""  # why the stack's state could not be read, when it could not
 
     def traffic(self) -> list[Traffic]:
         """Every traffic to check in the network ACLs, once each."""
@@ -73,10 +76,18 @@ def diagnose(target: Target, reading: SpaceReading, network: VpcNetwork) -> Diag
     findings = [_unreadable(one) for one in network.unreadable]
     findings.extend(check_space(reading.space))
     if network.cidrs is not None:
-        findings.extend(check_cidrs(target.vpc_id, network.cidrs, reading.space))
+        findings.extend(check_cidrs(target.vpc_id, network.cidrs, reading.space, network.secondary))
     pcx = None
     if network.peerings is not None:
-        pcx, found = check_status(target.vpc_id, target.space, info, network.peerings, reading.peerings, network.region)
+        pcx, found = check_status(
+            target.vpc_id,
+            target.space,
+            info,
+            network.peerings,
+            reading.peerings,
+            network.region,
+            Stack(target.own_pcx, target.claim, target.state_unread) if target.claim else None,
+        )
         findings.extend(found)
     if network.subnets is not None and not network.subnets:
         findings.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from botocore.exceptions import BotoCoreError, NoRegionError
 from .doctor import Diagnosis, Target, diagnose
 from .doctor_errors import DoctorReadError, DoctorUsageError
 from .doctor_report import exit_code, render_json, render_text
-from .doctor_stack import stack_targets
+from .doctor_stack import Given, stack_targets
 from .heroku_facts import read_space
 from .network_facts import read_network
 from .peering_args import SG_ID, VPC_ID
@@ -32,9 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="read-only: what stops traffic between a VPC and a space, and the fix",
         description="Reads the peering's both sides, the routes, security groups and network ACLs; changes nothing.",
     )
-    doctor.add_argument("--space", help="the Private Space's name or UUID")
-    doctor.add_argument("--vpc-id", help="your VPC (vpc-...)")
-    doctor.add_argument("--stack", help="take space, vpcId and ingress from Pulumi.<STACK>.yaml instead")
+    doctor.add_argument("--space", help="the Private Space's name or UUID (with --stack: instead of the stack's)")
+    doctor.add_argument("--vpc-id", help="your VPC (vpc-...) (with --stack: instead of the stack's)")
+    doctor.add_argument(
+        "--stack", help="take space, vpcId and ingress from Pulumi.<STACK>.yaml, and the peering from its state"
+    )
     doctor.add_argument("-C", "--cwd", type=Path, default=Path(), help="the project's directory, for --stack")
     doctor.add_argument("--peering", help="with --stack: only the peering of that name")
     doctor.add_argument(
@@ -73,12 +76,11 @@ def targets_of(args: argparse.Namespace) -> tuple[list[Target], str | None]:
     required = tuple((group, traffic) for group in args.security_group for traffic in ports)
     discover = () if args.security_group else tuple(ports)
     if args.stack is not None:
-        if args.space or args.vpc_id:
-            raise DoctorUsageError("give either --stack, or --space and --vpc-id, not both")
-        targets, region = stack_targets(args.stack, args.cwd, args.peering, discover)
-        targets = [
-            Target(t.space, t.vpc_id, t.ports, (*t.required, *required), t.heroku_api_url, t.name) for t in targets
-        ]
+        if args.vpc_id and not VPC_ID.match(args.vpc_id):
+            raise DoctorUsageError(f"--vpc-id {args.vpc_id!r}: give the id of your VPC (vpc-...)")
+        given = Given(args.space, args.vpc_id, args.heroku_api_url, args.region, bool(args.port or args.security_group))
+        targets, region = stack_targets(args.stack, args.cwd, args.peering, discover, given)
+        targets = [replace(t, required=(*t.required, *required)) for t in targets]
         return targets, args.region or region
     if args.peering:
         raise DoctorUsageError("--peering goes with --stack")

@@ -31,6 +31,7 @@ class VpcFacts:
     cidrs: tuple[str, ...]  # primary and associated secondary IPv4 blocks
     route_table_ids: tuple[str, ...]  # every route table of the VPC
     owner_id: str | None = None  # the account that owns the VPC: the peer account Heroku will report
+    secondary: Mapping[str, str] = field(default_factory=dict)  # a secondary block -> its association id
 
 
 @dataclass(frozen=True)

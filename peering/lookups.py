@@ -323,6 +323,7 @@ def read_when_known(
 def vpc_facts(vpc_id: str, found: Any, table_ids: Any) -> VpcFacts:
     """Primary and associated secondary IPv4 blocks (disassociated ones left out)."""
     cidrs = [found.cidr_block]
+    secondary = {}
     for association in found.cidr_block_associations or []:
         if (
             association.cidr_block
@@ -330,8 +331,9 @@ def vpc_facts(vpc_id: str, found: Any, table_ids: Any) -> VpcFacts:
             and association.state in (None, "", "associated", "associating")
         ):
             cidrs.append(association.cidr_block)
+            secondary[str(association.cidr_block)] = str(association.association_id or "")
     owner = str(found.owner_id) if found.owner_id else None
-    return VpcFacts(vpc_id, tuple(cidrs), tuple(table_ids or ()), owner)
+    return VpcFacts(vpc_id, tuple(cidrs), tuple(table_ids or ()), owner, secondary)
 
 
 def table_facts(table_id: str, found: Any) -> TableFacts:

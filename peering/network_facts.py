@@ -136,6 +136,13 @@ def read_network(ec2: Any, vpc_id: str) -> VpcNetwork:
         else tuple(sorted({g["GroupId"] for eni in interfaces for g in eni.get("Groups", [])})),
         peerings=_each(peerings, _peering),
         unreadable=tuple(reader.unreadable),
+        secondary={
+            str(a["CidrBlock"]): str(a.get("AssociationId", ""))
+            for vpc in vpcs or []
+            for a in vpc.get("CidrBlockAssociationSet", [])
+            if a.get("CidrBlock") != vpc.get("CidrBlock")
+            and a.get("CidrBlockState", {}).get("State", "associated") in ("associated", "associating")
+        },
     )
 
 
@@ -249,4 +256,5 @@ def _peering(pcx: dict[str, Any]) -> PeeringConnection:
         accepter_owner_id=accepter.get("OwnerId", ""),
         accepter_region=accepter.get("Region", ""),
         expires=str(expires) if expires else None,
+        tags={str(tag["Key"]): str(tag.get("Value", "")) for tag in pcx.get("Tags") or [] if "Key" in tag},
     )

@@ -6,7 +6,8 @@ check is a pure function over values a test can write by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class PeeringConnection:
     accepter_owner_id: str
     accepter_region: str
     expires: str | None = None  # ISO date-time while a request is pending
+    tags: Mapping[str, str] = field(default_factory=dict)  # the customer's tags (a stack's claim among them)
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,4 @@ class VpcNetwork:
     attached_groups: tuple[str, ...] | None  # groups of the VPC's network interfaces (its resources)
     peerings: tuple[PeeringConnection, ...] | None  # those the VPC requested or accepted
     unreadable: tuple[Unreadable, ...] = ()
+    secondary: Mapping[str, str] = field(default_factory=dict)  # a secondary block -> its association id

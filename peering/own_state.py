@@ -22,6 +22,7 @@ PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ROUTE_TYPE = "aws:ec2/route:Route"
 RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ACCEPTANCE_TYPE = "pulumi-python:dynamic/heroku:PeeringAcceptance"
+TAG_TYPE = "aws:ec2/tag:Tag"
 READ_STATE = "pulumi:pulumi:readStackResourceOutputs"
 
 
@@ -45,6 +46,7 @@ class OwnState:
     rule_ids: frozenset[str] = frozenset()  # sgr-...
     acceptance_statuses: Mapping[str, str] = field(default_factory=dict)  # pcx id -> Heroku status
     peerings: frozenset[str] = frozenset()  # component names
+    claims: frozenset[str] = frozenset()  # peerings whose claim tag is a resource of its own (``<name>-marker``)
 
     @property
     def pcx_ids(self) -> frozenset[str]:
@@ -77,6 +79,7 @@ def parse(resources: Mapping[str, Any]) -> OwnState:
     rules: set[str] = set()
     statuses: dict[str, str] = {}
     peerings: set[str] = set()
+    claims: set[str] = set()
     for urn, resource in resources.items():
         if not isinstance(resource, Mapping):
             continue
@@ -99,7 +102,9 @@ def parse(resources: Mapping[str, Any]) -> OwnState:
             rules.add(str(outputs["id"]))
         elif kind == ACCEPTANCE_TYPE and outputs.get("pcx_id"):
             statuses[str(outputs["pcx_id"])] = str(outputs.get("status") or "")
-    return OwnState(pcxs, frozenset(routes), frozenset(rules), statuses, frozenset(peerings))
+        elif kind == TAG_TYPE and under_component and _name(urn).endswith("-marker"):
+            claims.add(_name(urn).removesuffix("-marker"))
+    return OwnState(pcxs, frozenset(routes), frozenset(rules), statuses, frozenset(peerings), frozenset(claims))
 
 
 def read_own_state() -> OwnState:

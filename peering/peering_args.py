@@ -321,6 +321,9 @@ class HerokuPeeringArgs:
     pcx_id: str | None = field(default=None, metadata=_key("pcxId", _pcx_id, text=True))
     # the engine refuses to delete or replace anything of the peering (prod)
     protect: bool = field(default=False, metadata=_key("protect", _flag, shared=True))
+    # Pulumi's retainOnDelete for the peering's resources: a destroy (or the peering removed from the program)
+    # leaves them in place and deletes only the stack's claim tag, so that another stack may adopt the peering
+    retain_on_delete: bool = field(default=False, metadata=_key("retainOnDelete", _flag, shared=True))
 
 
 def config_keys() -> dict[str, ConfigKey]:

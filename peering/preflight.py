@@ -21,10 +21,11 @@ from providers.heroku_models import PeeringInfo
 
 from .acl_warnings import acl_notes
 from .errors import LookupProblem, PlanError, shown
-from .existing import Adoption, Imports, check_existing, imports
+from .existing import Adoption, Imports, adoption_notes, check_existing, imports
 from .facts import PeeringFacts, VpcFacts
 from .lookups import Lookups, heroku_token_from_stack, read_when_known
-from .own_state import OwnPcx
+from .own_state import OwnPcx, OwnState
+from .ownership import MARKER_TAG
 from .peering_args import (
     NAME_TAG_PREFIX,
     TAG_VALUE_MAX,
@@ -63,6 +64,10 @@ class PeeringPlan:
     # live pcx id -> AWS's status now, for the acceptance (an Output with Output ids)
     aws_statuses: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # warnings for the run's output (a replacement ahead, leftovers taken in)
+    infos: tuple[str, ...] = ()  # said as information (what retainOnDelete does)
+    # the stack's claim (the marker tag) is a resource of its own (aws.ec2.Tag): on an adopted peering, and on a
+    # made one with retainOnDelete (its delete is how the stack lets go), kept once the state holds it
+    claim_resource: bool = False
 
     @property
     def args(self) -> HerokuPeeringArgs:
@@ -88,6 +93,22 @@ def overlapping(mine: Iterable[str], theirs: Iterable[str]) -> list[tuple[str, s
             if a.version == b.version and a.overlaps(b):
                 pairs.append((str(a), str(b)))
     return pairs
+
+
+def cidr_fix(cidr: str, secondary: Mapping[str, str], info: PeeringInfo, space: str) -> str:
+    """What fixes a VPC block that overlaps the space: a secondary one can be disassociated, the primary never
+    changes (AWS's VPC User Guide, "Add or remove a CIDR block from your VPC")."""
+    avoid = ", ".join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))
+    if cidr in secondary:
+        return (
+            "It is a secondary block of the VPC: disassociate it (aws ec2 disassociate-vpc-cidr-block "
+            f"--association-id {secondary[cidr] or '<its association id>'}; AWS refuses while subnets or other "
+            f"resources use it), or peer a VPC whose ranges avoid {avoid}"
+        )
+    return (
+        f"A VPC's primary block cannot change: peer a VPC whose ranges avoid {avoid} "
+        f"(see `heroku spaces:peering:info {space}`)"
+    )
 
 
 def destinations(args: HerokuPeeringArgs, info: PeeringInfo) -> tuple[str, ...]:
@@ -178,9 +199,8 @@ def plan_peering(
         for mine, theirs in overlapping(vpc.cidrs, ranges):
             problems.append(
                 f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {mine} overlaps the space's {label} {theirs} "
-                f"(space {args.space}); AWS would mark the peering failed. CIDRs cannot change after creation: "
-                f"peer a VPC whose ranges avoid {', '.join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))} "
-                f"(see `heroku spaces:peering:info {args.space}`)."
+                f"(space {args.space}); AWS would mark the peering failed. "
+                f"{cidr_fix(mine, vpc.secondary, info, args.space)}."
             )
             break
     tables = chosen_tables(args, vpc)
@@ -228,8 +248,10 @@ def plan_peering(
         if replacing and args.protect:  # refused here: the state may not hold protect yet (set in this same edit)
             return None, replacing
         notes.extend(replacing)
+    notes.extend(adoption_notes(peering, adoption, facts, marker))
     notes.extend(acl_notes(peering, facts.acls, info))
     notes.extend(rule_quota_notes(peering, facts, sources))
+    kept = held.pcx_id if held is not None else (adoption.pcx.pcx_id if adoption else None)
     return PeeringPlan(
         peering=peering,
         peer=info,
@@ -247,7 +269,27 @@ def plan_peering(
         previous_name=previous,
         aws_statuses={pcx.pcx_id: pcx.status for pcx in facts.peerings},
         notes=tuple(notes),
+        infos=tuple(retain_infos(peering, kept)),
+        claim_resource=adoption is not None or claim_kept(peering, facts.own, previous),
     ), []
+
+
+def claim_kept(peering: NamedPeering, own: OwnState, previous: str | None = None) -> bool:
+    """A made peering's claim is a resource of its own with retainOnDelete, and stays one once the state holds it
+    (deleting it in a normal run would take the claim off a peering the stack still holds)."""
+    return peering.args.retain_on_delete or (previous or peering.name) in own.claims
+
+
+def retain_infos(peering: NamedPeering, pcx_id: str | None) -> list[str]:
+    """What retainOnDelete does to this peering, said in every run that has it."""
+    if not peering.args.retain_on_delete:
+        return []
+    what = pcx_id or "the peering connection"
+    return [
+        f"{peering.where.rstrip('.: ')}: retainOnDelete is true: `pulumi destroy` (or removing this peering from the "
+        f"config) leaves {what}, its routes and rules in place and deletes only this stack's claim tag "
+        f"({MARKER_TAG}), so that another stack can adopt it with pcxId"
+    ]
 
 
 def tag_limits(peering: NamedPeering, space_name: str, marker: str) -> list[str]:
@@ -428,6 +470,8 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
         marker=marker,
         space_name=space.name,
         aws_statuses=result.apply(lambda plan: dict(plan.aws_statuses)),  # type: ignore[arg-type]
+        infos=tuple(retain_infos(peering, None)),
+        claim_resource=claim_kept(peering, lookups.own_state()),
     )
 
 

@@ -48,6 +48,10 @@ class RouteContext:
     space_vpc_cidr: str
 
 
+def _live_name(context: RouteContext) -> str:
+    return "the live peering connection" if context.pcx.status in TERMINAL else context.pcx.pcx_id
+
+
 def serving_tables(subnets: Sequence[Subnet], tables: Sequence[RouteTable]) -> tuple[list[Served], list[str]]:
     """The tables that serve at least one subnet, and the subnets no table serves (no main table)."""
     main = next((table for table in tables if table.main), None)
@@ -99,7 +103,7 @@ def check_routes(
             f"subnet {subnet}: no route table serves it (no explicit association and no main table)",
             "nothing in the subnet can answer the dynos",
             f"aws ec2 associate-route-table --subnet-id {subnet} --route-table-id <a table routing "
-            f"{context.space_vpc_cidr} to {context.pcx.pcx_id}>",
+            f"{context.space_vpc_cidr} to {_live_name(context)}>",
         )
         for subnet in orphans
     ]
@@ -160,10 +164,21 @@ def _network(cidr: str) -> ipaddress.IPv4Network:
     return ipaddress.IPv4Network(cidr, strict=False)
 
 
+def no_live_peering(context: RouteContext) -> str:
+    """The fix for a route while no peering connection is live: nothing to point it at yet."""
+    return (
+        f"no live peering connection to point it at ({context.pcx.pcx_id} is {context.pcx.status}): for a stack, "
+        "pulumi up (it requests and accepts a new peering and points its routes at it); by hand, the seed's "
+        "procedure (request and accept a new one), then aws ec2 replace-route (or create-route) --route-table-id "
+        "<table> --destination-cidr-block <the space's vpc_cidr> --vpc-peering-connection-id <the new pcx id>"
+    )
+
+
 def _fault(kind: str, route: Route | None, parts: list[str], served: Served, context: RouteContext) -> Finding:
     table = served.table.table_id
     pcx = context.pcx.pcx_id
     ranges = ", ".join(parts)
+    ended = context.pcx.status in TERMINAL
     if kind == "missing":
         falls = f"; they fall to {route.destination} -> {route.target}" if route is not None else ""
         return Finding(
@@ -174,7 +189,7 @@ def _fault(kind: str, route: Route | None, parts: list[str], served: Served, con
             "answers to those dynos leave the subnets "
             + ("by that route, not through the peering" if route is not None else "by no route at all")
             + ": the dynos' connections time out",
-            _route_fix(served.table, context, parts),
+            no_live_peering(context) if ended else _route_fix(served.table, context, parts),
         )
     assert route is not None
     replace = (
@@ -189,16 +204,13 @@ def _fault(kind: str, route: Route | None, parts: list[str], served: Served, con
             f"{served.text()}: the route {route.destination} -> {route.target} is more specific than the route "
             f"to {pcx} and takes {ranges} of the dynos' ranges",
             f"the longest prefix wins: traffic to those dynos goes to {route.target}, not through the peering",
-            f"aws ec2 delete-route --route-table-id {table} --destination-cidr-block {route.destination} "
-            f"(or {replace}, if that range is the space's)",
+            f"aws ec2 delete-route --route-table-id {table} --destination-cidr-block {route.destination}"
+            + ("" if ended else f" (or {replace}, if that range is the space's)"),
         )
     if kind == "blackhole":
         other = context.peerings.get(route.target)
         state = other.status if other is not None else "unknown to AWS"
-        if route.target == pcx:
-            fix = f"{pcx} itself is {state} (see its status finding); point the route at its successor with {replace}"
-        else:
-            fix = replace
+        fix = no_live_peering(context) if ended else replace
         return Finding(
             "fault",
             "routes",
@@ -218,7 +230,7 @@ def _fault(kind: str, route: Route | None, parts: list[str], served: Served, con
             f"{other.requester_vpc_id} to {other.accepter_vpc_id}, not to space {context.space}'s VPC "
             f"{context.space_vpc_id} by {pcx}",
             "traffic to those dynos goes to another VPC",
-            replace,
+            no_live_peering(context) if ended else replace,
         )
     return Finding(
         "fault",
@@ -226,7 +238,8 @@ def _fault(kind: str, route: Route | None, parts: list[str], served: Served, con
         table,
         f"{served.text()}: {ranges} are inside the VPC's own range {route.destination} (the local route)",
         "the VPC keeps that traffic to itself: its range overlaps the space's (see the cidrs findings)",
-        "CIDRs cannot change: peer a VPC whose ranges avoid the space's",
+        "see the cidrs findings: disassociate the secondary block that overlaps, or peer a VPC whose primary block "
+        "avoids the space's ranges",
     )
 
 

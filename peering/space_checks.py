@@ -3,11 +3,11 @@ space, and the VPC's CIDRs RFC 1918 and clear of the space's ranges (``preflight
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .facts import SpaceFacts
 from .findings import Finding
-from .preflight import is_rfc1918, overlapping
+from .preflight import cidr_fix, is_rfc1918, overlapping
 
 
 def check_space(space: SpaceFacts) -> list[Finding]:
@@ -37,7 +37,9 @@ def check_space(space: SpaceFacts) -> list[Finding]:
     return findings
 
 
-def check_cidrs(vpc_id: str, cidrs: Sequence[str], space: SpaceFacts) -> list[Finding]:
+def check_cidrs(
+    vpc_id: str, cidrs: Sequence[str], space: SpaceFacts, secondary: Mapping[str, str] | None = None
+) -> list[Finding]:
     info = space.info
     reserved = (
         ("vpc_cidr", (info.vpc_cidr,)),
@@ -45,7 +47,6 @@ def check_cidrs(vpc_id: str, cidrs: Sequence[str], space: SpaceFacts) -> list[Fi
         ("space_cidr_blocks", info.space_cidr_blocks),
         ("dyno_cidr_blocks", info.dyno_cidr_blocks),
     )
-    avoid = ", ".join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))
     findings = [
         Finding(
             "fault",
@@ -67,8 +68,7 @@ def check_cidrs(vpc_id: str, cidrs: Sequence[str], space: SpaceFacts) -> list[Fi
                     vpc_id,
                     f"VPC {vpc_id}: its CIDR {mine} overlaps the space's {label} {theirs}",
                     "AWS marks such a peering failed, and the VPC keeps traffic to its own range to itself",
-                    f"CIDRs cannot change after creation: peer a VPC whose ranges avoid {avoid} "
-                    f"(heroku spaces:peering:info {space.name})",
+                    cidr_fix(mine, secondary or {}, info, space.name),
                 )
             )
     if not findings:

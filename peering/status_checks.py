@@ -10,6 +10,7 @@ from providers.heroku_models import Peering, PeeringInfo
 
 from .findings import Finding, Severity
 from .network_model import PeeringConnection
+from .ownership import MARKER_TAG, Claim
 
 NOT_LISTED = "(not listed)"
 LIVE_RANK = {"active": 0, "provisioning": 1, "pending-acceptance": 2, "pending": 3, "initiating-request": 4}
@@ -22,7 +23,11 @@ class StatusRow:
     fix: str  # {pcx}, {space} and {request} (the command that requests a new peering) are filled in
 
 
-_NEW = "request a new one ({request}), then heroku spaces:peerings:accept <its pcx id> --space {space}"
+_NEW = (
+    "for a stack: pulumi up (it requests and accepts a new one and points the routes at it); by hand, the seed's "
+    "procedure: request a new one ({request}), heroku spaces:peerings:accept <its pcx id> --space {space}, then point "
+    "the routes at <its pcx id>"
+)
 STATUS_TABLE: dict[str, StatusRow] = {
     "active": StatusRow("ok", "", ""),
     "provisioning": StatusRow(
@@ -41,20 +46,17 @@ STATUS_TABLE: dict[str, StatusRow] = {
         "wait, then heroku spaces:peerings:accept {pcx} --space {space}",
     ),
     "initiating-request": StatusRow("fault", "AWS is still creating the request", "wait, then run the doctor again"),
+    # AWS's VPC Peering Guide, "VPC peering connection lifecycle": a failed request cannot be accepted, rejected or
+    # deleted, and stays visible to the requester for 2 hours.
     "failed": StatusRow(
         "fault",
         "AWS marked it failed, almost always because the VPC's CIDRs overlap the space's vpc_cidr or "
-        "unavailable_cidr_blocks",
-        "delete it (aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {pcx}) and peer a VPC clear of "
-        "the space's ranges",
+        "unavailable_cidr_blocks; a failed request cannot be used or deleted (AWS drops it after 2 hours)",
+        "peer a VPC whose ranges avoid the space's (see the cidrs findings), then " + _NEW,
     ),
     "expired": StatusRow("fault", "the request was not accepted within 7 days", _NEW),
     "rejected": StatusRow("fault", "the request was rejected on Heroku's side", "check the space and account; " + _NEW),
-    "deleted": StatusRow(
-        "fault",
-        "the peering was deleted, from one side or the other",
-        _NEW + " (for a stack: pulumi refresh, pulumi up)",
-    ),
+    "deleted": StatusRow("fault", "the peering was deleted, from one side or the other", _NEW),
     "deleting": StatusRow("fault", "the peering is being deleted", _NEW),
     NOT_LISTED: StatusRow(
         "fault",
@@ -92,6 +94,53 @@ def misdirected(pcx: PeeringConnection, vpc_id: str, info: PeeringInfo) -> bool:
     return pcx.requester_vpc_id == vpc_id and pcx.accepter_vpc_id == info.vpc_id and not joins_space(pcx, vpc_id, info)
 
 
+@dataclass(frozen=True)
+class Stack:
+    """What a stack says of its peering: the connection its state holds, and its claim tag (project/stack/peering)."""
+
+    own_pcx: str | None
+    claim: str | None
+    state_unread: str = ""  # why its state could not be read
+
+
+def newest(candidates: Sequence[PeeringConnection], heroku: Sequence[Peering]) -> PeeringConnection:
+    """The newest as far as AWS and Heroku tell: the latest expiry (a request expires 7 days after it is made; AWS
+    and Heroku give it while it is pending), else one Heroku still lists (it forgets ended ones after a while), else
+    the last AWS describes. AWS gives no creation time for a peering connection."""
+    listed = {peering.pcx_id: peering for peering in heroku}
+
+    def recency(indexed: tuple[int, PeeringConnection]) -> tuple[str, bool, int]:
+        index, pcx = indexed
+        seen = listed.get(pcx.pcx_id)
+        return (pcx.expires or (seen.expires if seen is not None else None) or "", seen is not None, index)
+
+    return max(enumerate(candidates), key=recency)[1]
+
+
+def choose(
+    joined: Sequence[PeeringConnection],
+    live: Sequence[PeeringConnection],
+    heroku: Sequence[Peering],
+    stack: Stack | None,
+) -> tuple[PeeringConnection | None, str]:
+    """The peering connection to diagnose, and why it (said when there were several): a stack's own (its state, else
+    its claim tag), else the live one, else the newest."""
+    if stack is not None and stack.own_pcx:
+        own = next((pcx for pcx in joined if pcx.pcx_id == stack.own_pcx), None)
+        if own is not None:
+            return own, "the stack's own, from its state"
+    if stack is not None and stack.claim:
+        claimed = [pcx for pcx in joined if pcx.tags.get(MARKER_TAG) == stack.claim]
+        if claimed:
+            mine = [pcx for pcx in live if pcx in claimed]
+            return (mine[0] if mine else newest(claimed, heroku)), f"it carries the stack's claim tag {MARKER_TAG}"
+    if live:
+        return live[0], "the live one"
+    if joined:
+        return newest(joined, heroku), f"none is live; the newest of {len(joined)}"
+    return None, ""
+
+
 def check_status(
     vpc_id: str,
     space: str,
@@ -99,8 +148,10 @@ def check_status(
     peerings: Sequence[PeeringConnection],
     heroku: Sequence[Peering],
     region: str,
+    stack: Stack | None = None,
 ) -> tuple[PeeringConnection | None, list[Finding]]:
-    """The peering connection that carries (or should carry) the traffic, and what both sides say."""
+    """The peering connection that carries (or should carry) the traffic, and what both sides say; the others seen
+    are named."""
     findings = [_misdirected(pcx, vpc_id, space, info) for pcx in peerings if misdirected(pcx, vpc_id, info)]
     joined = [pcx for pcx in peerings if joins_space(pcx, vpc_id, info)]
     live = sorted((p for p in joined if p.status in LIVE_RANK), key=lambda p: LIVE_RANK[p.status])
@@ -119,7 +170,7 @@ def check_status(
                     f"{peering.aws_account_id})",
                 )
             )
-    chosen = live[0] if live else (joined[0] if joined else None)
+    chosen, why = choose(joined, live, heroku, stack)
     if chosen is None:
         findings.append(
             Finding(
@@ -134,26 +185,57 @@ def check_status(
             )
         )
         return None, findings
-    if len(live) > 1:
-        others = ", ".join(f"{p.pcx_id} ({p.status})" for p in live[1:])
+    others = [pcx for pcx in live if pcx != chosen]
+    if others:
+        findings.append(_several_live(chosen, others, vpc_id, space, stack))
+    ended = [pcx for pcx in joined if pcx not in live and pcx != chosen]
+    if ended:
+        findings.append(
+            Finding(
+                "ok",
+                "status",
+                chosen.pcx_id,
+                f"also seen between {vpc_id} and space {space}'s VPC: "
+                + ", ".join(f"{pcx.pcx_id} ({pcx.status})" for pcx in ended)
+                + f"; diagnosed: {chosen.pcx_id} ({why})",
+                "ended peering connections AWS still describes for a while; they carry nothing",
+            )
+        )
+    if stack is not None and stack.state_unread and len(joined) > 1 and "claim tag" not in why:
         findings.append(
             Finding(
                 "warning",
                 "status",
                 chosen.pcx_id,
-                f"more than one peering connection joins {vpc_id} and space {space}'s VPC: {chosen.pcx_id} "
-                f"({chosen.status}) and {others}",
-                "AWS allows one between two VPCs; routes may point at the wrong one",
-                "keep "
-                + chosen.pcx_id
-                + "; delete the others: "
-                + "; ".join(
-                    f"aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {p.pcx_id}" for p in live[1:]
-                ),
+                f"the stack's state could not be read ({stack.state_unread}); {chosen.pcx_id} was chosen as {why}",
+                "the doctor may diagnose another peering connection than the stack's own",
+                "run the doctor where `pulumi stack export` works for this stack (its backend and credentials)",
             )
         )
     findings.extend(_sides(chosen, vpc_id, space, info, heroku))
     return chosen, findings
+
+
+def _several_live(
+    chosen: PeeringConnection, others: Sequence[PeeringConnection], vpc_id: str, space: str, stack: Stack | None
+) -> Finding:
+    """More than one live connection: the others are to delete, unless a stack claims one (then it is that stack's)."""
+    advice = []
+    for pcx in others:
+        claim = Claim.parse(pcx.tags.get(MARKER_TAG))
+        if claim is not None and (stack is None or pcx.tags.get(MARKER_TAG) != stack.claim):
+            advice.append(f"{pcx.pcx_id} is stack {claim.stack}'s peering {claim.peering!r}: leave it to that stack")
+        else:
+            advice.append(f"aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id {pcx.pcx_id}")
+    return Finding(
+        "warning",
+        "status",
+        chosen.pcx_id,
+        f"more than one peering connection joins {vpc_id} and space {space}'s VPC: {chosen.pcx_id} "
+        f"({chosen.status}) and " + ", ".join(f"{p.pcx_id} ({p.status})" for p in others),
+        "AWS allows one between two VPCs; routes may point at the wrong one",
+        f"keep {chosen.pcx_id}; for the others: " + "; ".join(advice),
+    )
 
 
 def _sides(

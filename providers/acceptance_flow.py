@@ -74,8 +74,9 @@ STATUS_TABLE: dict[str, StatusRow] = {
         Step.FAIL,
         Step.FAIL,
         "AWS marked the peering connection failed, almost always because the VPC's CIDRs overlap the space's "
-        "vpc_cidr or unavailable_cidr_blocks. Delete this peering connection and request one from a VPC whose "
-        "ranges do not overlap (`heroku spaces:peering:info` lists them).",
+        "vpc_cidr or unavailable_cidr_blocks. A failed request can be neither accepted nor deleted (AWS drops it "
+        "after 2 hours: VPC Peering Guide, 'VPC peering connection lifecycle'): request one from a VPC whose ranges "
+        "do not overlap (`heroku spaces:peering:info` lists them).",
     ),
     "expired": StatusRow(
         Step.FAIL,

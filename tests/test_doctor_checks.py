@@ -542,3 +542,87 @@ def test_the_text_report_groups_by_check_with_meaning_and_fix() -> None:
     assert lines[routes + 2].startswith("         means: ")
     assert lines[routes + 3].startswith("         fix:   aws ec2 create-route --route-table-id rtb-1")
     assert lines[-1] == "Result: 1 fault, 0 warnings: something stops traffic."
+
+
+# -- which peering: a stack's own, else the live one, else the newest; never a fix toward an ended one ----------------
+
+OLD = "pcx-000000000000000b1"  # an older peering between the same VPCs, ended
+NEW = "pcx-000000000000000c1"
+
+
+def tagged(pcx_id: str, status: str, claim: str | None = None, expires: str | None = None) -> PeeringConnection:
+    found = pcx(pcx_id, status)
+    return PeeringConnection(
+        **{**found.__dict__, "expires": expires, "tags": {"heroku-peering": claim} if claim else {}}
+    )
+
+
+def test_with_a_stack_its_own_peering_is_diagnosed_whatever_else_aws_describes() -> None:
+    from peering.status_checks import Stack
+
+    own, old, live = tagged(PCX, "deleted"), tagged(OLD, "deleted"), tagged(NEW, "active")
+    chosen, findings = check_status(VPC, "demo", INFO, [old, live, own], [], "us-east-1", Stack(PCX, "p/dev/main"))
+    assert chosen == own, "the state's, even when deleted and another is live"
+    [also] = [f for f in findings if f.summary.startswith("also seen")]
+    assert OLD in also.summary and f"diagnosed: {PCX} (the stack's own, from its state)" in also.summary
+    claimed, _ = check_status(
+        VPC, "demo", INFO, [old, tagged(NEW, "deleted", "p/dev/main")], [], "us-east-1", Stack(None, "p/dev/main")
+    )
+    assert claimed is not None and claimed.pcx_id == NEW, "no state at hand: the one carrying the stack's claim"
+
+
+def test_without_a_stack_the_live_one_else_the_newest_and_the_others_named() -> None:
+    old, live = tagged(OLD, "deleted"), tagged(NEW, "active")
+    chosen, findings = check_status(VPC, "demo", INFO, [old, live], [heroku(NEW)], "us-east-1")
+    assert chosen == live and any(f.summary.startswith("also seen") and OLD in f.summary for f in findings)
+    # none live: the latest expiry wins (AWS and Heroku give it while a request is pending) ...
+    dated = [
+        tagged(OLD, "expired", expires="2026-12-01T00:00:00Z"),
+        tagged(NEW, "expired", expires="2026-12-05T00:00:00Z"),
+    ]
+    assert check_status(VPC, "demo", INFO, dated, [], "us-east-1")[0] == dated[1]
+    # ... else one Heroku still lists (it forgets ended ones after a while), else the last AWS describes
+    listed, _ = check_status(
+        VPC, "demo", INFO, [tagged(NEW, "deleted"), tagged(OLD, "deleted")], [heroku(NEW, "deleted")], "us-east-1"
+    )
+    assert listed is not None and listed.pcx_id == NEW
+    last, findings = check_status(VPC, "demo", INFO, [tagged(OLD, "deleted"), tagged(NEW, "deleted")], [], "us-east-1")
+    assert last is not None and last.pcx_id == NEW
+    assert any(f"diagnosed: {NEW} (none is live; the newest of 2)" in f.summary for f in findings)
+
+
+def test_when_no_peering_is_live_no_fix_points_at_an_ended_one() -> None:
+    """Routes to the old peerings are blackholes; a table without a route has none to point at: `pulumi up` or the
+    seed's procedure, said as such."""
+    old, own = tagged(OLD, "deleted"), tagged(PCX, "deleted")
+    context = RouteContext(own, {OLD: old, PCX: own}, "demo", SPACE_VPC, "10.0.0.0/16")
+    tables = [
+        RouteTable("rtb-1", (LOCAL, Route("10.0.0.0/16", OLD, blackhole=True)), ("subnet-a",)),
+        RouteTable("rtb-2", (LOCAL, Route("10.0.0.0/16", PCX, blackhole=True)), ("subnet-b",)),
+        RouteTable("rtb-3", (LOCAL,), (), main=True),
+    ]
+    findings = check_routes((*SUBNETS, Subnet("subnet-c", "172.16.2.0/24")), tables, DYNOS, context)
+    faults = only(findings)
+    assert len(faults) == 3
+    for finding in faults:
+        assert "--vpc-peering-connection-id pcx-" not in finding.fix, finding.fix
+        assert "pulumi up" in finding.fix and "the seed's procedure" in finding.fix
+    _, status = check_status(VPC, "demo", INFO, [old, own], [], "us-east-1")
+    deleted = [f for f in status if f.severity == "fault"]
+    assert deleted and all("pulumi up" in f.fix and "--vpc-peering-connection-id" not in f.fix for f in deleted)
+
+
+def test_another_stacks_live_peering_is_left_to_it_never_deleted() -> None:
+    theirs = tagged(NEW, "pending-acceptance", "heroku-peering/staging/main")
+    _, findings = check_status(VPC, "demo", INFO, [PEER, theirs], [heroku()], "us-east-1")
+    [warning] = [f for f in findings if f.severity == "warning"]
+    assert f"{NEW} is stack staging's peering 'main': leave it to that stack" in warning.fix
+    assert f"--vpc-peering-connection-id {NEW}" not in warning.fix
+
+
+def test_a_secondary_block_that_overlaps_is_to_disassociate() -> None:
+    findings = check_cidrs(VPC, ("172.16.0.0/16", "10.1.0.0/16"), SPACE, {"10.1.0.0/16": "vpc-cidr-assoc-1"})
+    [fault] = only(findings)
+    assert "aws ec2 disassociate-vpc-cidr-block --association-id vpc-cidr-assoc-1" in fault.fix
+    [primary] = only(check_cidrs(VPC, ("10.1.0.0/16",), SPACE))
+    assert "primary block cannot change" in primary.fix and "disassociate" not in primary.fix

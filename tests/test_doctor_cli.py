@@ -44,7 +44,11 @@ def usage_error(capsys: pytest.CaptureFixture[str], *argv: str, lines: int = 1) 
             ("--space", "s", "--vpc-id", VPC, "--security-group", "sg-0123456789abcdef0"),
             "--security-group needs the ports it must admit: add --port, e.g. --port tcp:5432",
         ),
-        (("--stack", "dev", "--space", "s"), "give either --stack, or --space and --vpc-id, not both"),
+        (
+            ("--stack", "prod", "-C", str(ROOT), "--space", "s"),
+            "--space/--vpc-id with --stack 'prod' replace one peering's values: add --peering (it has: main-app-vpc, "
+            "batch-app-vpc, analytics-vpc).",
+        ),
         (("--space", "s", "--vpc-id", VPC, "--peering", "app"), "--peering goes with --stack"),
     ],
 )
@@ -63,7 +67,8 @@ def test_a_stack_that_is_not_there(capsys: pytest.CaptureFixture[str], tmp_path:
 def test_a_stack_file_with_config_mistakes_names_each_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "Pulumi.bad.yaml").write_text("config:\n  heroku-peering:space: demo\n  heroku-peering:vpcID: vpc-1\n")
     message = usage_error(capsys, "--stack", "bad", "-C", str(tmp_path), lines=3)  # one line a problem
-    assert message.startswith("--stack 'bad': 2 problems in the stack config")
+    assert message.startswith("--stack 'bad': Pulumi.bad.yaml has mistakes the program refuses:")
+    assert "created" not in message, "a read-only tool creates nothing"
     assert "heroku-peering:vpcID is not a key this program reads (did you mean vpcId?)" in message
     assert "heroku-peering:vpcId = None: set the id of your VPC" in message
 
@@ -93,3 +98,41 @@ def test_argparse_mistakes_exit_2_without_a_traceback() -> None:
         )
         assert result.returncode == 2 and "usage: python -m peering" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+QUOTED = """\
+config:
+  aws:region: us-east-1
+  heroku-peering:space: demo-space
+  heroku-peering:vpcId:
+    secure: v1:c2VjcmV0LW5vbmNl:Y2lwaGVydGV4dC1vZi10aGUtdnBjLWlk
+  heroku-peering:visibilityTimeout: "60"
+  heroku-peering:activationTimeout: "90"
+  heroku-peering:protect: "true"
+  heroku-peering:retainOnDelete: "false"
+  heroku-peering:routeTableIds: '["rtb-0123456789abcdef0"]'
+  heroku-peering:tags:
+    team: data
+  heroku-peering:ingress:
+    - securityGroupId: sg-0123456789abcdef0
+      protocol: tcp
+      fromPort: 5432
+"""
+
+
+def test_a_stack_as_pulumi_config_set_writes_it_and_a_secret_without_a_cli(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbers and booleans quoted, lists as JSON text, objects: read as the engine hands them to the program. A secret
+    with no Pulumi CLI to decrypt it: the option to pass, never the ciphertext."""
+    from peering.doctor_stack import Given, stack_targets
+
+    (tmp_path / "Pulumi.quoted.yaml").write_text(QUOTED)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pulumi on it
+    message = usage_error(capsys, "--stack", "quoted", "-C", str(tmp_path))
+    assert message.startswith("--stack 'quoted': vpcId is a secret in Pulumi.quoted.yaml and could not be decrypted")
+    assert "(no Pulumi CLI on PATH): pass --vpc-id" in message and "v1:" not in message
+    [target], region = stack_targets("quoted", tmp_path, None, (), Given(vpc_id=VPC))
+    assert (target.space, target.vpc_id, region) == ("demo-space", VPC, "us-east-1")
+    assert [(group, traffic[0].label) for group, traffic in target.required] == [("sg-0123456789abcdef0", "tcp:5432")]
+    assert target.claim == "heroku-peering/quoted/main" and target.own_pcx is None

@@ -83,6 +83,9 @@ def test_up_twice_refresh_recreate_destroy(sandbox: StartedSandbox, ready: Path)
     exported = stack_export(ready, "e2e")
     assert sandbox.info.heroku_api_key not in json.dumps(exported)
     assert len(state_resources(exported)) == 10  # the component too
+    # the usual CI drift check, right after the stack converged: nothing proposed, for any of its resources
+    checked = sandbox_run(ready, "refresh", "--stack", "e2e", "--skip-preview", "--", "--expect-no-changes")
+    assert checked.returncode == 0, checked.output
 
     sandbox.emulator.clear_requests()
     second = run(ready, "up")

@@ -122,13 +122,37 @@ def test_an_existing_peering_is_refused_with_the_way_to_adopt_it(served: tuple[S
     [error, *_] = result.errors
     assert f"already peered with space {info.space} by {pcx_id} (active, made outside this stack)" in error
     assert f"pulumi config set pcxId {pcx_id}" in error
+    # its routes carry its traffic: adopt rather than delete them; its rule: adopt rather than revoke it
+    assert error.count("Adopt that peering rather than deleting the route") == 3 and "delete-route" not in error
+    assert "adopt that peering rather than revoking the rule" in error
+    assert len([e for e in requests_log(info) if e["route"] == "accept"]) == before
+    routes = aws_snapshot(info)["routes"]
+    followed = sandbox_cli(ready, "up", "-c", f"pcxId={pcx_id}")  # the advice, followed
+    assert followed.returncode == 0, followed.output
+    assert aws_snapshot(info)["routes"] == routes, "the routes are taken in as they are"
     assert len([e for e in requests_log(info) if e["route"] == "accept"]) == before
 
 
-def test_a_hand_made_peering_is_adopted_without_any_change(served: tuple[SandboxInfo, Path]) -> None:
+def pcx_tags(info: SandboxInfo, pcx_id: str) -> dict[str, str]:
+    [pcx] = customer_ec2(info).describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])[
+        "VpcPeeringConnections"
+    ]
+    return {tag["Key"]: tag["Value"] for tag in pcx.get("Tags") or []}
+
+
+def but_tags_of(snapshot: dict[str, Any], pcx_id: str) -> dict[str, Any]:
+    """The snapshot, the tags of one peering connection left out (compared on their own)."""
+    return {
+        **snapshot,
+        "pcxs": [(found, status, "" if found == pcx_id else tags) for found, status, tags in snapshot["pcxs"]],
+    }
+
+
+def test_a_hand_made_peering_is_adopted_changing_nothing_but_its_claim(served: tuple[SandboxInfo, Path]) -> None:
     info, ready = served
     pcx_id = hand_made_peering(info)
-    before = aws_snapshot(info)
+    before, tags = aws_snapshot(info), pcx_tags(info, pcx_id)
+    claimed = {**tags, "heroku-peering": "heroku-peering/sandbox/main"}
     import requests
 
     requests.delete(info.heroku_url + "/__sandbox/requests", timeout=5)
@@ -137,22 +161,26 @@ def test_a_hand_made_peering_is_adopted_without_any_change(served: tuple[Sandbox
     ops = sorted({(step["op"], step["type"].rsplit(":", 1)[-1]) for step in preview.steps() if step["op"] != "same"})
     assert ops == [
         ("create", "PeeringAcceptance"),  # a record in the stack: its create adopts, nothing is sent to Heroku
+        ("create", "Tag"),  # the stack's claim: no other stack adopts it from now on
         ("import", "Route"),
         ("import", "SecurityGroupIngressRule"),
         ("import", "VpcPeeringConnection"),
     ]
+    assert f"{pcx_id} is adopted and becomes this stack's" in preview.output and "DELETES it" in preview.output
 
     first = sandbox_cli(ready, "up", "-c", f"pcxId={pcx_id}")
     assert first.returncode == 0, first.output
     assert "adopting it (no accept sent)" in first.stderr
-    assert aws_snapshot(info) == before, "adopting changes nothing in AWS"
+    assert but_tags_of(aws_snapshot(info), pcx_id) == but_tags_of(before, pcx_id), "adopting changes nothing else"
+    assert pcx_tags(info, pcx_id) == claimed, "adopting adds the stack's claim to the peering's tags"
     routes = [e["route"] for e in requests_log(info)]
     assert "accept" not in routes and "destroy" not in routes
 
     second = sandbox_cli(ready, "up", "-c", f"pcxId={pcx_id}")
     assert second.returncode == 0, second.output
-    assert second.changed() == Counter() and second.ops()["same"] == 9
-    assert aws_snapshot(info) == before
+    assert second.changed() == Counter() and second.ops()["same"] == 10
+    assert but_tags_of(aws_snapshot(info), pcx_id) == but_tags_of(before, pcx_id)
+    assert pcx_tags(info, pcx_id) == claimed, "the claim stays"
 
     destroyed = sandbox_cli(ready, "destroy")
     assert destroyed.returncode == 0, destroyed.output
@@ -176,7 +204,7 @@ def test_a_hand_made_peering_is_adopted_without_any_change(served: tuple[Sandbox
     )
 
 
-def test_adopting_then_adding_a_route_table_marks_the_peering(served: tuple[SandboxInfo, Path]) -> None:
+def test_adopting_then_adding_a_route_table_imports_nothing_twice(served: tuple[SandboxInfo, Path]) -> None:
     info, ready = served
     pcx_id = hand_made_peering(info)
     first = info.route_table_ids[0]
@@ -186,7 +214,7 @@ def test_adopting_then_adding_a_route_table_marks_the_peering(served: tuple[Sand
     more = ["-c", f"pcxId={pcx_id}", "-c", f"routeTableIds=[{first}, {second}]", "-c", "ingress=[]"]
     grown = sandbox_cli(ready, "up", "--skip-preview", *more)
     assert grown.returncode == 0, grown.output
-    assert grown.changed() == Counter(create=2) and grown.ops()["same"] == 3  # the new table's route, the marker
+    assert grown.changed() == Counter(create=1) and grown.ops()["same"] == 4  # the new table's route
     again = sandbox_cli(ready, "up", *more)
     assert again.returncode == 0, again.output
     assert again.changed() == Counter() and again.ops()["same"] == 5  # nothing imported twice

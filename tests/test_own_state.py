@@ -113,9 +113,9 @@ def test_an_interrupted_runs_peering_is_named_with_what_to_do(status: str, advic
 
 def test_another_stacks_peering_is_named_by_its_stack() -> None:
     [problem] = problems_of(facts(peerings=(pcx(OTHER_PCX, tag="heroku-peering/staging/main"),)))
-    assert "made by stack staging's peering 'main'" in problem and "Adopt it" in problem
+    assert "stack staging's peering 'main'" in problem and "pcxId" not in problem.split("To move it here")[0]
     [problem] = problems_of(facts(peerings=(pcx(OTHER_PCX),)))
-    assert "made outside this stack" in problem
+    assert "made outside this stack" in problem and f"pulumi config set pcxId {OTHER_PCX}" in problem
 
 
 def test_a_route_to_the_stacks_peering_missing_from_the_state_is_taken_in() -> None:
@@ -124,7 +124,9 @@ def test_a_route_to_the_stacks_peering_missing_from_the_state_is_taken_in() -> N
     plan, problems = plan_peering(peering(), facts(held(routes=False), routes=route), MARKER, frozenset({"main"}))
     assert problems == [] and plan is not None
     assert plan.imports.routes == {(TABLE, "10.0.0.0/16"): f"{TABLE}_10.0.0.0/16"}
-    assert any("from an interrupted run" in note for note in plan.notes)
+    [note] = plan.notes
+    assert f"routes 10.0.0.0/16 to this stack's peering {OWN_PCX}, a route its state does not hold" in note
+    assert "by the doctor's fix" in note and "interrupted" not in note
 
 
 def test_a_route_to_an_unrecorded_peering_of_this_stack_must_be_deleted() -> None:

@@ -334,6 +334,10 @@ def test_diff_replace_update_and_none(sandbox, host) -> None:
     assert host.diff(URN, "x", {**base, "aws_status": "pending-acceptance"}, agreeing)["changes"] == "none"
     disagreeing = props(sandbox, "pcx-0123456789abcdef0", aws_status="pending-acceptance")
     assert host.diff(URN, "x", base, disagreeing)["changes"] == "some", "AWS says nobody accepted: accept again"
+    # A refresh diffs the refreshed outputs against the inputs the state was made with: the AWS status that create
+    # acted on (pending-acceptance, before its accept) is no news, so a converged stack refreshes with no change.
+    made = {**disagreeing, "status": "active"}
+    assert host.diff(URN, "x", made, disagreeing)["changes"] == "none"
     slower = host.diff(URN, "x", base, props(sandbox, "pcx-0123456789abcdef0", activation_timeout=99))
     assert slower["changes"] == "some" and slower["replaces"] == []
 

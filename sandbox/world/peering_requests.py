@@ -78,19 +78,29 @@ def wait_for_heroku_status(info: SandboxInfo, pcx_id: str, *wanted: str | None) 
     return seen[-1]
 
 
-def vpc_tables(info: SandboxInfo) -> list[str]:
-    found = customer_ec2(info).describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [info.customer_vpc_id]}])
+def vpc_tables(info: SandboxInfo, vpc_id: str | None = None) -> list[str]:
+    found = customer_ec2(info).describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id or info.customer_vpc_id]}]
+    )
     return [table["RouteTableId"] for table in found["RouteTables"]]
 
 
-def hand_made_peering(info: SandboxInfo, route_tables: list[str] | None = None, rule: bool = True) -> str:
+def hand_made_peering(
+    info: SandboxInfo,
+    route_tables: list[str] | None = None,
+    rule: bool = True,
+    vpc_id: str | None = None,
+    group_id: str | None = None,
+) -> str:
     """The seed article's procedure, by hand: request, accept with Heroku, routes (every table of the VPC,
-    the main one included, unless given), a rule for the dynos."""
+    the main one included, unless given), a rule for the dynos. The sandbox's customer VPC and its group
+    unless given."""
     ec2 = customer_ec2(info)
+    vpc_id = vpc_id or info.customer_vpc_id
     with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
         peer = heroku.peering_info(info.space)
         pcx_id = ec2.create_vpc_peering_connection(  # "another account", and the space's region (the seed's step 2)
-            VpcId=info.customer_vpc_id,
+            VpcId=vpc_id,
             PeerVpcId=peer.vpc_id,
             PeerOwnerId=peer.aws_account_id,
             PeerRegion=peer.aws_region,
@@ -99,11 +109,11 @@ def hand_made_peering(info: SandboxInfo, route_tables: list[str] | None = None, 
         wait_for_heroku_status(info, pcx_id, "pending-acceptance")
         heroku.accept_peering(info.space, pcx_id)
         wait_for_heroku_status(info, pcx_id, "active")
-        for table in vpc_tables(info) if route_tables is None else route_tables:
+        for table in vpc_tables(info, vpc_id) if route_tables is None else route_tables:
             ec2.create_route(RouteTableId=table, DestinationCidrBlock=peer.vpc_cidr, VpcPeeringConnectionId=pcx_id)
         if rule:
             ec2.authorize_security_group_ingress(
-                GroupId=info.security_group_ids[0],
+                GroupId=group_id or info.security_group_ids[0],
                 IpPermissions=[
                     {
                         "IpProtocol": "tcp",
