@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn, TypeVar
 
 import grpc
+import pulumi_aws as aws
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.dynamic import ResourceProvider
 from pulumi.errors import InputPropertiesError, InputPropertyError, InputPropertyErrorDetails, RunError
@@ -48,6 +49,7 @@ from .acceptance import FROM_WIRE, TO_WIRE, TYPE
 from .configured import CONFIGURED, TOKEN_KEY
 
 WORKERS = 64  # provider calls at once (each a Heroku wait of up to its timeouts)
+LEFT_RUNNING_WAIT = 30.0  # seconds a Construct waits for what its component left running (log messages)
 DYNAMIC_PROVIDER_KEY = "__provider"  # the pickled provider a dynamic resource's state holds
 T = TypeVar("T")
 
@@ -100,6 +102,7 @@ class PackageServicer(ProviderServicer):
         resources: dict[str, ResourceProvider] | None = None,
     ) -> None:
         super().__init__(provider, args, engine_address)
+        load_lazy_modules()
         self.resources = resources if resources is not None else {TYPE: CONFIGURED.acceptance}
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="provider-call")
         self.engine = SETTINGS.engine  # the engine stub, set up with the engine's address before serving
@@ -110,7 +113,8 @@ class PackageServicer(ProviderServicer):
         """As the SDK's, but a refusal of the component (pre-flight's, or a Heroku error) ends it with the user's
         one message; a bug keeps its traceback, and an input of the wrong type the SDK's property error."""
         try:
-            return await self._construct(request, context)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.pool, self._construct_alone, request, context)
         except InputPropertiesError as error:  # the SDK's answers, before anything is made
             status = self.create_grpc_invalid_properties_status(error.message, error.errors)
         except InputPropertyError as error:
@@ -123,6 +127,21 @@ class PackageServicer(ProviderServicer):
             await abort(context, traceback.format_exc())
         await context.abort_with_status(status)
         raise AssertionError("unreachable: abort_with_status raises")  # pragma: no cover
+
+    def _construct_alone(self, request: proto.ConstructRequest, context: Any) -> proto.ConstructResponse:
+        """One Construct on an event loop of its own, in a thread of the pool, so that components are made side by
+        side. Made on the server's loop, each would hold it for its whole pre-flight (Heroku's reads block, and the
+        SDK's synchronous invokes pump the loop re-entrantly, so the one started last must finish first)."""
+
+        async def construct() -> proto.ConstructResponse:
+            response = await self._construct(request, context)
+            # Whatever the component left running (its log messages): this loop ends with the call.
+            pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            if pending:
+                await asyncio.wait(pending, timeout=LEFT_RUNNING_WAIT)
+            return response
+
+        return asyncio.run(construct())
 
     # -- the provider's own config --------------------------------------------------------------
 
@@ -214,6 +233,16 @@ class PackageServicer(ProviderServicer):
         props = Props(request.properties)
         await self._serve(context, request.urn, self._provider(request.urn).delete, request.id, props.values)
         return empty_pb2.Empty()
+
+
+def load_lazy_modules() -> None:
+    """Load the pulumi-aws modules the component uses, before Constructs run side by side: the SDK loads them on
+    first use through importlib's LazyLoader (pulumi/_utils.py ``lazy_import``), which is not thread-safe before
+    Python 3.12.3 (python/cpython gh-114763): a second thread sees the half-loaded module (``module 'pulumi_aws.ec2'
+    has no attribute 'get_vpc'``)."""
+    for module in (aws.ec2, aws.vpc):
+        vars(module)  # any attribute access runs the module's code once
+    assert aws.ec2.get_vpc is not None and aws.vpc.get_security_group_rule is not None
 
 
 PACKAGE_CONFIG = "heroku-peering:config:"  # how older engines name provider config in ``variables``

@@ -46,7 +46,7 @@ def resolve_token(
     env = os.environ if env is None else env
     path = Path(netrc_path) if netrc_path else _default_netrc(env)
     sources: tuple[tuple[str, Callable[[], str | None]], ...] = (
-        (f"config {token_config_key()}", lambda: explicit),
+        (f"stack config {token_config_key()}", lambda: explicit),
         ("HEROKU_API_KEY", lambda: env.get("HEROKU_API_KEY")),
         (f"{path} (machine {NETRC_MACHINE})", lambda: _token_from_netrc(path)),
     )

@@ -113,8 +113,14 @@ def _outputs(inputs: dict[str, Any], peering: Peering) -> dict[str, Any]:
 
 
 def aws_disagrees(olds: dict[str, Any], news: dict[str, Any]) -> bool:
-    """The state holds the peering as accepted, and AWS says nobody accepted it: the accept must be sent."""
-    return olds.get("status") in ACCEPTED and news.get(AWS_STATUS) in AWS_NOT_ACCEPTED
+    """The state holds the peering as accepted, and AWS, asked since, says nobody accepted it: the accept must be sent.
+
+    The AWS status the state was made with (its outputs keep the ``aws_status`` input that create or update acted
+    on) is no news: that is what a refresh hands ``diff`` (the engine diffs the refreshed outputs against the
+    inputs of the run that made them, pkg/resource/deploy/step.go ``RefreshStep.Apply``), and for a peering this
+    stack requested it is ``pending-acceptance``, from before the accept that create then sent."""
+    said = news.get(AWS_STATUS)
+    return olds.get("status") in ACCEPTED and said in AWS_NOT_ACCEPTED and said != olds.get(AWS_STATUS)
 
 
 class PeeringAcceptanceProvider(ResourceProvider):
