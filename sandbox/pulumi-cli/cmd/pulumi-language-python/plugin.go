@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -20,10 +19,11 @@ import (
 	"strings"
 	"syscall"
 
+	"heroku-peering/pulumi-cli/internal/gensdk"
+
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -133,45 +133,16 @@ func pluginCommand(
 	return cmd, nil
 }
 
-// GeneratePackage writes the Python SDK of a schema into the request's directory.
-//
-// As upstream: the schema is bound with the engine's loader (dangling references allowed), binding
-// errors come back as diagnostics, and pkg/codegen/python's GeneratePackage makes the files.
+// GeneratePackage writes the Python SDK of a schema into the request's directory: upstream's steps
+// (internal/gensdk) around pkg/codegen/python's GeneratePackage.
 func (host *pythonLanguageHost) GeneratePackage(
-	ctx context.Context, req *pulumirpc.GeneratePackageRequest,
+	_ context.Context, req *pulumirpc.GeneratePackageRequest,
 ) (*pulumirpc.GeneratePackageResponse, error) {
-	loader, err := schema.NewLoaderClient(req.LoaderTarget)
-	if err != nil {
-		return nil, err
-	}
-	defer loader.Close()
-	var spec schema.PackageSpec
-	if err := json.Unmarshal([]byte(req.Schema), &spec); err != nil {
-		return nil, err
-	}
-	cached := schema.NewCachedLoader(loader)
-	pkg, diags, err := schema.BindSpec(spec, cached, schema.ValidationOptions{AllowDanglingReferences: true})
-	if err != nil {
-		return nil, err
-	}
-	diagnostics := plugin.HclDiagnosticsToRPCDiagnostics(diags)
-	if diags.HasErrors() {
-		return &pulumirpc.GeneratePackageResponse{Diagnostics: diagnostics}, nil
-	}
-	files, err := python.GeneratePackage("pulumi-language-python", pkg, req.ExtraFiles, cached)
-	if err != nil {
-		return nil, err
-	}
-	for name, data := range files {
-		path := filepath.Join(req.Directory, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("could not create output directory %s: %w", filepath.Dir(name), err)
-		}
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			return nil, fmt.Errorf("could not write output file %s: %w", name, err)
-		}
-	}
-	return &pulumirpc.GeneratePackageResponse{Diagnostics: diagnostics}, nil
+	return gensdk.GeneratePackage(req, func(pkg *schema.Package, loader schema.ReferenceLoader,
+		req *pulumirpc.GeneratePackageRequest,
+	) (map[string][]byte, error) {
+		return python.GeneratePackage("pulumi-language-python", pkg, req.ExtraFiles, loader)
+	})
 }
 
 // Link adds generated SDKs to the program's dependencies and says how to import them.
