@@ -4,7 +4,9 @@ Pulumi's component provider infers the package's schema from this module's annot
 (``pulumi.provider.experimental.analyzer``), so it keeps to what that inference reads: TypedDicts (a
 dataclass would arrive as a dict, pulumi/pulumi#18526), no ``from __future__ import annotations`` (the
 analyzer reads annotations as types), no ``Literal``, unions or tuples. ``Input[...]`` marks what may be
-another resource's output (the VPC-side ids); the rest is plain, as the stack config gives it. TypedDicts
+another resource's output (the VPC-side ids; an ingress rule, so that Go's SDK has its ``IngressArgs``: a
+plain rule with an input inside gets only its plain struct there); the rest is plain, as the stack config
+gives it. TypedDicts
 carry no defaults: absent keys take ``HerokuPeeringArgs``'s, and its checks produce the refusals, word for
 word the program's. The item type is named ``Ingress`` (a name ending in ``Args`` would become
 ``IngressArgsArgs`` in the SDKs). Construct receives snake_case keys (the analyzer's mapping).
@@ -55,7 +57,7 @@ class HerokuPeeringInputs(TypedDict):
     be known when the program runs). Each id may be another resource's output."""
     route_to: NotRequired[str]
     """vpc (the default, Heroku's advice): route the space's whole vpc_cidr; space: only its space CIDRs."""
-    ingress: NotRequired[Sequence[Ingress]]
+    ingress: NotRequired[Sequence[pulumi.Input[Ingress]]]
     """Security-group rules opened to every dyno CIDR of the space."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for the peering connection and the rules (AWS's limits; Name, heroku-space and heroku-peering are the

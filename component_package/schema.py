@@ -105,6 +105,8 @@ def extended(inferred: dict[str, Any]) -> dict[str, Any]:
         description="Peer an AWS VPC with a Heroku Private Space in one `pulumi up`: the VPC peering request, its "
         "acceptance on Heroku's side, routes and security-group rules, checked before anything is made.",
         keywords=["heroku", "aws", "vpc-peering", "private-space", "category/network", "kind/component"],
+        # SDKs as `pulumi package add` makes them: a go.mod for Go, pyproject.toml for Python.
+        meta={"supportPack": True},
         config={"variables": {TOKEN_KEY: TOKEN}},
         provider={
             "description": "The heroku-peering provider: serves HerokuPeering and PeeringAcceptance with the token "

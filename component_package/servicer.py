@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn, TypeVar
 
 import grpc
+import pulumi
 import pulumi_aws as aws
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.dynamic import ResourceProvider
@@ -51,6 +52,10 @@ from .configured import CONFIGURED, TOKEN_KEY
 WORKERS = 64  # provider calls at once (each a Heroku wait of up to its timeouts)
 LEFT_RUNNING_WAIT = 30.0  # seconds a Construct waits for what its component left running (log messages)
 DYNAMIC_PROVIDER_KEY = "__provider"  # the pickled provider a dynamic resource's state holds
+MOVED = (
+    "heroku: {id} was accepted by the Python program's dynamic provider; this update rewrites its state for the "
+    "package's provider (a read of Heroku: no new request, no accept)"
+)
 T = TypeVar("T")
 
 
@@ -194,6 +199,7 @@ class PackageServicer(ProviderServicer):
         result = await self._serve(context, request.urn, provider.diff, request.id, olds.values, news.values)
         replaces = [TO_WIRE.get(key, key) for key in result.replaces or []]
         if olds.moved and not replaces:  # rewrite the dynamic resource's state in this provider's form
+            await self._serve(context, request.urn, pulumi.log.info, MOVED.format(id=request.id))
             return proto.DiffResponse(changes=proto.DiffResponse.DIFF_SOME, diffs=[DYNAMIC_PROVIDER_KEY])
         if result.changes is None:
             changes = proto.DiffResponse.DIFF_UNKNOWN
