@@ -38,6 +38,7 @@ ACCEPTANCE = "heroku-peering:index:PeeringAcceptance"
 DYNAMIC_ACCEPTANCE = "pulumi-python:dynamic/heroku:PeeringAcceptance"
 
 
+@pytest.mark.timeout(1800)  # a whole life through the real CLI: minutes under load
 def test_a_python_stack_moves_to_the_package_and_lives_on(tmp_path: Path) -> None:
     state = tmp_path / "state"
     ready = tmp_path / "ready.json"

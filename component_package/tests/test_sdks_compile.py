@@ -50,6 +50,7 @@ def generated(example: str, language: str, scratch: Path, environment: dict[str,
     return directory
 
 
+@pytest.mark.timeout(900)  # npm ci, go build: minutes under load
 def test_a_typescript_program_compiles_against_the_generated_sdk(tmp_path: Path, environment: dict[str, str]) -> None:
     directory = generated("typescript", "nodejs", tmp_path, environment)
     installed = run(["npm", "ci", "--no-audit", "--no-fund"], directory, environment)
@@ -62,6 +63,7 @@ def test_a_typescript_program_compiles_against_the_generated_sdk(tmp_path: Path,
     assert wrong.returncode != 0 and "vpcID" in wrong.stdout, wrong.stdout[-2000:]
 
 
+@pytest.mark.timeout(900)  # npm ci, go build: minutes under load
 def test_a_go_program_compiles_against_the_generated_sdk(tmp_path: Path, environment: dict[str, str]) -> None:
     directory = generated("go", "go", tmp_path, environment)
     built = run(["go", "build", "-trimpath", "-o", os.devnull, "."], directory, environment)

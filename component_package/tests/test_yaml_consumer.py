@@ -33,6 +33,7 @@ from .consumers import (
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.timeout(900)  # a whole life through the real CLI: minutes under load
 def test_a_yaml_program_from_package_add_to_destroy(tmp_path: Path) -> None:
     ready = tmp_path / "ready.json"
     server = start_served(ready, "--state-dir", str(tmp_path / "state"))
