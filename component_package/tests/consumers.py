@@ -133,7 +133,8 @@ def failure(ran: Ran) -> str:
         if errors:
             return "\n".join(errors)
     text = ran.output
-    return text if len(text) < 8000 else f"{text[:4000]}\n...\n{text[-4000:]}"
+    errors = [line for line in text.splitlines() if "error:" in line]
+    return "\n".join(errors) if errors else text if len(text) < 8000 else f"{text[:4000]}\n...\n{text[-4000:]}"
 
 
 def consumer_environment(info: SandboxInfo, **extra: str) -> dict[str, str]:

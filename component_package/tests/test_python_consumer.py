@@ -4,8 +4,9 @@ virtualenv of its own takes the package (`pulumi install`, `pulumi package add`)
 request or accept: the preview says the acceptance alone is updated (its state rewritten in the package's
 form), the peering connection, routes and rules stay as they are. Then `refresh --expect-no-changes`; a
 peering of a VPC, route table and security group the program makes (their ids are outputs when the component
-gets them), made with the package; a bad input on a new stack, refused before anything is made; `destroy`,
-which leaves nothing. The token is HEROKU_API_KEY: in no output, the backend or Pulumi's home."""
+gets them), through an AWS provider the program gives the component, made with the package; a bad input on a
+new stack, refused before anything is made; `destroy`, which leaves nothing. The token is HEROKU_API_KEY: in
+no output, the backend or Pulumi's home."""
 
 from __future__ import annotations
 
@@ -100,6 +101,11 @@ def whole_life(info: SandboxInfo, consumer: Consumer) -> None:
     assert outputs["heroku_status"] == {"main": "active", "own": "active"} and heroku_status(info, own) == "active"
     assert sorted(live_pcxs(info)) == sorted([(pcx_id, "active"), (own, "active")]) and accepts(info) == 2
     assert len(routes_to(info, own)) == 1 and len(outputs["rule_ids"]["own"]) == 4
+    providers = {
+        r["urn"].rsplit("::", 1)[-1]: r.get("provider", "") for r in consumer.resources() if r["urn"].endswith("-pcx")
+    }
+    assert "::pulumi:providers:aws::explicit::" in providers["own-pcx"]  # the component's, given by the program
+    assert "::pulumi:providers:aws::default" in providers["main-pcx"]
     consumer.pulumi("refresh", "--yes", "--expect-no-changes")
 
     # A bad input on a new stack: refused before anything is made, the first error saying why.

@@ -1,6 +1,8 @@
 """This repository's stack program moved to the package: the single form's peering `main` from the same stack
 config keys, exported as the program exports it; with `ownNetworkCidr`, another peering of a VPC, route table
-and security group this program makes (their ids are outputs when the component gets them)."""
+and security group this program makes (their ids are outputs when the component gets them), through an AWS
+provider of its own (the stack's AWS settings, given explicitly), which the component's children and its
+pre-flight use too."""
 
 import pulumi
 import pulumi_aws as aws
@@ -32,9 +34,21 @@ peerings = {
 }
 cidr = config.get("ownNetworkCidr")
 if cidr:
-    vpc = aws.ec2.Vpc("own", cidr_block=cidr)
-    table = aws.ec2.RouteTable("own", vpc_id=vpc.id)
-    group = aws.ec2.SecurityGroup("own", vpc_id=vpc.id, description="reached from the space's dynos")
+    settings = pulumi.Config("aws")
+    explicit = aws.Provider(
+        "explicit",
+        region=settings.require("region"),
+        access_key=settings.get("accessKey"),
+        secret_key=settings.get_secret("secretKey"),
+        endpoints=settings.get_object("endpoints"),
+        skip_credentials_validation=True,
+        skip_requesting_account_id=True,
+        skip_metadata_api_check=True,
+    )
+    own = pulumi.ResourceOptions(provider=explicit)
+    vpc = aws.ec2.Vpc("own", cidr_block=cidr, opts=own)
+    table = aws.ec2.RouteTable("own", vpc_id=vpc.id, opts=own)
+    group = aws.ec2.SecurityGroup("own", vpc_id=vpc.id, description="reached from the space's dynos", opts=own)
     peerings["own"] = heroku_peering.HerokuPeering(
         "own",
         space=space,
@@ -42,6 +56,7 @@ if cidr:
         route_table_ids=[table.id],
         api_url=api_url,
         ingress=[heroku_peering.IngressArgs(security_group_id=group.id, protocol="tcp", from_port=5432, to_port=5432)],
+        opts=pulumi.ResourceOptions(providers={"aws": explicit}),
     )
 
 pulumi.export("pcx_ids", {name: p.pcx_id for name, p in peerings.items()})
