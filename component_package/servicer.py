@@ -5,7 +5,7 @@ GetPluginInfo) but no custom resource (pulumi/pulumi#8331: Python exposes only w
 components need). This servicer adds CheckConfig, DiffConfig, Configure, Check, Diff, Create, Read,
 Update and Delete for ``heroku-peering:index:PeeringAcceptance``, each calling the method of the same name
 of ``providers.peering_acceptance.PeeringAcceptanceProvider``, as Pulumi's dynamic-provider host does
-(``pulumi/dynamic/__main__.py``), with four differences that a package needs:
+(``pulumi/dynamic/__main__.py``), with what a package needs beside:
 
 - the token is the provider config ``apiKey`` (``heroku-peering:apiKey``), else ``HEROKU_API_KEY``, else
   ``~/.netrc``; it never enters the state (the provider's config inputs are stored as the engine stores
@@ -15,7 +15,7 @@ of ``providers.peering_acceptance.PeeringAcceptanceProvider``, as Pulumi's dynam
 - an error this project raises on purpose reaches the user as its one line (``host_errors.one_line``), a
   pre-flight refusal in Construct likewise, not grpc's ``Unexpected <class ...>`` or a traceback;
 - calls run in a pool of ``WORKERS`` threads, not the dynamic host's 4, so that 16 peerings are accepted at
-  once rather than in four waves.
+  once rather than in four waves; components are made side by side too (``_construct_alone``).
 
 Props cross the wire in camelCase (the schema's names) and reach the provider in snake_case (its own), with
 secrets unwrapped on the way in and the same keys marked secret on the way out. A state moved from the
