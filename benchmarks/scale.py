@@ -2,6 +2,8 @@
 
 - `up` with 1, 4, 8 and 16 peerings (one VPC each, to the demo space), wall time beside one peering's.
   Pulumi's Python provider host serves 4 calls at a time, so more than 4 acceptances queue.
+- the same with the component package (``component_package/``): a YAML program with 1 and 16 ``HerokuPeering``s,
+  whose acceptances the package's own provider serves all at once.
 - 50 peerings x 10 route tables: program evaluation (a preview) beside the same AWS graph without the
   Heroku parts (no pre-flight, no acceptance); Heroku requests of `up` and of a no-op `up`, which must
   grow with peerings and not with routes; the same for 50 x 1 route table.
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,12 +29,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
 from sandbox.errors import SandboxError
 from sandbox.pulumi_cli import ensure_cli
-from sandbox.pulumi_environment import StateFolder
+from sandbox.pulumi_environment import StateFolder, pulumi_environment
 from sandbox.stack_commands import Program, StackRun, events_report, stack_config
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
@@ -39,6 +43,7 @@ from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
 
 ROOT = Path(__file__).resolve().parents[1]
+COMPONENT = "heroku-peering:index:HerokuPeering"
 TIMINGS = Timings(visibility_delay=1.0, provisioning=2.0)
 BASELINE_PROGRAM = '''"""The AWS half of the same graph, every Heroku value written in: no pre-flight, no acceptance."""
 import json
@@ -83,7 +88,13 @@ STATE = Path(tempfile.mkdtemp(prefix="scale-"))
 
 
 def operate(
-    sandbox: LocalSandbox, config: dict[str, Any], command: str, *, stack: str, program: Program | None = None
+    sandbox: LocalSandbox,
+    config: dict[str, Any],
+    command: str,
+    *,
+    stack: str,
+    program: Program | None = None,
+    environment: dict[str, str] | None = None,
 ) -> Run:
     """One `pulumi` command on a stack of this sandbox (``up`` without its preview); wall time from start to exit."""
     assert sandbox.info is not None and sandbox.emulator is not None
@@ -94,6 +105,7 @@ def operate(
         stack,
         sandbox.info.heroku_url,
     )
+    run.environment.update(environment or {})
     run.prepare(config)
     sandbox.emulator.clear_requests()
     started = time.monotonic()
@@ -103,8 +115,37 @@ def operate(
     if code != 0:
         raise SandboxError(f"{command} of {stack} failed: {[d['message'] for d in report['diagnostics']]}")
     steps = report["steps"] or (report["preview"] or {}).get("steps") or []
-    custom = [s for s in steps if not str(s["type"]).startswith("pulumi:") and ":index:" not in str(s["type"])]
+    custom = [s for s in steps if not str(s["type"]).startswith("pulumi:") and s["type"] != COMPONENT]
     return Run(seconds, len(sandbox.emulator.requests()), len(custom))
+
+
+def package_program(info: SandboxInfo, vpcs: list[str], directory: Path) -> Program:
+    """A YAML program with one ``HerokuPeering`` of the package per VPC, its plugin installed (`pulumi install`)."""
+    resources = {
+        f"p{i}": {"type": COMPONENT, "properties": {"space": info.space, "vpcId": vpc}} for i, vpc in enumerate(vpcs)
+    }
+    project = {
+        "name": "scale-package",
+        "runtime": "yaml",
+        "packages": {"heroku-peering": str(ROOT / "component_package")},
+        "resources": resources,
+    }
+    directory.mkdir(parents=True)
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project))
+    cli = ensure_cli(print)
+    environment = pulumi_environment(cli, StateFolder(STATE, info.sandbox_id).create())
+    line = [str(cli.executable), "install"]
+    done = subprocess.run(
+        line, cwd=directory, env={**os.environ, **environment}, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SandboxError(f"pulumi install of the package's program failed: {done.stderr[-2000:]}")
+    return Program(directory)
+
+
+def package_config(info: SandboxInfo) -> dict[str, Any]:
+    """The stack's AWS config (the token is HEROKU_API_KEY: see ``operate``'s environment)."""
+    return {k: v for k, v in stack_config("scale", info, [], Program(ROOT)).items() if k.startswith("aws:")}
 
 
 def peerings_config(info: SandboxInfo, vpcs: list[str]) -> dict[str, Any]:
@@ -172,6 +213,24 @@ def main() -> None:
                 f"{up.resources:>10}"
             )
             operate(sandbox, config, "destroy", stack=f"size-{size}")
+        print("the component package (a YAML program; the package's own provider accepts them all at once)")
+        package_one: float | None = None
+        for size in sorted({1, max(args.sizes)}):
+            vpcs = make_vpcs(info, size, 1, offset)
+            offset += size
+            program = package_program(info, vpcs, Path(tempfile.mkdtemp(prefix="scale-package-")) / f"p{size}")
+            token = {"HEROKU_API_KEY": info.heroku_api_key}
+            up = operate(
+                sandbox, package_config(info), "up", stack=f"package-{size}", program=program, environment=token
+            )
+            package_one = package_one or up.seconds
+            print(
+                f"{size:>4} peering(s){'':14} {up.seconds:>8.1f} {up.seconds / package_one:>7.1f} "
+                f"{up.heroku_requests:>11} {up.resources:>10}"
+            )
+            operate(
+                sandbox, package_config(info), "destroy", stack=f"package-{size}", program=program, environment=token
+            )
         print()
         print(f"{'wide case':56} {'ours':>14} {'AWS-only graph':>16}")
         for tables in (1, args.tables):

@@ -14,7 +14,7 @@ result, so a failed check stops it from being made.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +22,7 @@ import pulumi_aws as aws
 from providers.peering_acceptance import PeeringAcceptance
 
 from .existing import MARKER_TAG, rule_key
+from .lookups import aws_provider_of, heroku_token_from_stack
 from .ownership import taken_over
 from .peering_args import HerokuPeeringArgs, IngressArgs
 from .preflight import PeeringPlan, plan_for
@@ -49,6 +50,16 @@ def table_name(table: pulumi.Input[str], index: int) -> str:
     return table if isinstance(table, str) else f"table{index}"
 
 
+class Accepting(Protocol):
+    """What the component reads of its acceptance, whichever provider serves it."""
+
+    @property
+    def pcx_id(self) -> pulumi.Output[str]: ...
+
+    @property
+    def status(self) -> pulumi.Output[str]: ...
+
+
 class HerokuPeering(pulumi.ComponentResource):
     pcx_id: pulumi.Output[str]
     heroku_status: pulumi.Output[str]
@@ -59,7 +70,7 @@ class HerokuPeering(pulumi.ComponentResource):
         A peering the state holds under another name (renamed, or named by an older version) keeps its
         resources: the component is aliased to that name, and its children follow (the engine renames a
         child whose name starts with its parent's)."""
-        plan = plan_for(name, args)
+        plan = plan_for(name, args, self._heroku_token(), aws_provider_of(opts))
         if plan.previous_name:
             aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=plan.previous_name)])
             opts = pulumi.ResourceOptions.merge(opts, aliases)
@@ -70,6 +81,16 @@ class HerokuPeering(pulumi.ComponentResource):
         for info in plan.infos:
             pulumi.log.info(info, resource=self)
         self._build(name, plan)
+
+    def _heroku_token(self) -> str | None:
+        """What pre-flight reads Heroku with: the stack config's ``heroku:apiKey`` (None: the client's fallbacks,
+        ``HEROKU_API_KEY`` then ``~/.netrc``), as the dynamic acceptance's provider does."""
+        return heroku_token_from_stack()
+
+    def _acceptance(self, name: str, opts: pulumi.ResourceOptions, **props: Any) -> pulumi.CustomResource:
+        """The resource that accepts the peering on Heroku's side and keeps it active (``PeeringAcceptance``'s
+        keyword arguments): here the dynamic ``PeeringAcceptance``, served by Pulumi's dynamic-provider host."""
+        return PeeringAcceptance(name, opts=opts, **props)
 
     def _build(self, name: str, plan: PeeringPlan) -> None:
         args = plan.args
@@ -103,7 +124,7 @@ class HerokuPeering(pulumi.ComponentResource):
             peer_region=plan.peer_region,
             **pcx_options,
         )
-        self.acceptance = PeeringAcceptance(
+        self.acceptance = self._acceptance(
             f"{name}-accept",
             space=space,
             pcx_id=self.connection.id,
@@ -119,6 +140,7 @@ class HerokuPeering(pulumi.ComponentResource):
             ).apply(lambda found: found[2].get(str(found[0]), found[1])),
             opts=child,
         )
+        accepted = cast(Accepting, self.acceptance)
 
         def after_acceptance(import_id: str | None = None) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions.merge(
@@ -131,7 +153,7 @@ class HerokuPeering(pulumi.ComponentResource):
                 f"{name}-route-{table_name(table, index)}-{slug(cidr)}",
                 route_table_id=table,
                 destination_cidr_block=cidr,
-                vpc_peering_connection_id=self.acceptance.pcx_id,
+                vpc_peering_connection_id=accepted.pcx_id,
                 opts=after_acceptance(imported_routes.get((table, cidr)) if isinstance(table, str) else None),
             )
             for index, table in enumerate(plan.route_table_ids)
@@ -169,14 +191,16 @@ class HerokuPeering(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(after_acceptance(), pulumi.ResourceOptions(retain_on_delete=False)),
             )
         self.pcx_id = self.connection.id
-        self.heroku_status = self.acceptance.status
+        self.heroku_status = accepted.status
         self.routed_cidrs = list(plan.destination_cidrs)
+        self.route_ids = [route.id for route in self.routes]
+        self.rule_ids = [rule.id for rule in self.rules]
         self.register_outputs(
             {
                 "pcx_id": self.pcx_id,
                 "heroku_status": self.heroku_status,
                 "routed_cidrs": self.routed_cidrs,
-                "route_ids": [route.id for route in self.routes],
-                "rule_ids": [rule.id for rule in self.rules],
+                "route_ids": self.route_ids,
+                "rule_ids": self.rule_ids,
             }
         )

@@ -1,11 +1,13 @@
 """Facts for the pre-flight checks, each fetched once: Heroku's space and peerings; the VPC, its route
 tables (with their routes), the security groups (with their rules) and the peering connections that
 already exist, read with pulumi-aws invokes (their ``Output`` forms for ids a resource of the program
-will know). Fetching only: what the facts mean is ``preflight``'s and ``existing``'s."""
+will know), through the AWS provider the component's children use (the stack's default one unless the
+component is given another). Fetching only: what the facts mean is ``preflight``'s and ``existing``'s."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, cast
 
@@ -14,7 +16,7 @@ import pulumi_aws as aws
 from pulumi.runtime.config import get_config
 
 from providers.heroku_api import HerokuClient, default_retry
-from providers.heroku_credentials import resolve_api_url
+from providers.heroku_credentials import resolve_api_url, token_config_key
 from providers.heroku_errors import (
     HerokuConfigError,
     HerokuConnectionError,
@@ -93,8 +95,9 @@ def refused(what: str, error: Exception) -> LookupProblem:
 class Lookups:
     """Each space's peering info and each AWS object is fetched at most once per run."""
 
-    def __init__(self, heroku_token: str | None) -> None:
+    def __init__(self, heroku_token: str | None, aws_provider: pulumi.ProviderResource | None = None) -> None:
         self._token = heroku_token
+        self.invoke = invoke_options(aws_provider)
         self._spaces: dict[tuple[str | None, str], SpaceFacts] = {}
         self._vpcs: dict[str, VpcFacts] = {}
         self._tables: dict[str, TableFacts] = {}
@@ -132,8 +135,8 @@ class Lookups:
                 ) from error
             except HerokuUnauthorized as error:
                 raise LookupProblem(
-                    f"heroku:apiKey: Heroku refused the token ({error}). Set a valid one: "
-                    "pulumi config set --secret heroku:apiKey <token> (see `heroku authorizations:create`)."
+                    f"{token_config_key()}: Heroku refused the token ({error}). Set a valid one: "
+                    f"pulumi config set --secret {token_config_key()} <token> (see `heroku authorizations:create`)."
                 ) from error
             except HerokuCredentialsError as error:
                 raise LookupProblem(str(error)) from error
@@ -162,8 +165,8 @@ class Lookups:
         vpc_id, where = str(peering.args.vpc_id), peering.where
         if vpc_id not in self._vpcs:
             try:
-                found = aws.ec2.get_vpc(id=vpc_id)
-                tables = aws.ec2.get_route_tables(vpc_id=vpc_id)
+                found = aws.ec2.get_vpc(id=vpc_id, opts=self.invoke)
+                tables = aws.ec2.get_route_tables(vpc_id=vpc_id, opts=self.invoke)
             except Exception as error:  # invoke failures carry the provider's message
                 if not _not_found(error):
                     raise refused(f"{where}vpcId = {vpc_id!r}", error) from error
@@ -178,7 +181,7 @@ class Lookups:
         """The table's VPC and routes (``vpc_id`` None when AWS does not know the table)."""
         if table_id not in self._tables:
             try:
-                found = aws.ec2.get_route_table(route_table_id=table_id)
+                found = aws.ec2.get_route_table(route_table_id=table_id, opts=self.invoke)
             except Exception as error:  # not found: reported by the checks as "was not found"
                 if not _not_found(error):
                     raise refused(f"route table {table_id}", error) from error
@@ -191,16 +194,18 @@ class Lookups:
         """The group's VPC (None when AWS does not know it) and its rules."""
         if group_id not in self._groups:
             try:
-                vpc_id = aws.ec2.get_security_group(id=group_id).vpc_id
+                vpc_id = aws.ec2.get_security_group(id=group_id, opts=self.invoke).vpc_id
             except Exception as error:  # not found: reported by the checks as "was not found"
                 if not _not_found(error):
                     raise refused(f"security group {group_id}", error) from error
                 self._groups[group_id] = GroupFacts(None)
                 return self._groups[group_id]
             try:
-                ids = aws.vpc.get_security_group_rules(filters=group_filter(group_id)).ids or []
+                ids = aws.vpc.get_security_group_rules(filters=group_filter(group_id), opts=self.invoke).ids or []
                 rules = [
-                    rule_facts(rule_id, aws.vpc.get_security_group_rule(security_group_rule_id=rule_id))
+                    rule_facts(
+                        rule_id, aws.vpc.get_security_group_rule(security_group_rule_id=rule_id, opts=self.invoke)
+                    )
                     for rule_id in ids
                 ]
             except Exception as error:
@@ -215,7 +220,9 @@ class Lookups:
             found: list[PcxFacts] = []
             for requester, accepter in ((vpc_id, peer_vpc_id), (peer_vpc_id, vpc_id)):
                 try:
-                    ids = aws.ec2.get_vpc_peering_connections(filters=live_between(requester, accepter)).ids
+                    ids = aws.ec2.get_vpc_peering_connections(
+                        filters=live_between(requester, accepter), opts=self.invoke
+                    ).ids
                 except Exception as error:
                     raise refused(f"the peering connections between {vpc_id} and {peer_vpc_id}", error) from error
                 found.extend(pcx for pcx in (self.pcx(pcx_id) for pcx_id in ids or []) if pcx is not None)
@@ -226,7 +233,7 @@ class Lookups:
         """One peering connection, or None when AWS does not know it (any more)."""
         if pcx_id not in self._pcxs:
             try:
-                found = aws.ec2.get_vpc_peering_connection(id=pcx_id)
+                found = aws.ec2.get_vpc_peering_connection(id=pcx_id, opts=self.invoke)
             except Exception as error:
                 if not _not_found(error):
                     raise refused(f"peering connection {pcx_id}", error) from error
@@ -260,26 +267,36 @@ class Lookups:
 
     def region(self) -> str:
         if self._region is None:
-            self._region = str(aws.get_region().region)
+            self._region = str(aws.get_region(opts=self.invoke).region)
         return self._region
 
 
 def read_when_known(
-    args: HerokuPeeringArgs, space: SpaceFacts, region: str, heroku_peerings: tuple[Peering, ...], own: OwnState
+    args: HerokuPeeringArgs,
+    space: SpaceFacts,
+    region: str,
+    heroku_peerings: tuple[Peering, ...],
+    own: OwnState,
+    invoke: pulumi.InvokeOptions | None = None,
 ) -> pulumi.Output[tuple[HerokuPeeringArgs, PeeringFacts]]:
     """The facts of args whose ids are ``Output``s, read with the invokes' ``Output`` forms once the ids are
     known; with the args, their ids resolved. The route tables must be listed (no lookup by VPC here)."""
     tables = list(args.route_table_ids or ())
     groups = [rule.security_group_id for rule in args.ingress]
-    vpc = aws.ec2.get_vpc_output(id=args.vpc_id)
-    found_tables = [aws.ec2.get_route_table_output(route_table_id=table) for table in tables]
-    found_groups = [aws.ec2.get_security_group_output(id=group) for group in groups]
+    vpc = aws.ec2.get_vpc_output(id=args.vpc_id, opts=invoke)
+    found_tables = [aws.ec2.get_route_table_output(route_table_id=table, opts=invoke) for table in tables]
+    found_groups = [aws.ec2.get_security_group_output(id=group, opts=invoke) for group in groups]
     found_rules: list[pulumi.Output[list[Any]]] = [
-        _ids(aws.vpc.get_security_group_rules_output(filters=group_filter(group))).apply(_each_rule) for group in groups
+        _ids(aws.vpc.get_security_group_rules_output(filters=group_filter(group), opts=invoke)).apply(
+            lambda ids: _each_rule(ids, invoke)
+        )
+        for group in groups
     ]
     space_vpc = space.info.vpc_id
     between: list[pulumi.Output[list[Any]]] = [
-        _ids(aws.ec2.get_vpc_peering_connections_output(filters=live_between(a, b))).apply(_each_pcx)
+        _ids(aws.ec2.get_vpc_peering_connections_output(filters=live_between(a, b), opts=invoke)).apply(
+            lambda ids: _each_pcx(ids, invoke)
+        )
         for a, b in ((args.vpc_id, space_vpc), (space_vpc, args.vpc_id))
     ]
 
@@ -396,12 +413,29 @@ def _ids(result: Any) -> pulumi.Output[list[str] | None]:
     return cast(pulumi.Output[list[str] | None], result.ids)
 
 
-def _each_rule(ids: list[str] | None) -> pulumi.Output[list[Any]]:
-    return pulumi.Output.all(*[aws.vpc.get_security_group_rule_output(security_group_rule_id=i) for i in ids or []])
+def _each_rule(ids: list[str] | None, invoke: pulumi.InvokeOptions | None) -> pulumi.Output[list[Any]]:
+    return pulumi.Output.all(
+        *[aws.vpc.get_security_group_rule_output(security_group_rule_id=i, opts=invoke) for i in ids or []]
+    )
 
 
-def _each_pcx(ids: list[str] | None) -> pulumi.Output[list[Any]]:
-    return pulumi.Output.all(*[aws.ec2.get_vpc_peering_connection_output(id=i) for i in ids or []])
+def _each_pcx(ids: list[str] | None, invoke: pulumi.InvokeOptions | None) -> pulumi.Output[list[Any]]:
+    return pulumi.Output.all(*[aws.ec2.get_vpc_peering_connection_output(id=i, opts=invoke) for i in ids or []])
+
+
+def invoke_options(aws_provider: pulumi.ProviderResource | None) -> pulumi.InvokeOptions | None:
+    """Invokes through ``aws_provider`` when the component was given one; otherwise the stack's default provider."""
+    return pulumi.InvokeOptions(provider=aws_provider) if aws_provider is not None else None
+
+
+def aws_provider_of(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:
+    """The AWS provider a component's children get from ``opts`` (``provider`` or ``providers``), if any."""
+    if opts is None:
+        return None
+    given: list[Any] = [opts.provider] if opts.provider is not None else []
+    providers = opts.providers
+    given.extend(providers.values() if isinstance(providers, Mapping) else providers or [])
+    return next((p for p in given if isinstance(p, pulumi.ProviderResource) and p.package == "aws"), None)
 
 
 def heroku_token_from_stack() -> str | None:

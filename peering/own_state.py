@@ -21,7 +21,12 @@ COMPONENT_TYPE = "heroku-peering:index:HerokuPeering"
 PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ROUTE_TYPE = "aws:ec2/route:Route"
 RULE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-ACCEPTANCE_TYPE = "pulumi-python:dynamic/heroku:PeeringAcceptance"
+# The acceptance as the Python program's dynamic resource, and as the component package's own resource; each
+# with the output that holds its pcx id.
+ACCEPTANCE_TYPES = {
+    "pulumi-python:dynamic/heroku:PeeringAcceptance": "pcx_id",
+    "heroku-peering:index:PeeringAcceptance": "pcxId",
+}
 TAG_TYPE = "aws:ec2/tag:Tag"
 READ_STATE = "pulumi:pulumi:readStackResourceOutputs"
 
@@ -100,8 +105,8 @@ def parse(resources: Mapping[str, Any]) -> OwnState:
             routes.add((str(outputs.get("routeTableId") or ""), str(outputs.get("destinationCidrBlock") or "")))
         elif kind == RULE_TYPE and under_component and outputs.get("id"):
             rules.add(str(outputs["id"]))
-        elif kind == ACCEPTANCE_TYPE and outputs.get("pcx_id"):
-            statuses[str(outputs["pcx_id"])] = str(outputs.get("status") or "")
+        elif kind in ACCEPTANCE_TYPES and outputs.get(ACCEPTANCE_TYPES[str(kind)]):
+            statuses[str(outputs[ACCEPTANCE_TYPES[str(kind)]])] = str(outputs.get("status") or "")
         elif kind == TAG_TYPE and under_component and _name(urn).endswith("-marker"):
             claims.add(_name(urn).removesuffix("-marker"))
     return OwnState(pcxs, frozenset(routes), frozenset(rules), statuses, frozenset(peerings), frozenset(claims))

@@ -456,7 +456,7 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
             pulumi.log.warn(note)
         return plan
 
-    result = read_when_known(args, space, region, heroku_peerings, lookups.own_state()).apply(check)
+    result = read_when_known(args, space, region, heroku_peerings, lookups.own_state(), lookups.invoke).apply(check)
     return PeeringPlan(
         peering=peering,
         peer=space.info,
@@ -500,10 +500,19 @@ def _checked(peerings: Sequence[NamedPeering]) -> list[NamedPeering]:
     return valid
 
 
-def plan_for(name: str, args: HerokuPeeringArgs) -> PeeringPlan:
-    """``HerokuPeering``'s pre-flight: the args checked, then the pipeline, at once or when the ids resolve."""
+def plan_for(
+    name: str,
+    args: HerokuPeeringArgs,
+    heroku_token: str | None = None,
+    aws_provider: pulumi.ProviderResource | None = None,
+) -> PeeringPlan:
+    """``HerokuPeering``'s pre-flight: the args checked, then the pipeline, at once or when the ids resolve.
+
+    ``heroku_token``: what Heroku is read with (None: ``HEROKU_API_KEY``, then ``~/.netrc``); ``aws_provider``:
+    the one the component's children use, when not the stack's default (facts are read through it)."""
     [peering] = _checked([NamedPeering.for_component(name, args)])
-    lookups = _SHARED.get() or Lookups(heroku_token_from_stack())
+    shared = _SHARED.get()  # facts read by checked_together, through the stack's default AWS provider
+    lookups = shared if shared is not None and aws_provider is None else Lookups(heroku_token, aws_provider)
     if not is_plain(peering.args):
         return plan_when_known(peering, lookups)
     [plan] = plan_all([peering], lookups)

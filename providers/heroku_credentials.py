@@ -15,6 +15,18 @@ from .shown_values import shown
 
 DEFAULT_API_URL = "https://api.heroku.com"
 NETRC_MACHINE = "api.heroku.com"
+# The config key that holds the token in this process, which messages name so that their advice is right: the
+# stack config's heroku:apiKey for the program; the component package's provider sets its own (heroku-peering:apiKey).
+_token_key = ["heroku:apiKey"]
+
+
+def token_config_key() -> str:
+    return _token_key[0]
+
+
+def use_token_config_key(key: str) -> None:
+    """For a host whose token comes from another config key than the program's ``heroku:apiKey``."""
+    _token_key[0] = key
 
 
 # What an HTTP header value may hold (RFC 9110 field-value: visible ASCII, spaces and tabs inside). A token
@@ -34,7 +46,7 @@ def resolve_token(
     env = os.environ if env is None else env
     path = Path(netrc_path) if netrc_path else _default_netrc(env)
     sources: tuple[tuple[str, Callable[[], str | None]], ...] = (
-        ("stack config heroku:apiKey", lambda: explicit),
+        (f"stack config {token_config_key()}", lambda: explicit),
         ("HEROKU_API_KEY", lambda: env.get("HEROKU_API_KEY")),
         (f"{path} (machine {NETRC_MACHINE})", lambda: _token_from_netrc(path)),
     )
@@ -43,8 +55,8 @@ def resolve_token(
         if token:
             return _header_safe(token, source)
     raise HerokuCredentialsError(
-        "No Heroku API token found. Set it in one of: stack config `heroku:apiKey` "
-        "(pulumi config set --secret heroku:apiKey ...), the HEROKU_API_KEY environment "
+        f"No Heroku API token found. Set it in one of: stack config `{token_config_key()}` "
+        f"(pulumi config set --secret {token_config_key()} ...), the HEROKU_API_KEY environment "
         f"variable, or a `machine {NETRC_MACHINE}` entry in {path} (run `heroku login`). A destroy needs none: "
         "`pulumi destroy --refresh=false` asks nothing of Heroku."
     )

@@ -43,7 +43,7 @@ from .acceptance_flow import (
 )
 from .engine_watchdog import start_in_host
 from .heroku_api import HerokuClient, default_retry, single_attempt
-from .heroku_credentials import validate_api_url
+from .heroku_credentials import token_config_key, validate_api_url
 from .heroku_errors import HerokuConfigError, HerokuError, HerokuNotFound, HerokuUnauthorized
 from .heroku_models import HEROKU_MANAGED, Peering, is_space_identity
 from .host_errors import install_in_host
@@ -127,10 +127,16 @@ class PeeringAcceptanceProvider(ResourceProvider):
     """Holds no state at pickling time; ``configure`` adds the token inside the host only."""
 
     def configure(self, req: ConfigureRequest) -> None:
-        token = req.config.get("heroku:apiKey")
-        self._token: str | None = str(token) if token else None
+        self.use_token(req.config.get("heroku:apiKey"))
         start_in_host()  # the host exits when the engine is gone (a killed `pulumi up`)
         install_in_host()  # this provider's errors reach the user as their message, not a traceback
+
+    def use_token(self, token: object) -> None:
+        """The token for every later call (None: ``HEROKU_API_KEY``, then ``~/.netrc``); kept in this process only.
+
+        ``configure`` gives it from the stack config in Pulumi's dynamic-provider host; a host that serves this
+        provider otherwise (the component package's own provider) gives it from its own provider config."""
+        self._token: str | None = str(token) if token else None
 
     def __getstate__(self) -> dict[str, Any]:
         # Never pickle a token, even if someone configures the instance in the program process.
@@ -194,11 +200,11 @@ class PeeringAcceptanceProvider(ResourceProvider):
                 except HerokuUnauthorized as error:
                     raise PeeringAcceptanceError(
                         f"reading {id_} in space {space}: Heroku refused the token ({error}). A refresh uses the "
-                        "heroku:apiKey stored at the last `pulumi up` (the engine configures the provider from the "
-                        "state): if you have set a new one since, run `pulumi up --refresh=false` once to store it; "
-                        "otherwise set a valid one (pulumi config set --secret heroku:apiKey <token>, or "
-                        "HEROKU_API_KEY). Destroying asks nothing of Heroku: `pulumi destroy --refresh=false` works "
-                        "without one."
+                        f"{token_config_key()} stored at the last `pulumi up` (the engine configures the provider "
+                        "from the state): if you have set a new one since, run `pulumi up --refresh=false` once to "
+                        "store it; otherwise set a valid one (pulumi config set --secret "
+                        f"{token_config_key()} <token>, or HEROKU_API_KEY). Destroying asks nothing of Heroku: "
+                        "`pulumi destroy --refresh=false` works without one."
                     ) from error
                 except HerokuNotFound:
                     if attempt == GONE_AFTER_404S:

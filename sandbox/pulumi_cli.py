@@ -3,9 +3,14 @@
 The build is ``sandbox/pulumi-cli/``, a Go module that pins Pulumi's own modules (go.mod and go.sum):
 ``pulumi`` is ``github.com/pulumi/pulumi/pkg/v3/cmd/pulumi`` built as upstream's release does
 (``.goreleaser.yml``: ``-trimpath``, ``-ldflags "-w -s -X ...version.Version=v<version>"``, tags
-``osusergo,grpcnotrace``, ``CGO_ENABLED=0``), and ``pulumi-language-python`` is the module's own
-language host (see its ``main.go`` for why). Beside them go the two small scripts of the pinned SDK
-module that the language host and dynamic providers run (``python/cmd/pulumi-language-python-exec``,
+``osusergo,grpcnotrace``, ``CGO_ENABLED=0``); ``pulumi-language-python`` is the module's own
+language host (see its ``main.go`` for why); ``pulumi-language-yaml`` is Pulumi's YAML language host,
+the module's second ``tool`` (``github.com/pulumi/pulumi-yaml``, with its release's ``-X
+.../pulumi-yaml/pkg/version.Version=v<its version>``), for YAML programs; ``pulumi-language-sdkgen`` is
+the SDK generation of the Node.js and Go hosts (see its ``main.go``), kept apart in ``sdkgen/`` under
+each host's name, for ``pulumi package gen-sdk --language nodejs|go`` only (never on the sandbox's
+PATH). Beside them go the two small scripts of the pinned SDK module that the language host and
+dynamic providers run (``python/cmd/pulumi-language-python-exec``,
 ``python/dist/pulumi-resource-pulumi-python``), copied from Go's module cache. The result lives in
 ``.cache/pulumi-cli/<version>/bin`` and is rebuilt only when the module's files change; the version's
 folder is a symbolic link swapped in one step, so that runs started from an older build keep working.
@@ -35,9 +40,14 @@ CACHE = PROJECT_ROOT / ".cache" / "pulumi-cli"
 MINIMUM_VERSION = (3, 187, 0)
 CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 VERSION_VARIABLE = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
+YAML_MODULE = "github.com/pulumi/pulumi-yaml"
+YAML_HOST_PACKAGE = f"{YAML_MODULE}/cmd/pulumi-language-yaml"
+YAML_VERSION_VARIABLE = f"{YAML_MODULE}/pkg/version.Version"
 SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3"
 # What the language host and the dynamic-provider host need beside the CLI, from the SDK module.
 SDK_SCRIPTS = ("python/cmd/pulumi-language-python-exec", "python/dist/pulumi-resource-pulumi-python")
+SDKGEN_HOST = "pulumi-language-sdkgen"
+SDKGEN_LANGUAGES = ("nodejs", "go")  # the host names it answers to, in sdkgen/
 PROGRESS_EVERY = 30.0
 
 Say = Callable[[str], None]
@@ -55,12 +65,25 @@ class PulumiCli:
     def bin_dir(self) -> Path:
         return self.executable.parent
 
+    @property
+    def sdkgen_dir(self) -> Path | None:
+        """Where the sandbox's SDK-generating Node.js and Go hosts are (a CLI built here), for ``gen-sdk`` only."""
+        return self.executable.parent.parent / "sdkgen" if self.built_here else None
+
 
 def pinned_version() -> str:
     """The pkg/v3 version go.mod requires: the one CLI this project builds."""
     found = re.search(r"github\.com/pulumi/pulumi/pkg/v3 (v\d+\.\d+\.\d+)", (MODULE / "go.mod").read_text())
     if found is None:
         raise SandboxError(f"{MODULE / 'go.mod'} does not require github.com/pulumi/pulumi/pkg/v3")
+    return found.group(1)
+
+
+def pinned_yaml_version() -> str:
+    """The pulumi-yaml version go.mod requires: its YAML language host."""
+    found = re.search(r"github\.com/pulumi/pulumi-yaml (v\d+\.\d+\.\d+)", (MODULE / "go.mod").read_text())
+    if found is None:
+        raise SandboxError(f"{MODULE / 'go.mod'} does not require {YAML_MODULE}")
     return found.group(1)
 
 
@@ -135,6 +158,11 @@ def build_cli(say: Say) -> PulumiCli:
         staging = Path(tempfile.mkdtemp(prefix=f"{version}.", dir=builds))
         try:
             _go_build(go, version, staging / "bin", say)
+            sdkgen = staging / "sdkgen"
+            sdkgen.mkdir()
+            for language in SDKGEN_LANGUAGES:
+                os.link(staging / "bin" / SDKGEN_HOST, sdkgen / f"pulumi-language-{language}")
+            (staging / "bin" / SDKGEN_HOST).unlink()
             sdk = _module_dir(go, SDK_MODULE)
             for script in SDK_SCRIPTS:
                 installed = staging / "bin" / Path(script).name
@@ -170,11 +198,13 @@ def _go_build(go: str, version: str, out: Path, say: Say) -> None:
         "-tags",
         "osusergo,grpcnotrace",
         "-ldflags",
-        f"-w -s -X {VERSION_VARIABLE}={version}",
+        f"-w -s -X {VERSION_VARIABLE}={version} -X {YAML_VERSION_VARIABLE}={pinned_yaml_version()}",
         "-o",
         f"{out}/",
         CLI_PACKAGE,
         "./cmd/pulumi-language-python",
+        f"./cmd/{SDKGEN_HOST}",
+        YAML_HOST_PACKAGE,
     ]
     process = subprocess.Popen(
         command, cwd=MODULE, env=_go_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

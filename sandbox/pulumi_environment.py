@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from .pulumi_cli import PROJECT_ROOT, PulumiCli
@@ -59,6 +60,7 @@ class StateFolder:
     def create(self) -> StateFolder:
         for folder in (self.backend, self.home, self.stacks):
             folder.mkdir(parents=True, exist_ok=True)
+        register_aws_plugin(self.home)
         if not self.passphrase_file.exists():
             self.passphrase_file.write_text(secrets.token_urlsafe(24))
             self.passphrase_file.chmod(0o600)
@@ -77,6 +79,26 @@ class StateFolder:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def register_aws_plugin(home: Path) -> Path:
+    """The sandbox's pulumi-aws in the Pulumi home's plugin cache, as ``pulumi plugin install`` leaves pulumi-aws.
+
+    The engine runs the one first on PATH, but installing a package (``pulumi package add``, ``pulumi package
+    get-schema``, a ``packages:`` entry) first installs the plugins the package's own program needs, and finds
+    them by their folder in the cache only (``pkg/cmd/pulumi/packageinstallation``, ``pluginstorage.HasPlugin``),
+    at the version of the installed ``pulumi_aws``: the folder holds a script that runs the stand-in."""
+    try:
+        version = metadata.version("pulumi_aws")
+    except metadata.PackageNotFoundError:
+        version = "7.0.0"
+    folder = home / "plugins" / f"resource-aws-v{version}"
+    executable = folder / "pulumi-resource-aws"
+    if not executable.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        executable.write_text(f'#!/bin/sh\nexec "{PLUGIN_BIN / "pulumi-resource-aws"}" "$@"\n')
+        executable.chmod(0o755)
+    return executable
 
 
 def pulumi_environment(cli: PulumiCli, folder: StateFolder, path: str | None = None) -> dict[str, str]:

@@ -16,8 +16,11 @@ from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, empty_pb2
-from google.rpc import status_pb2
-from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+# google.rpc.Status as Pulumi's SDK defines it: googleapis' copy (google.rpc.status_pb2) registers the same
+# symbol from another file, and a process that imports both (the SDK's provider server, a test session) fails
+# with "duplicate symbol 'google.rpc.Status'".
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc, status_pb2
 
 from .aws_errors import AwsCallFailed, ProviderRefusal
 from .data_sources import DATA_SOURCES, FRAMEWORK, InvokeFailed

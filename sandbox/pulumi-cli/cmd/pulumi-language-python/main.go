@@ -7,9 +7,10 @@
 // program serves the same gRPC LanguageRuntime for running programs, method by method as upstream's
 // main.go does it, on top of the same library upstream uses for everything Python-specific
 // (github.com/pulumi/pulumi/sdk/v3/python/toolchain: virtualenvs, pip, the python command), at the
-// version pinned in go.mod. Code generation, packing and linking (GenerateProgram, GenerateProject,
-// GeneratePackage, Pack, Link, RunPlugin, Template) serve `pulumi convert`, `pulumi package` and
-// `pulumi new`, which the sandbox never runs: they answer Unimplemented.
+// version pinned in go.mod. What plugin packages need (RunPlugin, GeneratePackage, Link: `pulumi
+// package add`, `get-schema`, `gen-sdk`, and running a Python package's provider) is in plugin.go.
+// GenerateProgram, GenerateProject, Pack and Template serve `pulumi convert`, `pulumi package
+// publish` and `pulumi new`, which the sandbox never runs: they answer Unimplemented.
 package main
 
 import (
