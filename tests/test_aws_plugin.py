@@ -35,7 +35,7 @@ def plugin(sandbox_info: Any) -> Iterator[ProviderHost]:
         host.configure(
             {
                 "region": sandbox_info.region,
-                "endpoints": [{"ec2": sandbox_info.aws_endpoint_url}],
+                "endpoints": [{"ec2": sandbox_info.aws_endpoint_url, "sts": sandbox_info.aws_endpoint_url}],
                 "accessKey": "testing",
                 "secretKey": "testing",
                 "defaultTags": {"tags": {"owner": "platform"}},
@@ -83,7 +83,9 @@ def test_check_fills_defaults_autonames_and_merges_default_tags(plugin: Provider
     assert kept["name"] == inputs["name"]  # an update keeps the autoname; a replacement is checked without olds
     fresh, _ = plugin.check(urn(GROUP, "app"), {}, {"vpcId": sandbox_info.customer_vpc_id}, seed=b"other")
     assert fresh["name"] != inputs["name"]
-    _, missing = plugin.check(urn(ROUTE, "r"), {}, {"destinationCidrBlock": "10.0.0.0/16"})
+    _, missing = plugin.check(
+        urn(ROUTE, "r"), {}, {"destinationCidrBlock": "10.0.0.0/16", "vpcPeeringConnectionId": "pcx-1"}
+    )
     assert missing == [
         (
             "",
@@ -130,7 +132,11 @@ def test_routes_as_terraform_makes_them(plugin: ProviderHost, sandbox_info: Any)
     inputs, _ = plugin.check(urn(ROUTE, "r"), {}, news)
     route_id, outputs = plugin.create(urn(ROUTE, "r"), inputs)
     assert route_id == f"r-{table}{zlib.crc32(b'10.0.0.0/16')}"  # routeCreateID
-    assert outputs["state"] == "active" and outputs["origin"] == "CreateRoute"
+    # The peering still waits for acceptance: AWS shows the route blackhole, and the waiter takes any route found.
+    assert outputs["state"] == "blackhole" and outputs["origin"] == "CreateRoute"
+    customer_ec2(sandbox_info).accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    _, outputs = plugin.read(urn(ROUTE, "r"), route_id, outputs)
+    assert outputs["state"] == "active"
     with pytest.raises(ProviderError) as exists:  # the pre-check: no "creating ..." prefix
         plugin.create(urn(ROUTE, "again"), inputs)
     assert (

@@ -16,21 +16,33 @@ terraform-provider-aws makes it (``internal/service/ec2/``):
 - ``aws_security_group`` (vpc_security_group.go): ``name`` (autonamed), ``description`` (default
   "Managed by Pulumi"), ``vpc_id`` ForceNew; tags in place; after CreateSecurityGroup the
   provider revokes AWS's default allow-all egress rules (IPv4 and IPv6): a new group has no egress.
+  Delete (``resourceSecurityGroupDelete``): with ``revoke_rules_on_delete`` the group's rules first;
+  DeleteSecurityGroup retried on ``DependencyViolation`` and ``InvalidGroup.InUse`` for a minute, then
+  (the rules revoked again) for the rest of the delete timeout (15 minutes); then until it is gone.
+
+Validation as each schema has it: a VPC's ``cidr_block`` a network of /16 to /28 and
+``instance_tenancy`` default or dedicated; a subnet's ``cidr_block`` an IPv4 network address; an
+association's ``subnet_id`` (or ``gateway_id``, not served) exactly one; a security group's ``name``
+and ``description`` up to 255 bytes, the name not starting "sg-". Timeouts: subnet create 10 minutes,
+delete 20; route table and association create 5, update 2, delete 5; security group create 10,
+delete 15; a VPC has none.
 
 Deletes: each type's own NotFound code is done; anything else is an error.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .aws_errors import ProviderRefusal, error_code, reported, sdk_error_text
-from .ec2_reads import described, tag_outputs, tag_specifications, update_tags
+from .ec2_reads import described, retried, tag_outputs, tag_specifications, update_tags
 from .ec2_session import Ec2Session
 from .resource_type import Create, Delete, Read, ResourceType, Update
+from .validation import Attr, all_of, cidr_network, ipv4_cidr_network, string_does_not_match, string_in, string_length
 from .wire import Properties
 
 VPC_NOT_FOUND = ("InvalidVpcID.NotFound",)
@@ -82,10 +94,11 @@ def _importer(read: Read) -> Callable[[Ec2Session, str], tuple[str, Properties] 
 
 def _vpc_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
     request: dict[str, Any] = {
-        "CidrBlock": inputs["cidrBlock"],
         "InstanceTenancy": inputs.get("instanceTenancy") or "default",
         "AmazonProvidedIpv6CidrBlock": False,
     }
+    if inputs.get("cidrBlock"):
+        request["CidrBlock"] = inputs["cidrBlock"]
     with reported("creating EC2 VPC"):
         vpc_id = str(session.client.create_vpc(**_with_tags(session, "vpc", inputs, request))["Vpc"]["VpcId"])
         for key, attribute in DNS_ATTRIBUTES.items():
@@ -120,7 +133,7 @@ def _vpc_read(session: Ec2Session, vpc_id: str, olds: Properties) -> Properties 
         "defaultSecurityGroupId": groups[0]["GroupId"] if groups else None,
         "arn": f"arn:aws:ec2:{session.region}:{vpc.get('OwnerId', '')}:vpc/{vpc_id}",
         **attributes,
-        **tag_outputs(session, vpc.get("Tags")),
+        **tag_outputs(session, vpc.get("Tags"), olds.get("tags")),
     }
 
 
@@ -140,7 +153,9 @@ def _vpc_update(session: Ec2Session, vpc_id: str, olds: Properties, news: Proper
 
 
 def _subnet_create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
-    request: dict[str, Any] = {"VpcId": inputs["vpcId"], "CidrBlock": inputs["cidrBlock"]}
+    request: dict[str, Any] = {"VpcId": inputs["vpcId"]}
+    if inputs.get("cidrBlock"):
+        request["CidrBlock"] = inputs["cidrBlock"]
     if inputs.get("availabilityZone"):
         request["AvailabilityZone"] = inputs["availabilityZone"]
     with reported("creating EC2 Subnet"):
@@ -161,7 +176,7 @@ def _subnet_read(session: Ec2Session, subnet_id: str, olds: Properties) -> Prope
         "cidrBlock": subnet["CidrBlock"],
         "availabilityZone": subnet["AvailabilityZone"],
         "availabilityZoneId": subnet.get("AvailabilityZoneId"),
-        **tag_outputs(session, subnet.get("Tags")),
+        **tag_outputs(session, subnet.get("Tags"), olds.get("tags")),
     }
 
 
@@ -187,7 +202,7 @@ def _table_read(session: Ec2Session, table_id: str, olds: Properties) -> Propert
         **olds,
         "vpcId": found[0]["VpcId"],
         "ownerId": found[0].get("OwnerId"),
-        **tag_outputs(session, found[0].get("Tags")),
+        **tag_outputs(session, found[0].get("Tags"), olds.get("tags")),
     }
 
 
@@ -300,8 +315,64 @@ def _group_read(session: Ec2Session, group_id: str, olds: Properties) -> Propert
         "description": group["Description"],
         "vpcId": group.get("VpcId"),
         "ownerId": group.get("OwnerId"),
-        **tag_outputs(session, group.get("Tags")),
+        **tag_outputs(session, group.get("Tags"), olds.get("tags")),
     }
+
+
+GROUP_IN_USE = ("DependencyViolation", "InvalidGroup.InUse")
+GROUP_DELETE_TIMEOUT = 900.0
+FIRST_DELETE_ATTEMPT = 60.0
+PROPAGATION_SECONDS = 300.0  # ec2PropagationTimeout
+
+
+def _revoke_group_rules(session: Ec2Session, group_id: str) -> None:
+    """``forceRevokeSecurityGroupRules``: each of the group's rules, by rule id."""
+    with reported("describing security group rules"):
+        rules = session.client.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])[
+            "SecurityGroupRules"
+        ]
+    for rule in rules:
+        revoke = (
+            session.client.revoke_security_group_egress
+            if rule.get("IsEgress")
+            else session.client.revoke_security_group_ingress
+        )
+        try:
+            revoke(GroupId=group_id, SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])
+        except ClientError as error:
+            if error_code(error) not in ("InvalidPermission.NotFound", "InvalidSecurityGroupRuleId.NotFound"):
+                raise ProviderRefusal(f"revoking Security Group ({group_id}) Rules: {sdk_error_text(error)}") from None
+
+
+def _group_delete(session: Ec2Session, group_id: str, olds: Properties) -> None:
+    timeout = session.timeout_or(GROUP_DELETE_TIMEOUT)
+    remaining = timeout - FIRST_DELETE_ATTEMPT if timeout >= FIRST_DELETE_ATTEMPT else 30.0
+    if olds.get("revokeRulesOnDelete"):
+        _revoke_group_rules(session, group_id)
+
+    def delete() -> Any:
+        return session.client.delete_security_group(GroupId=group_id)
+
+    try:
+        try:
+            retried(delete, GROUP_IN_USE, FIRST_DELETE_ATTEMPT)
+        except ClientError as error:
+            if error_code(error) not in GROUP_IN_USE:
+                raise
+            if olds.get("revokeRulesOnDelete"):
+                _revoke_group_rules(session, group_id)
+            retried(delete, GROUP_IN_USE, remaining)
+    except ClientError as error:
+        if error_code(error) in GROUP_NOT_FOUND:
+            return
+        raise ProviderRefusal(f"deleting Security Group ({group_id}): {sdk_error_text(error)}") from None
+    deadline = time.monotonic() + PROPAGATION_SECONDS
+    while described(session.client.describe_security_groups, "SecurityGroups", GROUP_NOT_FOUND, GroupIds=[group_id]):
+        if time.monotonic() >= deadline:
+            raise ProviderRefusal(
+                f"waiting for Security Group ({group_id}) delete: timeout while waiting for resource to be gone"
+            )
+        time.sleep(0.2)
 
 
 def _network_type(
@@ -333,20 +404,24 @@ NETWORK_TYPES = (
     _network_type(
         "aws:ec2/vpc:Vpc",
         "vpc.go",
-        {"cidrBlock"},
+        set(),
         {"cidrBlock"},
         {"instanceTenancy", *DNS_ATTRIBUTES, "tags"},
         (_vpc_create, _vpc_read, _vpc_update, _deleter("delete_vpc", "VpcId", VPC_NOT_FOUND, "EC2 VPC")),
         defaults={"enableDnsSupport": True, "instanceTenancy": "default"},  # non-falsy TF defaults: Check fills them
         replaces_when=lambda key, old, new: key == "instanceTenancy" and not (old == "dedicated" and new == "default"),
-        computed_inputs=frozenset({"enableDnsHostnames"}),
+        computed_inputs=frozenset({"enableDnsHostnames", "cidrBlock"}),
         computed_outputs=("arn", "ownerId", "mainRouteTableId", "defaultSecurityGroupId", "tagsAll"),
         tagged=True,
+        attributes={
+            "cidr_block": Attr(validate=cidr_network(16, 28)),
+            "instance_tenancy": Attr(validate=string_in("default", "dedicated")),
+        },
     ),
     _network_type(
         "aws:ec2/subnet:Subnet",
         "vpc_subnet.go",
-        {"vpcId", "cidrBlock"},
+        {"vpcId"},
         {"vpcId", "cidrBlock", "availabilityZone"},
         {"tags"},
         (
@@ -355,9 +430,11 @@ NETWORK_TYPES = (
             _tags_updater(_subnet_read, "EC2 Subnet"),
             _deleter("delete_subnet", "SubnetId", SUBNET_NOT_FOUND, "EC2 Subnet"),
         ),
-        computed_inputs=frozenset({"availabilityZone"}),
+        computed_inputs=frozenset({"availabilityZone", "cidrBlock"}),
         computed_outputs=("availabilityZone", "availabilityZoneId", "tagsAll"),
         tagged=True,
+        attributes={"cidr_block": Attr(validate=ipv4_cidr_network)},
+        timeouts=frozenset({"create", "delete"}),
     ),
     _network_type(
         "aws:ec2/routeTable:RouteTable",
@@ -373,6 +450,7 @@ NETWORK_TYPES = (
         ),
         computed_outputs=("ownerId", "tagsAll"),
         tagged=True,
+        timeouts=frozenset({"create", "update", "delete"}),
     ),
     _network_type(
         "aws:ec2/routeTableAssociation:RouteTableAssociation",
@@ -381,6 +459,11 @@ NETWORK_TYPES = (
         {"subnetId"},
         {"routeTableId"},
         (_association_create, _association_read, _association_update, _association_delete),
+        attributes={
+            "subnet_id": Attr(exactly_one_of=("subnet_id", "gateway_id")),
+            "gateway_id": Attr(exactly_one_of=("subnet_id", "gateway_id")),
+        },
+        timeouts=frozenset({"create", "update", "delete"}),
     ),
     _network_type(
         "aws:ec2/securityGroup:SecurityGroup",
@@ -392,7 +475,7 @@ NETWORK_TYPES = (
             _group_create,
             _group_read,
             _tags_updater(_group_read, "Security Group"),
-            _deleter("delete_security_group", "GroupId", GROUP_NOT_FOUND, "Security Group"),
+            _group_delete,
         ),
         # pulumi-aws's overlay default (TF's own is "Managed by Terraform"); falsy TF defaults are not filled.
         defaults={"description": "Managed by Pulumi"},
@@ -400,5 +483,13 @@ NETWORK_TYPES = (
         computed_inputs=frozenset({"vpcId"}),  # Optional+Computed: the default VPC when unset
         computed_outputs=("ownerId", "tagsAll"),
         tagged=True,
+        attributes={
+            "name": Attr(
+                conflicts_with=("name_prefix",),
+                validate=all_of(string_length(0, 255), string_does_not_match("^sg-", "cannot begin with sg-")),
+            ),
+            "description": Attr(validate=string_length(0, 255)),
+        },
+        timeouts=frozenset({"create", "delete"}),
     ),
 )

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import SandboxError
 from .aws_errors import ProviderRefusal
 from .ec2_session import Ec2Session
+from .validation import Attr, framework_failures, sdk_failures
 from .wire import UNKNOWN, Properties, is_unknown
 
 DEFAULTS = "__defaults"  # the bridge's list of the inputs Check filled with defaults
@@ -25,6 +26,17 @@ Read = Callable[[Ec2Session, str, Properties], Properties | None]
 Update = Callable[[Ec2Session, str, Properties, Properties], Properties]
 Delete = Callable[[Ec2Session, str, Properties], None]
 Import = Callable[[Ec2Session, str], tuple[str, Properties] | None]
+Validate = Callable[[Properties], list[tuple[str, str]]]
+REGION = "region"
+# An import id may end in "@<region>" (internal/provider/sdkv2/region.go importRegion,
+# internal/types/aws_region.go CanonicalRegionPatternNoAnchors).
+IMPORT_REGION = re.compile(r"^(.+)@([a-z]{2,4}(?:-[a-z]+)+-\d{1,2})$")
+
+
+def split_import_id(import_id: str) -> tuple[str, str | None]:
+    """The import id and the region it names ("pcx-1@eu-west-1"), or None for the provider's."""
+    found = IMPORT_REGION.match(import_id)
+    return (found.group(1), found.group(2)) if found else (import_id, None)
 
 
 class PartialCreate(SandboxError):
@@ -78,18 +90,38 @@ class ResourceType:
     framework: bool = False  # a Plugin Framework resource (its errors are not wrapped in go-multierror's form)
     # CustomizeDiff's ForceNew for an in-place input: (key, old, new) -> whether this change replaces
     replaces_when: Callable[[str, Any, Any], bool] | None = None
+    # The schema's validation by terraform attribute (Required is implied for the required inputs)
+    attributes: Mapping[str, Attr] = field(default_factory=dict)
+    config_validators: tuple[Validate, ...] = ()  # a framework resource's resource-level validators
+    timeouts: frozenset[str] = frozenset()  # the operations with terraform timeouts (customTimeouts honoured)
+    # a custom type's semantic equality: (key, old, new) -> the two values mean the same (no difference)
+    same: Callable[[str, Any, Any], bool] | None = None
 
     @property
     def inputs(self) -> frozenset[str]:
-        return self.required | self.force_new | self.in_place | self.computed_inputs
+        """Every served input; ``region`` on every type (terraform-provider-aws v6 per-resource Region,
+        Optional+Computed)."""
+        return self.required | self.force_new | self.in_place | self.computed_inputs | {REGION}
 
-    def check(self, request: CheckRequest, default_tags: Mapping[str, str]) -> tuple[Properties, list[str]]:
-        """Check as the bridge answers it: the inputs with the schema's defaults and the autoname filled in
-        (their names in ``__defaults``; an old value that was itself a default is kept, so that an update
-        keeps its name and a replacement, checked without olds, gets a new one), ``tagsAll`` for a tagged
-        type, and the failures (missing required or unserved inputs)."""
+    @property
+    def schema(self) -> dict[str, Attr]:
+        found = {snake_case(key): Attr(required=True) for key in self.required}
+        found.update(self.attributes)
+        return found
+
+    def check(
+        self, request: CheckRequest, default_tags: Mapping[str, str], provider_region: str = ""
+    ) -> tuple[Properties, list[str]]:
+        """Check as the bridge answers it: pulumi-aws's PreCheckCallbacks first (``region`` from the provider's
+        ``aws:region`` when unset, provider/region.go; ``tagsAll`` for an SDKv2 tagged type, provider/tags.go),
+        then the inputs with the schema's defaults and the autoname filled in (their names in ``__defaults``;
+        an old value that was itself a default is kept, so that an update keeps its name and a replacement,
+        checked without olds, gets a new one), then the schema's validation (``validation.py``) and the
+        inputs this plugin does not serve."""
         news, olds = request.news, request.olds
         inputs = {key: value for key, value in news.items() if value is not None and key != DEFAULTS}
+        if inputs.get(REGION) is None and provider_region:
+            inputs[REGION] = provider_region
         old_defaults = olds.get(DEFAULTS)
 
         def old_default(key: str) -> Any:
@@ -104,16 +136,14 @@ class ResourceType:
         if self.autoname and self.autoname not in inputs:
             inputs[self.autoname] = old_default(self.autoname) or request.autoname()
             defaulted.append(self.autoname)
-        if self.tagged:
+        if self.tagged and not self.framework:
             tags = inputs.get("tags")
             inputs["tagsAll"] = UNKNOWN if is_unknown(tags) else {**default_tags, **(tags or {})}
         inputs[DEFAULTS] = sorted(defaulted)
-        failures = [
-            f'Missing required argument. The argument "{snake_case(key)}" is required, but no definition was found.. '
-            f"Examine values at '{request.name}.{key}'."
-            for key in sorted(self.required)
-            if inputs.get(key) is None
-        ]
+        validated = (framework_failures if self.framework else sdk_failures)(self.schema, inputs)
+        for validate in self.config_validators:
+            validated.extend(validate(inputs))
+        failures = [f"{reason}. Examine values at '{request.name}.{key}'." for key, reason in validated]
         failures.extend(
             f"the sandbox's pulumi-aws does not serve the input '{key}' of {self.token}"
             for key in sorted(inputs)
@@ -131,19 +161,25 @@ class ResourceType:
             and self.autoname not in defaults
         )
 
-    def plan(self, olds: Properties, news: Properties, ignored: frozenset[str]) -> Plan:
-        """Each input whose new value differs from the state's (the last outputs, refreshed or not)."""
+    def plan(self, olds: Properties, news: Properties, ignored: frozenset[str], provider_region: str = "") -> Plan:
+        """Each input whose new value differs from the state's (the last outputs, refreshed or not). A changed
+        ``region`` replaces, but between unset and the provider's own region
+        (internal/provider/sdkv2/region.go ``forceNewIfRegionChanges``)."""
         changes = []
-        keys = self.inputs | ({"tagsAll"} if self.tagged else set())
+        keys = self.inputs | ({"tagsAll"} if self.tagged and not self.framework else set())
         for key in sorted(keys - ignored):
             new, old = news.get(key), olds.get(key)
-            if key in self.computed_inputs and new is None:
+            if (key in self.computed_inputs or key == REGION) and new is None:
                 continue
             if not is_unknown(new) and (new == old or (_empty(new) and _empty(old))):
                 continue
+            if not is_unknown(new) and self.same is not None and self.same(key, old, new):
+                continue
+            if key == REGION and {old or "", new or ""} == {"", provider_region}:
+                continue
             kind = "add" if _empty(old) else "delete" if new is None else "update"
             forced = self.replaces_when is not None and self.replaces_when(key, old, new)
-            changes.append(PropertyChange(key, kind, key in self.force_new or forced))
+            changes.append(PropertyChange(key, kind, key in self.force_new or key == REGION or forced))
         return Plan(tuple(changes))
 
     def preview_outputs(self, inputs: Properties, olds: Properties | None = None) -> Properties:

@@ -19,12 +19,14 @@ from google.protobuf import any_pb2, empty_pb2
 from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from .aws_errors import AwsCallFailed, ProviderRefusal
+from .aws_errors import AwsCallFailed, ProviderRefusal, reported
 from .data_sources import DATA_SOURCES, FRAMEWORK, InvokeFailed
 from .ec2_session import Ec2Session
-from .provider_config import ProviderConfig
-from .resource_type import DEFAULTS, CheckRequest, ResourceType
+from .engine_log import EngineLog
+from .provider_config import ProviderConfig, check_config
+from .resource_type import DEFAULTS, REGION, CheckRequest, ResourceType, split_import_id
 from .resource_types import RESOURCE_TYPES, PartialCreate
+from .waiters import go_duration
 from .wire import Properties, from_struct, is_unknown, to_struct
 
 AUTONAMING_MODES = {
@@ -74,25 +76,38 @@ def _type_token(request: Any) -> str:
 
 
 class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
-    def __init__(self, types: Mapping[str, ResourceType] = RESOURCE_TYPES) -> None:
+    def __init__(self, types: Mapping[str, ResourceType] = RESOURCE_TYPES, engine: str | None = None) -> None:
         self._types = types
         self._session: Ec2Session | None = None
+        self._configured_region = ""  # aws:region as configured (what pulumi-aws's region callback reads)
         self._lock = threading.Lock()
+        self._log = EngineLog(engine)
 
     # -- the provider itself ------------------------------------------------------------------
 
     def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version=plugin_version())
 
+    def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
+        """The bridge's CheckConfig: unknown keys and pulumi-aws's credentials check as failures."""
+        news = from_struct(request.news)
+        failures = [] if is_unknown(news) else check_config(news)
+        if failures:
+            return provider_pb2.CheckResponse(failures=[provider_pb2.CheckFailure(reason=f) for f in failures])
+        return provider_pb2.CheckResponse(inputs=request.news)
+
     def Configure(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.ConfigureResponse:
         args = from_struct(request.args)
         if not is_unknown(args):  # a preview may configure with values not known yet
             try:
                 config = ProviderConfig.read(args)
-            except ProviderRefusal as refusal:
+                with reported("Retrieving AWS account details"):
+                    account = config.account_id()
+            except (ProviderRefusal, AwsCallFailed) as refusal:
                 _abort(context, str(refusal))
             with self._lock:
-                self._session = Ec2Session.connect(config)
+                self._session = Ec2Session.connect(config, account)
+                self._configured_region = str(args.get("region") or "")
         # Secrets stripped by the engine and re-marked on outputs; previews answered by Create/Update.
         # pulumi-aws's muxed answer (the SDKv2 and framework servers ANDed): no secrets or resources accepted.
         return provider_pb2.ConfigureResponse(
@@ -120,16 +135,43 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             )
         return found
 
+    def _call_session(
+        self, context: grpc.ServicerContext, kind: ResourceType, region: Any, operation: str, request: Any
+    ) -> Ec2Session:
+        """The session for one call: the resource's region, the call's custom timeout if the type has one for
+        this operation (else the bridge's warning, SDKv2 types only; framework resources ignore it)."""
+        timeout = float(getattr(request, "timeout", 0) or 0)
+        if timeout and operation not in kind.timeouts:
+            if not kind.framework:
+                self._log.warning(
+                    f"Resource does not support customTimeouts, ignoring: {operation}={go_duration(timeout)}",
+                    request.urn,
+                )
+            timeout = 0
+        return self._ec2(context).for_call(str(region) if region else None, timeout)
+
+    def _log_sdk_error(self, text: str, urn: str = "") -> None:
+        """An SDKv2 error diagnostic as the bridge also logs it (pkg/tfshim/sdk-v2 handleDiagnostics, logDiag)."""
+        self._log.error(f"sdk-v2/provider2.go:572: sdk.helper_schema: {text}: provider=aws@{plugin_version()}", urn)
+
     @contextmanager
     def _reported(
-        self, context: grpc.ServicerContext, kind: ResourceType | None = None, doing: str = ""
+        self,
+        context: grpc.ServicerContext,
+        kind: ResourceType | None = None,
+        doing: str = "",
+        urn: str = "",
     ) -> Iterator[None]:
         """A failure of the provider's code, worded as the bridge returns it: terraform's diagnostics
-        (an SDKv2 resource's in go-multierror's form), behind what it was doing to which URN."""
+        (an SDKv2 resource's in go-multierror's form), behind what it was doing to which URN. An SDKv2
+        resource's error diagnostic also reaches the engine's log (pkg/tfshim/sdk-v2 handleDiagnostics, logDiag)."""
         try:
             yield
         except (AwsCallFailed, ProviderRefusal) as error:
-            text = str(error) if kind is None or kind.framework else f"1 error occurred:\n\t* {error}\n\n"
+            sdkv2 = kind is not None and not kind.framework
+            if sdkv2:
+                self._log_sdk_error(str(error), urn)
+            text = f"1 error occurred:\n\t* {error}\n\n" if sdkv2 else str(error)
             _abort(context, f"{doing}: {text}" if doing else text)
 
     # -- planning ---------------------------------------------------------------------------
@@ -146,20 +188,28 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             mode=AUTONAMING_MODES.get(naming.mode, "propose") if naming is not None else "propose",
         )
         with self._reported(context):
-            inputs, failures = kind.check(check, self._default_tags())
+            inputs, failures = kind.check(check, self._default_tags(), self._configured_region)
         # As the bridge's NewCheckFailure: the property is left empty, the reason names the value's path.
         return provider_pb2.CheckResponse(
             inputs=to_struct(inputs), failures=[provider_pb2.CheckFailure(property="", reason=f) for f in failures]
         )
 
     def _default_tags(self) -> dict[str, str]:
+        """pulumi-aws's tagsAll in Check: the default tags less ``ignoreTags`` (provider/tags.go mergeTags)."""
         with self._lock:
-            return dict(self._session.default_tags) if self._session is not None else {}
+            session = self._session
+        if session is None:
+            return {}
+        return {k: v for k, v in session.default_tags.items() if not session.ignore_tags.ignored(k)}
+
+    def _provider_region(self) -> str:
+        with self._lock:
+            return self._session.provider_region if self._session is not None else self._configured_region
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
         kind = self._type(request, context)
         olds, news = from_struct(request.olds), from_struct(request.news)
-        plan = kind.plan(olds, news, frozenset(request.ignoreChanges))
+        plan = kind.plan(olds, news, frozenset(request.ignoreChanges), self._provider_region())
         if not plan.changes:
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE, hasDetailedDiff=True)
         return provider_pb2.DiffResponse(
@@ -183,19 +233,21 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         inputs = _without_defaults(from_struct(request.properties))
         if request.preview:
             return provider_pb2.CreateResponse(properties=to_struct(kind.preview_outputs(inputs)))
-        session = self._ec2(context)
+        session = self._call_session(context, kind, inputs.get(REGION), "create", request)
         try:
-            with self._reported(context, kind):
+            with self._reported(context, kind, urn=request.urn):
                 id_, outputs = kind.create(session, inputs)
+                outputs = {**outputs, REGION: session.region}
         except PartialCreate as partial:
             # Made, then failed (a waiter): the bridge's initializationError, recorded with init errors.
+            self._log_sdk_error(partial.message, request.urn)
             reason = f"creating {request.urn}: 1 error occurred:\n\t* {partial.message}\n\n"
             _abort(
                 context,
                 reason,
                 provider_pb2.ErrorResourceInitFailed(
                     id=partial.id_,
-                    properties=to_struct(with_id(partial.id_, partial.outputs)),
+                    properties=to_struct(with_id(partial.id_, {**partial.outputs, REGION: session.region})),
                     reasons=[reason],
                     inputs=request.properties,
                 ),
@@ -204,19 +256,28 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Read(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
         kind = self._type(request, context)
-        session = self._ec2(context)
         olds, old_inputs = from_struct(request.properties), from_struct(request.inputs)
         importing = not olds and not old_inputs
-        with self._reported(context, kind, "" if importing else f"refreshing {request.urn}"):
+        import_id, region = split_import_id(request.id) if importing else (request.id, olds.get(REGION))
+        session = self._ec2(context).for_call(str(region) if region else None)
+        with self._reported(context, kind, "" if importing else f"refreshing {request.urn}", request.urn):
             if importing:
                 if kind.import_read is None:
                     _abort(context, f"resource {kind.token} does not support importing")
-                imported = kind.import_read(session, request.id)
-                id_, outputs = imported if imported is not None else (request.id, None)
+                imported = kind.import_read(session, import_id)
+                id_, outputs = imported if imported is not None else (import_id, None)
             else:
                 id_, outputs = request.id, kind.read(session, request.id, olds)
         if outputs is None:
+            if kind.framework and not importing:
+                # fwdiag.NewResourceNotFoundWarningDiagnostic, before the resource is removed
+                self._log.warning(
+                    "Resource not found: The resource was not found on the remote system and will be removed "
+                    "from Terraform state.",
+                    request.urn,
+                )
             return provider_pb2.ReadResponse()  # gone
+        outputs = {**outputs, REGION: session.region}
         inputs = _inputs_from_outputs(kind, outputs, None if importing else old_inputs)
         return provider_pb2.ReadResponse(id=id_, properties=to_struct(with_id(id_, outputs)), inputs=to_struct(inputs))
 
@@ -225,20 +286,22 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         olds, news = from_struct(request.olds), _without_defaults(from_struct(request.news))
         if request.preview:
             return provider_pb2.UpdateResponse(properties=to_struct(kind.preview_outputs(news, olds)))
-        if not kind.plan(olds, news, frozenset(request.ignoreChanges)).changes:
+        if not kind.plan(olds, news, frozenset(request.ignoreChanges), self._provider_region()).changes:
             # The bridge: no terraform diff, the old state stands (the engine's retry of a resource with init
             # errors lands here).
             return provider_pb2.UpdateResponse(properties=to_struct(olds))
-        session = self._ec2(context)
-        with self._reported(context, kind, f"updating {request.urn}"):
+        session = self._call_session(context, kind, news.get(REGION) or olds.get(REGION), "update", request)
+        with self._reported(context, kind, f"updating {request.urn}", request.urn):
             outputs = kind.update(session, request.id, olds, news)
+        outputs = {**outputs, REGION: session.region}
         return provider_pb2.UpdateResponse(properties=to_struct(with_id(request.id, outputs)))
 
     def Delete(self, request: Any, context: grpc.ServicerContext) -> empty_pb2.Empty:
         kind = self._type(request, context)
-        session = self._ec2(context)
-        with self._reported(context, kind, f"deleting {request.urn}"):
-            kind.delete(session, request.id, from_struct(request.properties))
+        olds = from_struct(request.properties)
+        session = self._call_session(context, kind, olds.get(REGION), "delete", request)
+        with self._reported(context, kind, f"deleting {request.urn}", request.urn):
+            kind.delete(session, request.id, olds)
         return empty_pb2.Empty()
 
     # -- data sources ---------------------------------------------------------------------------
@@ -251,12 +314,16 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 f"the sandbox's pulumi-aws does not serve the function {request.tok}; it serves "
                 f"{', '.join(sorted(DATA_SOURCES))}. Use a real AWS account with pulumi-aws for other functions.",
             )
-        session = self._ec2(context)
+        args = from_struct(request.args)
+        session = self._ec2(context).for_call(str(args[REGION]) if args.get(REGION) else None)
         try:
-            result = lookup(session, from_struct(request.args))
+            result = lookup(session, args)
         except (InvokeFailed, AwsCallFailed, ProviderRefusal) as failure:
             # The bridge: errors.Wrapf(err, "invoking %s", tok) around terraform's diagnostics.
-            text = str(failure) if request.tok in FRAMEWORK else f"1 error occurred:\n\t* {failure}\n\n"
+            framework = request.tok in FRAMEWORK
+            if not framework:
+                self._log_sdk_error(str(failure))
+            text = str(failure) if framework else f"1 error occurred:\n\t* {failure}\n\n"
             _abort(context, f"invoking {request.tok}: {text}")
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
