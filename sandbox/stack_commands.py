@@ -26,7 +26,7 @@ import yaml
 
 from .errors import SandboxError
 from .pulumi_cli import PROJECT_ROOT, PulumiCli, ensure_cli
-from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
+from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, aws_plugin_bin, pulumi_environment
 from .stack_summary import render, stack_resources, summarize
 from .world.heroku_world import Timings
 from .world.local_sandbox import SANDBOX_SEED, SEED_SPACE_REGION, LocalSandbox, SandboxOptions
@@ -101,6 +101,13 @@ def add_commands(commands: Any) -> None:
             help="print the CLI's events (steps, diagnostics, summary) and the clouds' summary as one JSON "
             "document; the CLI's progress goes to stderr",
         )
+        parser.add_argument(
+            "--aws-plugin",
+            choices=("sandbox", "bridged"),
+            default="sandbox",
+            help="the pulumi-aws the CLI runs: the sandbox's own (default), or pulumi-aws built from "
+            "terraform-provider-aws's code, once built (make aws-conformance builds it)",
+        )
         if name in ("up", "refresh", "destroy"):
             parser.add_argument("--skip-preview", action="store_true", help="as `pulumi " + name + " --skip-preview`")
         parser.add_argument(
@@ -150,14 +157,20 @@ class StackRun:
     """One ``pulumi`` command on one stack of one sandbox."""
 
     def __init__(
-        self, cli: PulumiCli, folder: StateFolder, program: Program, stack: str, heroku_url: str | None = None
+        self,
+        cli: PulumiCli,
+        folder: StateFolder,
+        program: Program,
+        stack: str,
+        heroku_url: str | None = None,
+        aws_plugin: str = "sandbox",
     ) -> None:
         self.cli = cli
         self.folder = folder.create()
         self.program = program
         self.stack = stack
         # This project importable from any program; HEROKU_HOST for programs that take no API URL from config.
-        self.environment = {**pulumi_environment(cli, folder), "PYTHONPATH": str(PROJECT_ROOT)}
+        self.environment = {**pulumi_environment(cli, folder, aws_plugin=aws_plugin), "PYTHONPATH": str(PROJECT_ROOT)}
         if heroku_url:
             self.environment["HEROKU_HOST"] = heroku_url
         self.workspace = folder.stacks / program.name
@@ -361,11 +374,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         overrides_from(args.config, program.name)  # a malformed -c fails before anything starts
+        aws_plugin_bin(args.aws_plugin)  # so does an --aws-plugin bridged that is not built
         cli = ensure_cli(say)
         with sandbox_for(args.sandbox, say) as (info, fresh):
             folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
             try:
-                stack = StackRun(cli, folder, program, args.stack, info.heroku_url)
+                stack = StackRun(cli, folder, program, args.stack, info.heroku_url, args.aws_plugin)
                 for mended in folder.mend_killed_writes():
                     say(
                         f"note: removed {mended}, left empty by a killed run (Pulumi's file backend writes it "
