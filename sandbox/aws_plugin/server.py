@@ -319,11 +319,9 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         try:
             result = lookup(session, args)
         except (InvokeFailed, AwsCallFailed, ProviderRefusal) as failure:
-            # The bridge: errors.Wrapf(err, "invoking %s", tok) around terraform's diagnostics.
-            framework = request.tok in FRAMEWORK
-            if not framework:
-                self._log_sdk_error(str(failure))
-            text = str(failure) if framework else f"1 error occurred:\n\t* {failure}\n\n"
+            # The bridge: errors.Wrapf(err, "invoking %s", tok) around terraform's diagnostics (a data source's
+            # are returned, not logged: ReadDataApply, pkg/tfshim/sdk-v2/provider.go).
+            text = str(failure) if request.tok in FRAMEWORK else f"1 error occurred:\n\t* {failure}\n\n"
             _abort(context, f"invoking {request.tok}: {text}")
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
