@@ -52,6 +52,11 @@ TABLE_NOT_FOUND = ("InvalidRouteTableID.NotFound",)
 ASSOCIATION_NOT_FOUND = ("InvalidAssociationID.NotFound",)
 GROUP_NOT_FOUND = ("InvalidGroup.NotFound",)
 DNS_ATTRIBUTES = {"enableDnsHostnames": "EnableDnsHostnames", "enableDnsSupport": "EnableDnsSupport"}
+VPC_ATTRIBUTES = {  # read after DescribeVpcs, in this order (awstypes.VpcAttributeName)
+    "enableDnsHostnames": "enableDnsHostnames",
+    "enableDnsSupport": "enableDnsSupport",
+    "enableNetworkAddressUsageMetrics": "enableNetworkAddressUsageMetrics",
+}
 
 
 def _with_tags(session: Ec2Session, resource_type: str, inputs: Properties, request: dict[str, Any]) -> dict[str, Any]:
@@ -109,29 +114,47 @@ def _vpc_create(session: Ec2Session, inputs: Properties) -> tuple[str, Propertie
 
 
 def _vpc_read(session: Ec2Session, vpc_id: str, olds: Properties) -> Properties | None:
+    """``resourceVPCFlatten``: the VPC, its three attributes (a failure is "reading EC2 VPC (...) Attribute
+    (...)"), its default network ACL, main route table and default security group (each only logged when
+    it cannot be read), its IPv6 association (none here: every IPv6 output empty)."""
     with reported(f"reading EC2 VPC ({vpc_id})"):
         vpcs = described(session.client.describe_vpcs, "Vpcs", VPC_NOT_FOUND, VpcIds=[vpc_id])
-        if not vpcs:
-            return None
-        vpc = vpcs[0]
-        attributes = {
-            key: bool(session.client.describe_vpc_attribute(VpcId=vpc_id, Attribute=key)[field]["Value"])
-            for key, field in DNS_ATTRIBUTES.items()
-        }
-        main = session.client.describe_route_tables(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
-        )["RouteTables"]
-        groups = session.client.describe_security_groups(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
-        )["SecurityGroups"]
+    if not vpcs:
+        return None
+    vpc = vpcs[0]
+    attributes = {}
+    for key, attribute in VPC_ATTRIBUTES.items():
+        with reported(f"reading EC2 VPC ({vpc_id}) Attribute ({attribute})"):
+            found = session.client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+        attributes[key] = bool(found[attribute[:1].upper() + attribute[1:]]["Value"])
+    vpc_filter = {"Name": "vpc-id", "Values": [vpc_id]}
+    main = session.client.describe_route_tables(
+        Filters=[vpc_filter, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"]
+    groups = session.client.describe_security_groups(
+        Filters=[vpc_filter, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    acls = session.client.describe_network_acls(Filters=[vpc_filter, {"Name": "default", "Values": ["true"]}])[
+        "NetworkAcls"
+    ]
+    owner = str(vpc.get("OwnerId", ""))
     return {
         **olds,
         "cidrBlock": vpc["CidrBlock"],
+        "dhcpOptionsId": vpc.get("DhcpOptionsId", ""),
         "instanceTenancy": vpc.get("InstanceTenancy", "default"),
-        "ownerId": vpc.get("OwnerId"),
-        "mainRouteTableId": main[0]["RouteTableId"] if main else None,
-        "defaultSecurityGroupId": groups[0]["GroupId"] if groups else None,
-        "arn": f"arn:aws:ec2:{session.region}:{vpc.get('OwnerId', '')}:vpc/{vpc_id}",
+        "ownerId": owner,
+        "mainRouteTableId": main[0]["RouteTableId"] if main else "",
+        "defaultRouteTableId": main[0]["RouteTableId"] if main else "",
+        "defaultSecurityGroupId": groups[0]["GroupId"] if groups else "",
+        "defaultNetworkAclId": acls[0]["NetworkAclId"] if acls else "",
+        "arn": f"arn:{session.partition}:ec2:{session.region}:{owner}:vpc/{vpc_id}",
+        "assignGeneratedIpv6CidrBlock": False,
+        "ipv6AssociationId": "",
+        "ipv6CidrBlock": "",
+        "ipv6CidrBlockNetworkBorderGroup": "",
+        "ipv6IpamPoolId": "",
+        "ipv6NetmaskLength": 0,
         **attributes,
         **tag_outputs(session, vpc.get("Tags"), olds.get("tags")),
     }
@@ -301,7 +324,47 @@ def _group_create(session: Ec2Session, inputs: Properties) -> tuple[str, Propert
     return group_id, found if found is not None else dict(inputs)
 
 
+def _gathered_rules(group_id: str, permissions: list[dict[str, Any]]) -> list[Properties]:
+    """``securityGroupIPPermGather``: one rule per protocol, ports and description, with its CIDRs, prefix lists
+    and other groups (this group itself as ``self``); as the set Read stores, in a stable order."""
+    rules: dict[tuple[str, int, int, str], Properties] = {}
+
+    def rule(permission: dict[str, Any], description: str) -> Properties:
+        protocol = str(permission.get("IpProtocol", ""))
+        from_port, to_port = int(permission.get("FromPort", 0)), int(permission.get("ToPort", 0))
+        return rules.setdefault(
+            (protocol, from_port, to_port, description),
+            {
+                "cidrBlocks": [],
+                "description": description,
+                "fromPort": from_port,
+                "ipv6CidrBlocks": [],
+                "prefixListIds": [],
+                "protocol": protocol,
+                "securityGroups": [],
+                "self": False,
+                "toPort": to_port,
+            },
+        )
+
+    for permission in permissions:
+        for block in permission.get("IpRanges", []):
+            rule(permission, block.get("Description", ""))["cidrBlocks"].append(block["CidrIp"])
+        for block in permission.get("Ipv6Ranges", []):
+            rule(permission, block.get("Description", ""))["ipv6CidrBlocks"].append(block["CidrIpv6"])
+        for prefix_list in permission.get("PrefixListIds", []):
+            rule(permission, prefix_list.get("Description", ""))["prefixListIds"].append(prefix_list["PrefixListId"])
+        for pair in permission.get("UserIdGroupPairs", []):
+            found = rule(permission, pair.get("Description", ""))
+            if pair.get("GroupId") == group_id:
+                found["self"] = True
+            else:
+                found["securityGroups"] = sorted({*found["securityGroups"], pair.get("GroupName") or pair["GroupId"]})
+    return [rules[key] for key in sorted(rules)]
+
+
 def _group_read(session: Ec2Session, group_id: str, olds: Properties) -> Properties | None:
+    """``resourceSecurityGroupRead``: the group, its ARN, its rules as ``ingress``/``egress`` sets."""
     with reported(f"reading Security Group ({group_id})"):
         found = described(
             session.client.describe_security_groups, "SecurityGroups", GROUP_NOT_FOUND, GroupIds=[group_id]
@@ -309,12 +372,17 @@ def _group_read(session: Ec2Session, group_id: str, olds: Properties) -> Propert
     if not found:
         return None
     group = found[0]
+    owner = str(group.get("OwnerId", ""))
     return {
         **olds,
+        "arn": f"arn:{session.partition}:ec2:{session.region}:{owner}:security-group/{group_id}",
         "name": group["GroupName"],
+        "namePrefix": "",  # create.NamePrefixFromName: only a name ending in terraform's unique id has one
         "description": group["Description"],
         "vpcId": group.get("VpcId"),
-        "ownerId": group.get("OwnerId"),
+        "ownerId": owner,
+        "ingress": _gathered_rules(group_id, group.get("IpPermissions", [])),
+        "egress": _gathered_rules(group_id, group.get("IpPermissionsEgress", [])),
         **tag_outputs(session, group.get("Tags"), olds.get("tags")),
     }
 
@@ -411,7 +479,18 @@ NETWORK_TYPES = (
         defaults={"enableDnsSupport": True, "instanceTenancy": "default"},  # non-falsy TF defaults: Check fills them
         replaces_when=lambda key, old, new: key == "instanceTenancy" and not (old == "dedicated" and new == "default"),
         computed_inputs=frozenset({"enableDnsHostnames", "cidrBlock"}),
-        computed_outputs=("arn", "ownerId", "mainRouteTableId", "defaultSecurityGroupId", "tagsAll"),
+        computed_outputs=(
+            "arn",
+            "ownerId",
+            "mainRouteTableId",
+            "defaultRouteTableId",
+            "defaultSecurityGroupId",
+            "defaultNetworkAclId",
+            "dhcpOptionsId",
+            "enableNetworkAddressUsageMetrics",
+            "ipv6AssociationId",
+            "tagsAll",
+        ),
         tagged=True,
         attributes={
             "cidr_block": Attr(validate=cidr_network(16, 28)),
@@ -481,7 +560,7 @@ NETWORK_TYPES = (
         defaults={"description": "Managed by Pulumi"},
         autoname="name",
         computed_inputs=frozenset({"vpcId"}),  # Optional+Computed: the default VPC when unset
-        computed_outputs=("ownerId", "tagsAll"),
+        computed_outputs=("arn", "ownerId", "ingress", "egress", "namePrefix", "tagsAll"),
         tagged=True,
         attributes={
             "name": Attr(
