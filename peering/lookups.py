@@ -20,6 +20,7 @@ from providers.heroku_errors import (
     HerokuConnectionError,
     HerokuCredentialsError,
     HerokuError,
+    HerokuNoAnswer,
     HerokuNotFound,
     HerokuUnauthorized,
 )
@@ -128,19 +129,19 @@ class Lookups:
                 raise LookupProblem(
                     f"{where}space = {shown(args.space)}: Heroku does not know this space ({error}). "
                     "Check the name with `heroku spaces`."
-                ) from None
+                ) from error
             except HerokuUnauthorized as error:
                 raise LookupProblem(
                     f"heroku:apiKey: Heroku refused the token ({error}). Set a valid one: "
                     "pulumi config set --secret heroku:apiKey <token> (see `heroku authorizations:create`)."
-                ) from None
+                ) from error
             except HerokuCredentialsError as error:
-                raise LookupProblem(str(error)) from None
+                raise LookupProblem(str(error)) from error
             except HerokuConfigError as error:
-                raise LookupProblem(f"{where}herokuApiUrl: {error}") from None
+                raise LookupProblem(f"{where}herokuApiUrl: {error}") from error
             except HerokuConnectionError as error:
                 url = args.api_url or resolve_api_url()
-                if error.kind in ("read-timeout", "dropped"):
+                if isinstance(error, HerokuNoAnswer):
                     raise LookupProblem(
                         f"{where}space = {shown(args.space)}: Heroku at {shown(url)} took the request but did not "
                         f"answer ({error}). Heroku is slow or failing: check https://status.heroku.com and run again."

@@ -22,6 +22,7 @@ from typing import Protocol
 from .heroku_api import DEFAULT_TIMEOUT, Timeout
 from .heroku_errors import (
     HerokuAPIError,
+    HerokuBadResponse,
     HerokuConnectionError,
     HerokuError,
     HerokuForbidden,
@@ -35,6 +36,8 @@ NOT_LISTED = "(not listed)"  # Heroku answered 404 for the peering
 # AWS's statuses of a request nobody has accepted yet (the requester's view, from the pcx).
 AWS_NOT_ACCEPTED = ("initiating-request", "pending-acceptance")
 GONE_AFTER_404S = 3  # consecutive 404s, after acceptance, before a peering counts as deleted
+# Failures that leave the peering as it was, for all the flow knows: read again (or accept again) before deciding.
+TRANSIENT = (HerokuAPIError, HerokuConnectionError, HerokuBadResponse)
 
 
 class Step(Enum):
@@ -126,8 +129,9 @@ def after_active(pcx_id: str, space: str, status: str) -> str | None:
     )
 
 
-class PeeringWaitError(HerokuError):
-    """Create ended without ``active``: a terminal status, a refusal, or a deadline."""
+class PeeringAcceptanceError(HerokuError):
+    """The Heroku side cannot be brought to, or read as, ``active``: a terminal status, a refusal, a deadline,
+    or a read refresh could not make. The message says why and what to do."""
 
 
 class PeeringClient(Protocol):
@@ -232,7 +236,7 @@ class AcceptanceFlow:
                 check(peering)
             step = self._before_accept(peering)
             if step is Step.FAIL and peering is not None:
-                raise PeeringWaitError(describe_terminal(self.pcx_id, self.space, peering.status))
+                raise PeeringAcceptanceError(describe_terminal(self.pcx_id, self.space, peering.status))
             if step is Step.ADOPT and peering is not None:
                 self.progress(
                     f"{self.pcx_id} is already {peering.status} in space {self.space}; adopting it (no accept sent)"
@@ -244,7 +248,7 @@ class AcceptanceFlow:
                 return self._read(deadline) or peering
             elapsed = self.clock() - started
             if self.clock() >= deadline:
-                raise PeeringWaitError(self._visibility_deadline(timeout))
+                raise PeeringAcceptanceError(self._visibility_deadline(timeout))
             if self.accepts_sent:
                 what = "for Heroku to take the accept"
             elif self._last_error is not None:
@@ -289,10 +293,10 @@ class AcceptanceFlow:
                 return peering
             if step is Step.FAIL or (step is Step.RECHECK and missing >= GONE_AFTER_404S):
                 status = peering.status if peering else "deleted"
-                raise PeeringWaitError(describe_terminal(self.pcx_id, self.space, status))
+                raise PeeringAcceptanceError(describe_terminal(self.pcx_id, self.space, status))
             elapsed = self.clock() - started
             if self.clock() >= deadline:
-                raise PeeringWaitError(
+                raise PeeringAcceptanceError(
                     f"Peering {self.pcx_id} in space {self.space} was not active within {timeout:.0f}s "
                     f"({self._last_seen()}). Provisioning can take up to 20 minutes; run `pulumi up` again to "
                     "keep waiting (the accepted peering is adopted, no second accept is sent), or raise "
@@ -314,7 +318,7 @@ class AcceptanceFlow:
             return None
         except (HerokuUnauthorized, HerokuForbidden):
             raise
-        except (HerokuAPIError, HerokuConnectionError) as error:
+        except TRANSIENT as error:
             self._last_error = error
             return None
         self._last_status, self._last_error = peering.status, None
@@ -328,7 +332,7 @@ class AcceptanceFlow:
             self.client.space(self.space)
         except HerokuNotFound:
             raise
-        except (HerokuAPIError, HerokuConnectionError):
+        except TRANSIENT:
             return  # try again on the next 404
         self._space_checked = True
 
@@ -340,7 +344,7 @@ class AcceptanceFlow:
             self.client.accept_peering(self.space, self.pcx_id, timeout=self._timeout(deadline))
         except (HerokuUnauthorized, HerokuForbidden):
             raise
-        except (HerokuAPIError, HerokuConnectionError) as error:
+        except TRANSIENT as error:
             self._last_error = error
             self.progress(f"accept not taken yet ({_short(error)}); reading the peering again before any retry")
             return False

@@ -29,10 +29,14 @@ from urllib3.util import Retry
 from . import __version__
 from .heroku_credentials import resolve_api_url, resolve_token, validate_api_url
 from .heroku_errors import (
-    CONNECTION_KINDS,
     HerokuAPIError,
+    HerokuBadResponse,
     HerokuConfigError,
+    HerokuConnectionDropped,
     HerokuConnectionError,
+    HerokuConnectionRefused,
+    HerokuConnectTimeout,
+    HerokuReadTimeout,
     error_class_for,
 )
 from .heroku_models import Peering, PeeringInfo
@@ -75,12 +79,12 @@ class ReportedRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
-        kind = connection_kind(error) if error is not None else None
-        if self.refused_is_final and kind == "refused":
+        kind = connection_error_class(error) if error is not None else None
+        if self.refused_is_final and kind is HerokuConnectionRefused:
             raise MaxRetryError(_pool, url or "", error) from error  # type: ignore[arg-type]  # as Retry does
         renewed = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.progress is not None:
-            why = CONNECTION_KINDS.get(kind or "", "") if kind else f"answered {response.status if response else '?'}"
+            why = kind.what if kind else f"answered {response.status if response else '?'}"
             path = (url or "").split("?", 1)[0]
             self.progress(f"waiting for Heroku: {method} {path}: {why}; asking again (retry {len(renewed.history)})")
         return renewed
@@ -226,10 +230,8 @@ class HerokuClient:
         response = self._request(method, path, timeout=timeout)
         try:
             return response.json()
-        except ValueError:
-            raise HerokuConnectionError(
-                method, path, f"{response.status_code} answer is not JSON ({len(response.content)} bytes)", "other"
-            ) from None
+        except ValueError as error:
+            raise HerokuBadResponse(method, path, response.status_code, len(response.content)) from error
 
     def _request(
         self,
@@ -255,7 +257,7 @@ class HerokuClient:
             ) from None
         except requests.exceptions.RequestException as error:  # RetryError included
             reason = self._auth.redacted(_reason(error))
-            raise HerokuConnectionError(method, path, reason, connection_kind(error)) from None
+            raise connection_error_class(error)(method, path, reason) from None
         except (ValueError, TypeError, UnicodeError) as error:
             # Raised while preparing the request (http.client checks header values too); the text may hold one.
             raise HerokuConfigError(
@@ -275,9 +277,22 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def connection_kind(error: BaseException) -> str:
-    """Which of ``CONNECTION_KINDS`` a requests failure is, looking through urllib3's wrappers."""
-    found: set[str] = set()
+# Most telling first: a refused connect explains the timeouts and drops a retry may have met after it.
+_KINDS: tuple[tuple[type[HerokuConnectionError], tuple[type[BaseException], ...]], ...] = (
+    (HerokuConnectionRefused, (ConnectionRefusedError,)),
+    (HerokuReadTimeout, (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError)),
+    (
+        HerokuConnectionDropped,
+        (http.client.RemoteDisconnected, ConnectionResetError, urllib3.exceptions.ProtocolError),
+    ),
+    (HerokuConnectTimeout, (requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError)),
+)
+
+
+def connection_error_class(error: BaseException) -> type[HerokuConnectionError]:
+    """The kind of connection failure a requests error is, looking through urllib3's wrappers
+    (causes, contexts, ``reason`` and arguments); ``HerokuConnectionError`` itself when none is known."""
+    found: list[BaseException] = []
     stack: list[object] = [error]
     seen: set[int] = set()
     while stack:
@@ -285,19 +300,12 @@ def connection_kind(error: BaseException) -> str:
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, ConnectionRefusedError):
-            found.add("refused")
-        elif isinstance(item, (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError)):
-            found.add("read-timeout")
-        elif isinstance(item, (requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError)):
-            found.add("connect-timeout")
-        elif isinstance(item, (http.client.RemoteDisconnected, ConnectionResetError, urllib3.exceptions.ProtocolError)):
-            found.add("dropped")
+        found.append(item)
         stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None), *item.args])
-    for kind in ("refused", "read-timeout", "dropped", "connect-timeout"):
-        if kind in found:
+    for kind, causes in _KINDS:
+        if any(isinstance(item, causes) for item in found):
             return kind
-    return "other"
+    return HerokuConnectionError
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -20,27 +20,55 @@ class HerokuConfigError(HerokuError):
     """A base URL or other client setting is unusable."""
 
 
-# What went wrong on the wire, in words a user can act on: a read timeout means Heroku got the
-# request and did not answer in time (it may have acted on it); a refused or timed-out connect means
-# the request never arrived.
-CONNECTION_KINDS = {
-    "read-timeout": "no answer within the read timeout (the request reached Heroku and may have been processed)",
-    "connect-timeout": "could not connect within the connect timeout (the request did not reach Heroku)",
-    "refused": "connection refused (nothing listens at the API URL; the request did not reach Heroku)",
-    "dropped": "the connection was closed before an answer arrived (the request may have been processed)",
-    "other": "could not connect",
-}
-
-
 class HerokuConnectionError(HerokuError):
-    """The API could not be reached, or did not answer (after retries)."""
+    """The API could not be reached, or did not answer (after any retries).
 
-    def __init__(self, method: str, path: str, reason: str, kind: str = "other") -> None:
+    Catch this for every wire failure, or one of its kinds (as requests' ``ConnectionError`` and
+    ``Timeout``): ``HerokuUnreachable`` (the request never arrived: safe to send again) and
+    ``HerokuNoAnswer`` (it arrived, or may have, and may have been acted on).
+    """
+
+    what = "could not connect"
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
         self.method = method
         self.path = path
         self.reason = reason
-        self.kind = kind if kind in CONNECTION_KINDS else "other"
-        super().__init__(f"Heroku API {method} {path}: {CONNECTION_KINDS[self.kind]}: {reason}")
+        super().__init__(f"Heroku API {method} {path}: {self.what}: {reason}")
+
+
+class HerokuUnreachable(HerokuConnectionError):
+    """The request did not reach Heroku: nothing was processed."""
+
+
+class HerokuConnectTimeout(HerokuUnreachable):
+    what = "could not connect within the connect timeout (the request did not reach Heroku)"
+
+
+class HerokuConnectionRefused(HerokuUnreachable):
+    what = "connection refused (nothing listens at the API URL; the request did not reach Heroku)"
+
+
+class HerokuNoAnswer(HerokuConnectionError):
+    """Heroku took the request (or may have) and no answer came: it may have acted on it."""
+
+
+class HerokuReadTimeout(HerokuNoAnswer):
+    what = "no answer within the read timeout (the request reached Heroku and may have been processed)"
+
+
+class HerokuConnectionDropped(HerokuNoAnswer):
+    what = "the connection was closed before an answer arrived (the request may have been processed)"
+
+
+class HerokuBadResponse(HerokuError):
+    """Heroku answered with a success status and a body that is not the JSON its schema promises."""
+
+    def __init__(self, method: str, path: str, status: int, size: int) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        super().__init__(f"Heroku API {method} {path}: the {status} answer is not JSON ({size} bytes)")
 
 
 class HerokuAPIError(HerokuError):

@@ -38,7 +38,7 @@ from .acceptance_flow import (
     DEFAULT_SCHEDULE,
     GONE_AFTER_404S,
     AcceptanceFlow,
-    PeeringWaitError,
+    PeeringAcceptanceError,
     after_active,
 )
 from .engine_watchdog import start_in_host
@@ -60,10 +60,6 @@ ACCEPTED = ("active", "provisioning")
 RECHECK_PAUSE = 2.0  # seconds between the reads that confirm a 404 on refresh
 DEFAULT_VISIBILITY_TIMEOUT = 600
 DEFAULT_ACTIVATION_TIMEOUT = 1200
-
-
-class PeeringAcceptanceError(HerokuError):
-    """The Heroku side cannot be brought to ``active``; the message says why and what to do."""
 
 
 def is_unknown(value: Any) -> bool:
@@ -171,15 +167,12 @@ class PeeringAcceptanceProvider(ResourceProvider):
         aws_status = props.get(AWS_STATUS)
         with self._client(props, retry_here=False) as client:
             flow = AcceptanceFlow(client, space, pcx_id, _progress, DEFAULT_SCHEDULE)
-            try:
-                peering = flow.run(
-                    float(props.get("visibility_timeout") or DEFAULT_VISIBILITY_TIMEOUT),
-                    float(props.get("activation_timeout") or DEFAULT_ACTIVATION_TIMEOUT),
-                    lambda seen: _refuse_foreign(seen, props, space),
-                    aws_status=str(aws_status) if isinstance(aws_status, str) else None,
-                )
-            except PeeringWaitError as error:
-                raise PeeringAcceptanceError(str(error)) from None
+            peering = flow.run(
+                float(props.get("visibility_timeout") or DEFAULT_VISIBILITY_TIMEOUT),
+                float(props.get("activation_timeout") or DEFAULT_ACTIVATION_TIMEOUT),
+                lambda seen: _refuse_foreign(seen, props, space),
+                aws_status=str(aws_status) if isinstance(aws_status, str) else None,
+            )
         _progress(f"{pcx_id} is active in space {space}")
         return _outputs(props, peering)
 
@@ -200,7 +193,7 @@ class PeeringAcceptanceProvider(ResourceProvider):
                         "otherwise set a valid one (pulumi config set --secret heroku:apiKey <token>, or "
                         "HEROKU_API_KEY). Destroying asks nothing of Heroku: `pulumi destroy --refresh=false` works "
                         "without one."
-                    ) from None
+                    ) from error
                 except HerokuNotFound:
                     if attempt == GONE_AFTER_404S:
                         pulumi.log.warn(
@@ -216,7 +209,7 @@ class PeeringAcceptanceProvider(ResourceProvider):
                         f"reading {id_} in space {space}: {error}. The stack's state is unchanged; run again once "
                         "Heroku answers (https://status.heroku.com). To go on without reading Heroku: `pulumi up "
                         "--refresh=false`, or `pulumi destroy --refresh=false` (destroying asks nothing of Heroku)."
-                    ) from None
+                    ) from error
         advice = after_active(id_, space, peering.status)
         if advice:
             pulumi.log.warn(f"heroku: {advice}")

@@ -12,12 +12,20 @@ from providers.acceptance_flow import (
     NOT_LISTED,
     STATUS_TABLE,
     AcceptanceFlow,
-    PeeringWaitError,
+    PeeringAcceptanceError,
     PollSchedule,
     Step,
 )
 from providers.heroku_api import Timeout
-from providers.heroku_errors import HerokuConnectionError, HerokuError, HerokuNotFound, error_class_for
+from providers.heroku_errors import (
+    HerokuBadResponse,
+    HerokuConnectionDropped,
+    HerokuConnectTimeout,
+    HerokuError,
+    HerokuNotFound,
+    HerokuReadTimeout,
+    error_class_for,
+)
 from providers.heroku_models import Peering
 
 pytestmark = pytest.mark.provider
@@ -88,7 +96,7 @@ class ScriptedHeroku:
         if item == "slow":
             assert timeout is not None
             self.clock.now += timeout[1]
-            raise HerokuConnectionError("GET", "/x", "ReadTimeout", "read-timeout")
+            raise HerokuReadTimeout("GET", "/x", "ReadTimeout")
         if isinstance(item, Exception):
             raise item
         if item is None:
@@ -100,7 +108,7 @@ class ScriptedHeroku:
         item = self._next(self.accepts)
         if item == "lost":
             self.accepted = True
-            raise HerokuConnectionError("POST", "/x", "RemoteDisconnected", "dropped")
+            raise HerokuConnectionDropped("POST", "/x", "RemoteDisconnected")
         if isinstance(item, Exception):
             raise item
         self.accepted = True
@@ -123,7 +131,7 @@ def run(
     lines: list[str] = []
     flow = AcceptanceFlow(heroku, SPACE, PCX, lines.append, SCHEDULE, clock=clock, sleep=clock.sleep)
     try:
-        result: Peering | PeeringWaitError | HerokuError = flow.run(
+        result: Peering | PeeringAcceptanceError | HerokuError = flow.run(
             visibility, activation, check or (lambda p: None), aws_status=aws_status
         )
     except HerokuError as error:
@@ -186,7 +194,7 @@ def test_accepted_is_not_believed_while_aws_says_nobody_accepted(status: str) ->
 def test_a_stale_active_that_refuses_every_accept_ends_at_the_deadline_with_both_views() -> None:
     heroku, clock = world(["active"], accepts=[api_error(422, method="POST")])
     result, _, flow = run(heroku, clock, visibility=60, aws_status="pending-acceptance")
-    assert isinstance(result, PeeringWaitError) and flow.accepts_sent > 1
+    assert isinstance(result, PeeringAcceptanceError) and flow.accepts_sent > 1
     assert f"Heroku reports {PCX} in space {SPACE} active, but AWS reported it pending-acceptance" in str(result)
     assert clock.now <= 60 + 30
 
@@ -195,7 +203,7 @@ def test_a_stale_active_that_refuses_every_accept_ends_at_the_deadline_with_both
 def test_terminal_statuses_fail_at_once_with_their_meaning(status: str) -> None:
     heroku, clock = world([status])
     result, _, _ = run(heroku, clock)
-    assert isinstance(result, PeeringWaitError)
+    assert isinstance(result, PeeringAcceptanceError)
     assert f"is {status}: {STATUS_TABLE[status].meaning}" in str(result)
     assert heroku.calls == ["get"] and clock.now == 0
 
@@ -215,7 +223,7 @@ def test_after_accept_waiting_statuses_never_accept_again(status: str) -> None:
 def test_after_accept_terminal_statuses_fail(status: str) -> None:
     heroku, clock = world(["pending-acceptance"], after=["provisioning", status])
     result, _, _ = run(heroku, clock)
-    assert isinstance(result, PeeringWaitError) and f"is {status}:" in str(result)
+    assert isinstance(result, PeeringAcceptanceError) and f"is {status}:" in str(result)
 
 
 def test_after_accept_a_404_is_rechecked_before_it_counts_as_deleted() -> None:
@@ -224,7 +232,7 @@ def test_after_accept_a_404_is_rechecked_before_it_counts_as_deleted() -> None:
     assert isinstance(result, Peering) and result.status == "active"
     gone, clock = world(["pending-acceptance"], after=["provisioning", None])
     result, _, _ = run(gone, clock)
-    assert isinstance(result, PeeringWaitError) and "is deleted:" in str(result)
+    assert isinstance(result, PeeringAcceptanceError) and "is deleted:" in str(result)
     assert gone.calls.count("get") == 2 + GONE_AFTER_404S
 
 
@@ -245,7 +253,7 @@ def test_the_table_has_a_decision_for_both_phases_of_every_row() -> None:
         api_error(422, method="POST"),
         api_error(404, method="POST"),
         api_error(500, method="POST"),
-        HerokuConnectionError("POST", "/x", "ConnectTimeout", "connect-timeout"),
+        HerokuConnectTimeout("POST", "/x", "ConnectTimeout"),
     ],
     ids=["422", "404", "500", "connect-timeout"],
 )
@@ -274,7 +282,11 @@ def test_lost_answer_to_accept_is_adopted_without_a_second_accept() -> None:
 
 
 def test_failed_reads_are_retried_until_the_deadline_in_both_phases() -> None:
-    transient = [api_error(503, retry_after=1), HerokuConnectionError("GET", "/x", "reset", "dropped")]
+    transient = [
+        api_error(503, retry_after=1),
+        HerokuConnectionDropped("GET", "/x", "reset"),
+        HerokuBadResponse("GET", "/x", 200, 17),
+    ]
     heroku, clock = world([*transient, "pending-acceptance"], after=[*transient, "provisioning", "active"])
     result, _, _ = run(heroku, clock)
     assert isinstance(result, Peering) and result.status == "active"
@@ -293,10 +305,10 @@ def test_a_refusal_from_check_sends_nothing() -> None:
     heroku, clock = world(["pending-acceptance"])
 
     def refuse(peering: Peering) -> None:
-        raise PeeringWaitError(f"{peering.pcx_id} belongs to someone else")
+        raise PeeringAcceptanceError(f"{peering.pcx_id} belongs to someone else")
 
     result, _, _ = run(heroku, clock, check=refuse)
-    assert isinstance(result, PeeringWaitError) and "accept" not in heroku.calls
+    assert isinstance(result, PeeringAcceptanceError) and "accept" not in heroku.calls
 
 
 # -- deadlines and pacing -------------------------------------------------------------------------
@@ -305,7 +317,7 @@ def test_a_refusal_from_check_sends_nothing() -> None:
 def test_visibility_deadline_names_an_undocumented_status() -> None:
     heroku, clock = world(["frobnicating"])
     result, _, _ = run(heroku, clock, visibility=30)
-    assert isinstance(result, PeeringWaitError)
+    assert isinstance(result, PeeringAcceptanceError)
     assert "within 30s" in str(result) and "last status: frobnicating (a status Heroku's schema does not list" in str(
         result
     )
@@ -315,7 +327,7 @@ def test_visibility_deadline_names_an_undocumented_status() -> None:
 def test_accept_refused_until_the_deadline_says_so() -> None:
     heroku, clock = world(["pending-acceptance"], accepts=[api_error(422, method="POST")])
     result, _, flow = run(heroku, clock, visibility=20)
-    assert isinstance(result, PeeringWaitError)
+    assert isinstance(result, PeeringAcceptanceError)
     assert "did not take the accept" in str(result) and "422 invalid_params" in str(result)
     assert flow.accepts_sent > 3
 
@@ -323,7 +335,7 @@ def test_accept_refused_until_the_deadline_says_so() -> None:
 def test_activation_deadline_tells_a_read_timeout_and_is_kept() -> None:
     heroku, clock = world(["pending-acceptance"], after=["provisioning", "slow"])
     result, _, _ = run(heroku, clock, activation=45)
-    assert isinstance(result, PeeringWaitError)
+    assert isinstance(result, PeeringAcceptanceError)
     assert "not active within 45s" in str(result) and "no answer within the read timeout" in str(result)
     # one poll interval plus one request timeout at most; request timeouts never outlast the deadline
     assert clock.now <= 45 + SCHEDULE.cap + 30

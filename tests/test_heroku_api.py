@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -15,13 +17,17 @@ from providers.heroku_api import USER_AGENT, HerokuClient, default_retry, single
 from providers.heroku_credentials import resolve_api_url, resolve_token
 from providers.heroku_errors import (
     HerokuAPIError,
+    HerokuBadResponse,
     HerokuConfigError,
+    HerokuConnectionDropped,
     HerokuConnectionError,
+    HerokuConnectionRefused,
     HerokuCredentialsError,
     HerokuForbidden,
     HerokuInvalidParams,
     HerokuNotFound,
     HerokuRateLimited,
+    HerokuReadTimeout,
     HerokuUnauthorized,
 )
 from sandbox.world.faults import FaultInjector, FaultRule
@@ -184,6 +190,36 @@ def test_rate_limited_after_retries(make_sandbox) -> None:
     assert len([e for e in sandbox.emulator.requests() if e.route == "get"]) == 3
 
 
+def test_an_answer_that_is_not_json_is_a_bad_response_not_a_connection_error() -> None:
+    """A proxy's HTML page with a 200 status: the connection worked, the body is not what Heroku promises."""
+
+    class HtmlPage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html>maintenance</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HtmlPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with (
+            HerokuClient("t", f"http://127.0.0.1:{server.server_port}") as heroku,
+            pytest.raises(HerokuBadResponse) as caught,
+        ):
+            heroku.peering_info("s")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not isinstance(caught.value, HerokuConnectionError)
+    assert str(caught.value) == "Heroku API GET /spaces/s/peering-info: the 200 answer is not JSON (24 bytes)"
+
+
 def test_unreachable_api_is_a_connection_error() -> None:
     with (
         HerokuClient("t", "http://127.0.0.1:9", retry=Retry(total=1, backoff_factor=0)) as heroku,
@@ -216,7 +252,7 @@ def test_a_refused_connection_ends_the_read_only_retry_at_once(monkeypatch: pyte
     ):
         heroku.peering_info("s")
     elapsed = time.monotonic() - started
-    assert caught.value.kind == "refused" and "nothing listens at the API URL" in str(caught.value)
+    assert isinstance(caught.value, HerokuConnectionRefused) and "nothing listens at the API URL" in str(caught.value)
     assert connects == [("127.0.0.1", port)]
     assert elapsed < REFUSED_BOUND, elapsed
 
@@ -230,7 +266,7 @@ def test_the_default_retry_still_retries_a_refused_connection(monkeypatch: pytes
         pytest.raises(HerokuConnectionError) as caught,
     ):
         heroku.peering_info("s")
-    assert caught.value.kind == "refused"
+    assert isinstance(caught.value, HerokuConnectionRefused)
     assert connects == [("127.0.0.1", port)] * 6  # the first attempt and five retries
 
 
@@ -290,9 +326,9 @@ def test_connection_failures_say_which_kind(make_sandbox) -> None:
         pytest.raises(HerokuConnectionError) as refused,
     ):
         nobody.get_peering("s", "pcx-0123456789abcdef0")
-    assert slow.value.kind == "read-timeout" and "no answer within the read timeout" in str(slow.value)
-    assert lost.value.kind == "dropped" and "may have been processed" in str(lost.value)
-    assert refused.value.kind == "refused" and "connection refused" in str(refused.value)
+    assert isinstance(slow.value, HerokuReadTimeout) and "no answer within the read timeout" in str(slow.value)
+    assert isinstance(lost.value, HerokuConnectionDropped) and "may have been processed" in str(lost.value)
+    assert isinstance(refused.value, HerokuConnectionRefused) and "connection refused" in str(refused.value)
     [lost_entry] = [e for e in sandbox.emulator.requests() if e.route == "accept"]
     assert lost_entry.answered is False and lost_entry.status == 404  # processed: Heroku answered 404 unseen
 

@@ -105,7 +105,6 @@ def test_the_scan_sees_the_messages() -> None:
     assert {
         "PlanError",
         "LookupProblem",
-        "PeeringWaitError",
         "PeeringAcceptanceError",
         "HerokuConfigError",
     } <= ERROR_CALLS
