@@ -3,7 +3,8 @@
 Ids a scenario names (``side.name("pcx", id)``) become ``<pcx>``; other AWS ids become ``<kind>``
 (``<vpc>``, ``<sgr>``); a request id, ``<request-id>``; an autoname's random suffix, ``<7hex>``. The
 bridge's hidden state keys (``__meta``: timeouts and schema version; ``__pulumi_raw_state_delta``) are
-not outputs a program sees, so they are left out and counted apart.
+not outputs a program sees, so they are left out and counted apart. A list of objects is a terraform set
+(a table's routes, a group's rules), whose order is the set's hashing: such lists are compared sorted.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def normalize(value: Any, names: Mapping[str, str], hidden: list[str] | None = N
             kept[_replace_text(str(key), names)] = normalize(item, names, hidden)
         return kept
     if isinstance(value, (list, tuple)):
-        return [normalize(item, names, hidden) for item in value]
+        items = [normalize(item, names, hidden) for item in value]
+        if items and all(isinstance(item, Mapping) for item in items):
+            return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+        return items
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value

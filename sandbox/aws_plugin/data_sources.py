@@ -86,13 +86,10 @@ def get_region(session: Ec2Session, args: Properties) -> Properties:
     }
 
 
-# aws_vpc (vpc_data_source.go): DescribeVpcs, a DescribeVpcAttribute for each of these (a failure fails
-# the lookup), then the main route table (a failure only warns, main_route_table_id stays null).
-VPC_ATTRIBUTES = {
-    "enableDnsHostnames": "EnableDnsHostnames",
-    "enableDnsSupport": "EnableDnsSupport",
-    "enableNetworkAddressUsageMetrics": "EnableNetworkAddressUsageMetrics",
-}
+# aws_vpc (vpc_data_source.go): DescribeVpcs (a failure is "reading EC2 VPC: ..."), a DescribeVpcAttribute for each
+# of these (a failure fails the lookup: "reading EC2 VPC (...) Attribute (...)"), then the main route table (a failure
+# only logs a warning, main_route_table_id stays null).
+VPC_ATTRIBUTES = ("enableDnsHostnames", "enableDnsSupport", "enableNetworkAddressUsageMetrics")
 
 
 def get_vpc(session: Ec2Session, args: Properties) -> Properties:
@@ -100,29 +97,35 @@ def get_vpc(session: Ec2Session, args: Properties) -> Properties:
     ec2 = session.client
     with reported("reading EC2 VPC"):
         vpc = _one(_described(ec2.describe_vpcs, "Vpcs", VpcIds=[args["id"]]), "EC2 VPC")
-        attributes = {
-            name: bool(ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=name)[field]["Value"])
-            for name, field in VPC_ATTRIBUTES.items()
-        }
+    attributes = {}
+    for name in VPC_ATTRIBUTES:
+        with reported(f"reading EC2 VPC ({vpc['VpcId']}) Attribute ({name})"):
+            found = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=name)
+        attributes[name] = bool(found[name[:1].upper() + name[1:]]["Value"])
     try:
         main = ec2.describe_route_tables(
             Filters=[{"Name": "association.main", "Values": ["true"]}, {"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
         )["RouteTables"]
     except ClientError:
         main = []
+    owner = str(vpc.get("OwnerId", ""))
+    ipv6 = vpc.get("Ipv6CidrBlockAssociationSet") or [{}]
     return {
         "id": vpc["VpcId"],
-        "arn": f"arn:aws:ec2:{session.region}:{vpc.get('OwnerId', '')}:vpc/{vpc['VpcId']}",
+        "arn": f"arn:{session.partition}:ec2:{session.region}:{owner}:vpc/{vpc['VpcId']}",
         "cidrBlock": vpc["CidrBlock"],
         "cidrBlockAssociations": [
             {"associationId": a["AssociationId"], "cidrBlock": a["CidrBlock"], "state": a["CidrBlockState"]["State"]}
             for a in vpc.get("CidrBlockAssociationSet", [])
         ],
         "default": bool(vpc.get("IsDefault")),
+        "dhcpOptionsId": vpc.get("DhcpOptionsId", ""),
         "instanceTenancy": vpc.get("InstanceTenancy"),
-        "ownerId": vpc.get("OwnerId"),
+        "ipv6AssociationId": ipv6[0].get("AssociationId", ""),
+        "ipv6CidrBlock": ipv6[0].get("Ipv6CidrBlock", ""),
+        "ownerId": owner,
         "state": vpc.get("State"),
-        "tags": _tags(vpc.get("Tags")),
+        "tags": session.visible(_tags(vpc.get("Tags"))),
         **attributes,
         "mainRouteTableId": str(main[0]["RouteTableId"]) if len(main) == 1 else "",
         "region": session.region,
