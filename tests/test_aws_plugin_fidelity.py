@@ -207,7 +207,7 @@ def test_error_texts_as_terraform_words_them(plugin: ProviderHost, sandbox_info:
     inputs, _ = plugin.check(urn(TAG, "t"), {}, {"resourceId": "vpc-0123456789abcdef0", "key": "k", "value": "v"})
     with pytest.raises(ProviderError) as missing:
         plugin.create(urn(TAG, "t"), inputs)
-    assert "creating EC2 resource (vpc-0123456789abcdef0) tag (k): tagging resource (vpc-0123456789abcdef0): " in (
+    assert "creating ec2 resource (vpc-0123456789abcdef0) tag (k): tagging resource (vpc-0123456789abcdef0): " in (
         missing.value.message
     )
     with pytest.raises(ProviderError) as table:

@@ -5,9 +5,9 @@ Schema: ``resource_id`` and ``key`` ForceNew, ``value`` in place (CreateTags aga
 (...), expected ID,KEY" (``GetResourceID``, internal/tags/tag_resources.go). Create: CreateTags
 (``createTags``: "tagging resource (...): ..."), then Read at once: a new tag DescribeTags does not show
 is an error ("empty result"). Read: DescribeTags filtered by resource and key; no tag is gone. Delete:
-DeleteTags with the key and its value (a tag changed since is left alone). Errors read "creating EC2
-resource (<id>) tag (<key>): ...", "reading ...", "updating ...", "deleting ...". Import passes the id
-through, then reads it.
+DeleteTags with the key and its value (a tag changed since is left alone). Errors read "creating ec2
+resource (<id>) tag (<key>): ...", "reading ...", "updating ...", "deleting ..." (``names.EC2`` is "ec2").
+Import passes the id through, then reads it.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _find(session: Ec2Session, resource_id: str, key: str) -> str | None:
 
 def _failed(doing: str, resource_id: str, key: str, error: ClientError | str) -> ProviderRefusal:
     text = sdk_error_text(error) if isinstance(error, ClientError) else error
-    return ProviderRefusal(f"{doing} EC2 resource ({resource_id}) tag ({key}): {text}")
+    return ProviderRefusal(f"{doing} ec2 resource ({resource_id}) tag ({key}): {text}")  # names.EC2 is "ec2"
 
 
 def _read(session: Ec2Session, id_: str, new: bool) -> Properties | None:
