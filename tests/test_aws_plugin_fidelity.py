@@ -145,7 +145,7 @@ def test_custom_timeouts_reach_the_waiters_or_are_warned_about(
     )
     assert waited in made.error
     [(severity, line)] = logged.logs()  # the bridge logs an SDKv2 resource's error diagnostics to the engine too
-    assert severity == "error" and line.startswith("sdk-v2/provider2.go:572: sdk.helper_schema: waiting for EC2 VPC")
+    assert severity == "error" and line.startswith("  sdk-v2/provider2.go:572: sdk.helper_schema: waiting for EC2 VPC")
     tag = logged.check(urn(TAG, "t"), {}, {"resourceId": peer, "key": "k", "value": "v"}).value
     tagged = logged.create(urn(TAG, "t"), tag["inputs"], timeout=300)
     assert tagged.error is None

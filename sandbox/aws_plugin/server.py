@@ -139,10 +139,12 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         self, context: grpc.ServicerContext, kind: ResourceType, region: Any, operation: str, request: Any
     ) -> Ec2Session:
         """The session for one call: the resource's region, the call's custom timeout if the type has one for
-        this operation (else the bridge's warning, SDKv2 types only; framework resources ignore it)."""
+        this operation. An SDKv2 type without one warns on create and update (the bridge's
+        ``warnIgnoredCustomTimeouts`` at plan time); a delete's goes into the destroy diff, silently; framework
+        resources ignore them."""
         timeout = float(getattr(request, "timeout", 0) or 0)
         if timeout and operation not in kind.timeouts:
-            if not kind.framework:
+            if not kind.framework and operation != "delete":
                 self._log.warning(
                     f"Resource does not support customTimeouts, ignoring: {operation}={go_duration(timeout)}",
                     request.urn,
@@ -152,7 +154,14 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def _log_sdk_error(self, text: str, urn: str = "") -> None:
         """An SDKv2 error diagnostic as the bridge also logs it (pkg/tfshim/sdk-v2 handleDiagnostics, logDiag)."""
-        self._log.error(f"sdk-v2/provider2.go:572: sdk.helper_schema: {text}: provider=aws@{plugin_version()}", urn)
+        self._log.error(f"  sdk-v2/provider2.go:572: sdk.helper_schema: {text}: provider=aws@{plugin_version()}", urn)
+
+    def _log_framework(self, severity: str, text: str, urn: str = "") -> None:
+        """A Plugin Framework diagnostic as the bridge logs it (pkg/pf/tfbridge provider_diagnostics.go
+        ``formatDiagnosticMessage``: "[SEVERITY] <detail>: <summary>"); ``text`` is "<summary>: <detail>"."""
+        summary, _, detail = text.partition(": ")
+        message = f"[{severity.upper()}] {detail}: {summary}" if detail else f"[{severity.upper()}] {summary}"
+        (self._log.error if severity == "error" else self._log.warning)(message, urn)
 
     @contextmanager
     def _reported(
@@ -163,14 +172,16 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         urn: str = "",
     ) -> Iterator[None]:
         """A failure of the provider's code, worded as the bridge returns it: terraform's diagnostics
-        (an SDKv2 resource's in go-multierror's form), behind what it was doing to which URN. An SDKv2
-        resource's error diagnostic also reaches the engine's log (pkg/tfshim/sdk-v2 handleDiagnostics, logDiag)."""
+        (an SDKv2 resource's in go-multierror's form), behind what it was doing to which URN. Both bridges
+        also log a resource's error diagnostics to the engine."""
         try:
             yield
         except (AwsCallFailed, ProviderRefusal) as error:
             sdkv2 = kind is not None and not kind.framework
             if sdkv2:
                 self._log_sdk_error(str(error), urn)
+            elif kind is not None:
+                self._log_framework("error", str(error), urn)
             text = f"1 error occurred:\n\t* {error}\n\n" if sdkv2 else str(error)
             _abort(context, f"{doing}: {text}" if doing else text)
 
@@ -187,7 +198,7 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             proposed_name=naming.proposed_name if naming is not None else "",
             mode=AUTONAMING_MODES.get(naming.mode, "propose") if naming is not None else "propose",
         )
-        with self._reported(context):
+        with self._reported(context, kind if kind.framework else None):
             inputs, failures = kind.check(check, self._default_tags(), self._configured_region)
         # As the bridge's NewCheckFailure: the property is left empty, the reason names the value's path.
         return provider_pb2.CheckResponse(
@@ -271,13 +282,17 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         if outputs is None:
             if kind.framework and not importing:
                 # fwdiag.NewResourceNotFoundWarningDiagnostic, before the resource is removed
-                self._log.warning(
-                    "Resource not found: The resource was not found on the remote system and will be removed "
-                    "from Terraform state.",
+                self._log_framework(
+                    "warning",
+                    "AWS resource not found during refresh: Automatically removing from Terraform State instead of "
+                    "returning the error, which may trigger resource recreation. Original error: couldn't find "
+                    "resource",
                     request.urn,
                 )
             return provider_pb2.ReadResponse()  # gone
         outputs = {**outputs, REGION: session.region}
+        if kind.tagged and not kind.framework and outputs.get("tags") is None:
+            outputs["tags"] = {}  # Read without config: ResolveDuplicates answers an empty map, not null
         inputs = _inputs_from_outputs(kind, outputs, None if importing else old_inputs)
         return provider_pb2.ReadResponse(id=id_, properties=to_struct(with_id(id_, outputs)), inputs=to_struct(inputs))
 
@@ -319,10 +334,13 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         try:
             result = lookup(session, args)
         except (InvokeFailed, AwsCallFailed, ProviderRefusal) as failure:
-            # The bridge: errors.Wrapf(err, "invoking %s", tok) around terraform's diagnostics (a data source's
-            # are returned, not logged: ReadDataApply, pkg/tfshim/sdk-v2/provider.go).
-            text = str(failure) if request.tok in FRAMEWORK else f"1 error occurred:\n\t* {failure}\n\n"
-            _abort(context, f"invoking {request.tok}: {text}")
+            if request.tok in FRAMEWORK:
+                # The framework bridge returns (and logs) the diagnostic itself (pkg/pf/tfbridge provider_invoke.go).
+                self._log_framework("error", str(failure))
+                _abort(context, str(failure))
+            # The SDKv2 bridge: errors.Wrapf(err, "invoking %s", tok) around terraform's diagnostics (returned, not
+            # logged: ReadDataApply, pkg/tfshim/sdk-v2/provider.go).
+            _abort(context, f"invoking {request.tok}: 1 error occurred:\n\t* {failure}\n\n")
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
 
