@@ -70,7 +70,7 @@ def test_region_is_every_types_input_and_output_and_moves_the_call(plugin: Provi
     assert [v["CidrBlock"] for v in found] == ["10.40.0.0/16"]
     assert plugin.read(urn(VPC, "v"), vpc_id, outputs)[1]["region"] == "eu-west-1"
     moved = plugin.diff(urn(VPC, "v"), vpc_id, outputs, {**elsewhere, "region": "eu-central-1"})
-    assert moved["replaces"] == ["region"]
+    assert moved["replaces"] == ["__meta"] and "region" in moved["diffs"]  # CustomizeDiff's ForceNew
     spelt = {**outputs, "region": ""}  # state from before region: unset and the provider's region are the same
     assert plugin.diff(urn(VPC, "v"), vpc_id, spelt, {**elsewhere, "region": sandbox_info.region})["changes"] == "none"
     imported_id, imported, _ = plugin.read_with_inputs(urn(VPC, "i"), f"{vpc_id}@eu-west-1", {}, {})

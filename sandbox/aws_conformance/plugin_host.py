@@ -201,6 +201,8 @@ class PluginHost:
                     key: PROPERTY_DIFFS.get(value.kind, str(value.kind)) for key, value in response.detailedDiff.items()
                 },
                 "deleteBeforeReplace": response.deleteBeforeReplace,
+                "hasDetailedDiff": response.hasDetailedDiff,
+                "stables": sorted(response.stables),
             }
         )
 

@@ -10,8 +10,9 @@ state is the plan with the rule's id and ARN (no read-back), as after Update. Re
 ``InvalidSecurityGroupRuleId.NotFound`` and ``InvalidGroup.NotFound`` are done. ``from_port``/``to_port``
 of -1 (all) read back as null when the state has them null. The ARN is the provider's account's
 (``securityGroupRuleARN``: ``RegionalARN`` with the provider's account id, "" when it is not requested).
-``ip_protocol`` compares by meaning (``ipProtocolType``'s semantic equality through ``protocolForValue``:
-"6" is "tcp", "all" is "-1"), and a read keeps the state's spelling of the same protocol. Validation:
+``ip_protocol`` has a custom type whose semantic equality goes through ``protocolForValue`` ("6" is "tcp",
+"all" is "-1"): a read keeps the state's spelling of the same protocol (the bridge's Diff still compares the
+spellings, so "6" for "tcp" is a change there). Validation:
 ``cidr_ipv4`` an IPv4 network address, ports between -1 and 65535, exactly one source. A framework
 resource: its errors are "<summary>: <detail>" without go-multierror; its Check adds no ``tagsAll``
 (pulumi-aws's tags callback is for SDKv2 resources); create and update set ``tags_all`` themselves.
@@ -159,8 +160,7 @@ def update(session: Ec2Session, rule_id: str, olds: Properties, news: Properties
     """Tags first (the tags interceptor), then ModifySecurityGroupRules; the state is the plan."""
     with reported(f"updating VPC Security Group Rule ({rule_id})"):
         update_tags(session, rule_id, olds, news)
-        changed = [key for key in MODIFIABLE if olds.get(key) != news.get(key)]
-        if any(not same_protocol(key, olds.get(key), news.get(key)) for key in changed):
+        if any(olds.get(key) != news.get(key) for key in MODIFIABLE):  # the custom type's Equal: the spelling
             session.client.modify_security_group_rules(
                 GroupId=news["securityGroupId"],
                 SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": _rule(news)}],
@@ -194,5 +194,4 @@ INGRESS_RULE = ResourceType(
     framework=True,
     attributes=ATTRIBUTES,
     config_validators=(_exactly_one_source,),
-    same=same_protocol,
 )

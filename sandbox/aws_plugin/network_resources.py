@@ -187,18 +187,46 @@ def _subnet_create(session: Ec2Session, inputs: Properties) -> tuple[str, Proper
     return str(subnet["SubnetId"]), found if found is not None else dict(inputs)
 
 
+SUBNET_FLAGS = (  # Optional booleans with Default false; served with that value only
+    "assignIpv6AddressOnCreation",
+    "enableDns64",
+    "enableResourceNameDnsARecordOnLaunch",
+    "enableResourceNameDnsAaaaRecordOnLaunch",
+    "ipv6Native",
+    "mapPublicIpOnLaunch",
+)
+
+
 def _subnet_read(session: Ec2Session, subnet_id: str, olds: Properties) -> Properties | None:
+    """``resourceSubnetRead``: the subnet, its launch options and (empty here) IPv6 and Outposts settings."""
     with reported(f"reading EC2 Subnet ({subnet_id})"):
         found = described(session.client.describe_subnets, "Subnets", SUBNET_NOT_FOUND, SubnetIds=[subnet_id])
     if not found:
         return None
     subnet = found[0]
+    launch = subnet.get("PrivateDnsNameOptionsOnLaunch") or {}
+    owner = str(subnet.get("OwnerId", ""))
     return {
         **olds,
+        "arn": subnet.get("SubnetArn") or f"arn:{session.partition}:ec2:{session.region}:{owner}:subnet/{subnet_id}",
         "vpcId": subnet["VpcId"],
         "cidrBlock": subnet["CidrBlock"],
         "availabilityZone": subnet["AvailabilityZone"],
         "availabilityZoneId": subnet.get("AvailabilityZoneId"),
+        "ownerId": owner,
+        "assignIpv6AddressOnCreation": bool(subnet.get("AssignIpv6AddressOnCreation")),
+        "customerOwnedIpv4Pool": subnet.get("CustomerOwnedIpv4Pool", ""),
+        "enableDns64": bool(subnet.get("EnableDns64")),
+        "enableLniAtDeviceIndex": int(subnet.get("EnableLniAtDeviceIndex", 0)),
+        "enableResourceNameDnsARecordOnLaunch": bool(launch.get("EnableResourceNameDnsARecord")),
+        "enableResourceNameDnsAaaaRecordOnLaunch": bool(launch.get("EnableResourceNameDnsAAAARecord")),
+        "ipv6CidrBlock": "",
+        "ipv6CidrBlockAssociationId": "",
+        "ipv6Native": bool(subnet.get("Ipv6Native")),
+        "mapCustomerOwnedIpOnLaunch": bool(subnet.get("MapCustomerOwnedIpOnLaunch")),
+        "mapPublicIpOnLaunch": bool(subnet.get("MapPublicIpOnLaunch")),
+        "outpostArn": subnet.get("OutpostArn", ""),
+        "privateDnsHostnameTypeOnLaunch": launch.get("HostnameType", ""),
         **tag_outputs(session, subnet.get("Tags"), olds.get("tags")),
     }
 
@@ -214,6 +242,38 @@ def _table_create(session: Ec2Session, inputs: Properties) -> tuple[str, Propert
     return table_id, found if found is not None else dict(inputs)
 
 
+# The route table's ``route`` set (vpc_route_table.go ``flattenRoutes``): each target and destination attribute.
+TABLE_ROUTE_FIELDS = {
+    "DestinationCidrBlock": "cidrBlock",
+    "DestinationIpv6CidrBlock": "ipv6CidrBlock",
+    "DestinationPrefixListId": "destinationPrefixListId",
+    "CarrierGatewayId": "carrierGatewayId",
+    "CoreNetworkArn": "coreNetworkArn",
+    "EgressOnlyInternetGatewayId": "egressOnlyGatewayId",
+    "GatewayId": "gatewayId",
+    "LocalGatewayId": "localGatewayId",
+    "NatGatewayId": "natGatewayId",
+    "NetworkInterfaceId": "networkInterfaceId",
+    "TransitGatewayId": "transitGatewayId",
+    "VpcEndpointId": "vpcEndpointId",
+    "VpcPeeringConnectionId": "vpcPeeringConnectionId",
+}
+
+
+def _table_routes(table: dict[str, Any]) -> list[Properties]:
+    """The routes a route table's ``routes`` output lists: not the local route, not one propagated from a
+    virtual private gateway, not a VPC endpoint's prefix-list route (``flattenRoutes``)."""
+    listed = []
+    for route in table.get("Routes", []):
+        gateway = str(route.get("GatewayId", ""))
+        if gateway == "local" or route.get("Origin") == "EnableVgwRoutePropagation":
+            continue
+        if route.get("DestinationPrefixListId") and gateway.startswith("vpce-"):
+            continue
+        listed.append({wire: route.get(field, "") for field, wire in TABLE_ROUTE_FIELDS.items()})
+    return sorted(listed, key=lambda route: sorted(route.items()))
+
+
 def _table_read(session: Ec2Session, table_id: str, olds: Properties) -> Properties | None:
     with reported(f"reading Route Table ({table_id})"):
         found = described(
@@ -221,11 +281,16 @@ def _table_read(session: Ec2Session, table_id: str, olds: Properties) -> Propert
         )
     if not found:
         return None
+    table = found[0]
+    owner = str(table.get("OwnerId", ""))
     return {
         **olds,
-        "vpcId": found[0]["VpcId"],
-        "ownerId": found[0].get("OwnerId"),
-        **tag_outputs(session, found[0].get("Tags"), olds.get("tags")),
+        "arn": f"arn:{session.partition}:ec2:{session.region}:{owner}:route-table/{table_id}",
+        "vpcId": table["VpcId"],
+        "ownerId": owner,
+        "propagatingVgws": sorted(v["GatewayId"] for v in table.get("PropagatingVgws", [])),
+        "routes": _table_routes(table),
+        **tag_outputs(session, table.get("Tags"), olds.get("tags")),
     }
 
 
@@ -266,7 +331,12 @@ def _association_read(session: Ec2Session, association_id: str, olds: Properties
     for table in tables:
         for association in table.get("Associations", []):
             if association.get("RouteTableAssociationId") == association_id:
-                return {**olds, "routeTableId": table["RouteTableId"], "subnetId": association.get("SubnetId")}
+                return {
+                    **olds,
+                    "routeTableId": table["RouteTableId"],
+                    "subnetId": association.get("SubnetId"),
+                    "gatewayId": association.get("GatewayId", ""),
+                }
     return None
 
 
@@ -476,7 +546,9 @@ NETWORK_TYPES = (
         {"cidrBlock"},
         {"instanceTenancy", *DNS_ATTRIBUTES, "tags"},
         (_vpc_create, _vpc_read, _vpc_update, _deleter("delete_vpc", "VpcId", VPC_NOT_FOUND, "EC2 VPC")),
-        defaults={"enableDnsSupport": True, "instanceTenancy": "default"},  # non-falsy TF defaults: Check fills them
+        defaults={"enableDnsSupport": True},  # a TF default Check fills in
+        plan_defaults={"instanceTenancy": "default"},  # awstypes.TenancyDefault: not filled by the bridge
+        unserved_force_new=frozenset({"ipv4IpamPoolId", "ipv4NetmaskLength"}),
         replaces_when=lambda key, old, new: key == "instanceTenancy" and not (old == "dedicated" and new == "default"),
         computed_inputs=frozenset({"enableDnsHostnames", "cidrBlock"}),
         computed_outputs=(
@@ -510,7 +582,13 @@ NETWORK_TYPES = (
             _deleter("delete_subnet", "SubnetId", SUBNET_NOT_FOUND, "EC2 Subnet"),
         ),
         computed_inputs=frozenset({"availabilityZone", "cidrBlock"}),
-        computed_outputs=("availabilityZone", "availabilityZoneId", "tagsAll"),
+        computed_outputs=("arn", "availabilityZone", "availabilityZoneId", "ownerId", "tagsAll"),
+        defaults=dict.fromkeys(SUBNET_FLAGS, False),
+        fixed=dict.fromkeys(SUBNET_FLAGS, False),
+        unserved_force_new=frozenset(
+            {"availabilityZoneId", "ipv4IpamPoolId", "ipv4NetmaskLength", "ipv6IpamPoolId", "ipv6Native"}
+            | {"ipv6NetmaskLength", "outpostArn"}
+        ),
         tagged=True,
         attributes={"cidr_block": Attr(validate=ipv4_cidr_network)},
         timeouts=frozenset({"create", "delete"}),
@@ -527,7 +605,7 @@ NETWORK_TYPES = (
             _tags_updater(_table_read, "Route Table"),
             _table_delete,
         ),
-        computed_outputs=("ownerId", "tagsAll"),
+        computed_outputs=("arn", "ownerId", "propagatingVgws", "routes", "tagsAll"),
         tagged=True,
         timeouts=frozenset({"create", "update", "delete"}),
     ),
@@ -542,6 +620,7 @@ NETWORK_TYPES = (
             "subnet_id": Attr(exactly_one_of=("subnet_id", "gateway_id")),
             "gateway_id": Attr(exactly_one_of=("subnet_id", "gateway_id")),
         },
+        unserved_force_new=frozenset({"gatewayId"}),
         timeouts=frozenset({"create", "update", "delete"}),
     ),
     _network_type(
@@ -556,8 +635,10 @@ NETWORK_TYPES = (
             _tags_updater(_group_read, "Security Group"),
             _group_delete,
         ),
-        # pulumi-aws's overlay default (TF's own is "Managed by Terraform"); falsy TF defaults are not filled.
-        defaults={"description": "Managed by Pulumi"},
+        # pulumi-aws's overlay default (TF's own is "Managed by Terraform"), and TF's revoke_rules_on_delete.
+        defaults={"description": "Managed by Pulumi", "revokeRulesOnDelete": False},
+        pulumi_defaults=frozenset({"description"}),
+        unserved_force_new=frozenset({"namePrefix"}),
         autoname="name",
         computed_inputs=frozenset({"vpcId"}),  # Optional+Computed: the default VPC when unset
         computed_outputs=("arn", "ownerId", "ingress", "egress", "namePrefix", "tagsAll"),

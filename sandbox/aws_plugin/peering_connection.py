@@ -265,4 +265,5 @@ PEERING_CONNECTION = ResourceType(
     computed_outputs=("acceptStatus", "tagsAll", "peerOwnerId", "peerRegion", "accepter", "requester"),
     tagged=True,
     timeouts=frozenset({"create", "update", "delete"}),
+    blocks={side: {"allowRemoteVpcDnsResolution": False} for side in OPTION_SIDES},
 )

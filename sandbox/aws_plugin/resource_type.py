@@ -54,6 +54,9 @@ class PropertyChange:
     key: str
     kind: str  # add, update, delete (the engine's PropertyDiff kinds)
     replaces: bool
+    old: Any = None
+    new: Any = None
+    forced: bool = False  # replaced by CustomizeDiff's ForceNew, not the schema's (the bridge names it __meta)
 
 
 @dataclass(frozen=True)
@@ -94,14 +97,23 @@ class ResourceType:
     attributes: Mapping[str, Attr] = field(default_factory=dict)
     config_validators: tuple[Validate, ...] = ()  # a framework resource's resource-level validators
     timeouts: frozenset[str] = frozenset()  # the operations with terraform timeouts (customTimeouts honoured)
-    # a custom type's semantic equality: (key, old, new) -> the two values mean the same (no difference)
-    same: Callable[[str, Any, Any], bool] | None = None
+    # terraform defaults the bridge does not fill in Check (their Go values are named enum types), yet terraform's
+    # plan applies: an unset input equal to one is no difference, and an import keeps such a value
+    plan_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # inputs served with one value only (the schema default); another value is refused by name
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    # nested blocks (MaxItems 1, an object in Pulumi) whose attributes have defaults: block -> {attribute: default}
+    blocks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # defaults that are pulumi-aws's, not terraform's: an import keeps a value equal to one
+    pulumi_defaults: frozenset[str] = frozenset()
+    # ForceNew attributes of the schema this plugin does not serve (the bridge lists every one as stable)
+    unserved_force_new: frozenset[str] = frozenset()
 
     @property
     def inputs(self) -> frozenset[str]:
         """Every served input; ``region`` on every type (terraform-provider-aws v6 per-resource Region,
         Optional+Computed)."""
-        return self.required | self.force_new | self.in_place | self.computed_inputs | {REGION}
+        return self.required | self.force_new | self.in_place | self.computed_inputs | set(self.fixed) | {REGION}
 
     @property
     def schema(self) -> dict[str, Attr]:
@@ -136,10 +148,21 @@ class ResourceType:
         if self.autoname and self.autoname not in inputs:
             inputs[self.autoname] = old_default(self.autoname) or request.autoname()
             defaulted.append(self.autoname)
+        for block, attributes in self.blocks.items():
+            if isinstance(inputs.get(block), Mapping):  # a nested object gets its own defaults and __defaults
+                nested = {key: value for key, value in inputs[block].items() if key != DEFAULTS}
+                filled = sorted(key for key in attributes if key not in nested)
+                inputs[block] = {**{key: attributes[key] for key in filled}, **nested, DEFAULTS: filled}
         if self.tagged and not self.framework:
             tags = inputs.get("tags")
             inputs["tagsAll"] = UNKNOWN if is_unknown(tags) else {**default_tags, **(tags or {})}
-        inputs[DEFAULTS] = sorted(defaulted)
+        if not self.framework:  # the framework bridge keeps no __defaults
+            inputs[DEFAULTS] = sorted(defaulted)
+        if self.framework:
+            missing = [key for key in sorted(self.required) if inputs.get(key) is None]
+            # The framework bridge's own check for required properties comes first (pkg/pf/tfbridge).
+            if missing:
+                return inputs, [f"Missing required property '{key}'" for key in missing]
         validated = (framework_failures if self.framework else sdk_failures)(self.schema, inputs)
         for validate in self.config_validators:
             validated.extend(validate(inputs))
@@ -148,6 +171,11 @@ class ResourceType:
             f"the sandbox's pulumi-aws does not serve the input '{key}' of {self.token}"
             for key in sorted(inputs)
             if key not in self.inputs and key not in (DEFAULTS, "tagsAll")
+        )
+        failures.extend(
+            f"the sandbox's pulumi-aws serves the input '{key}' of {self.token} only as {value!r} (its default)"
+            for key, value in sorted(self.fixed.items())
+            if inputs.get(key) not in (None, value)
         )
         return inputs, failures
 
@@ -171,15 +199,17 @@ class ResourceType:
             new, old = news.get(key), olds.get(key)
             if (key in self.computed_inputs or key == REGION) and new is None:
                 continue
+            if new is None and key in self.plan_defaults:
+                new = self.plan_defaults[key]
+            if isinstance(new, Mapping):  # a nested block's own __defaults is no value
+                new = {k: v for k, v in new.items() if k != DEFAULTS}
             if not is_unknown(new) and (new == old or (_empty(new) and _empty(old))):
-                continue
-            if not is_unknown(new) and self.same is not None and self.same(key, old, new):
                 continue
             if key == REGION and {old or "", new or ""} == {"", provider_region}:
                 continue
             kind = "add" if _empty(old) else "delete" if new is None else "update"
-            forced = self.replaces_when is not None and self.replaces_when(key, old, new)
-            changes.append(PropertyChange(key, kind, key in self.force_new or key == REGION or forced))
+            forced = key == REGION or (self.replaces_when is not None and self.replaces_when(key, old, new))
+            changes.append(PropertyChange(key, kind, key in self.force_new or forced, old, new, forced))
         return Plan(tuple(changes))
 
     def preview_outputs(self, inputs: Properties, olds: Properties | None = None) -> Properties:

@@ -218,20 +218,47 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             return self._session.provider_region if self._session is not None else self._configured_region
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
+        """The SDKv2 bridge's diff (pkg/tfbridge/provider.go Diff, detailed diff on): a replacement that
+        CustomizeDiff forces (``region``, a VPC's tenancy) is keyed ``__meta``, a map property's change is
+        detailed key by key. The framework bridge's (pkg/pf/tfbridge/provider_diff.go): changed and replacing
+        keys only, no detailed diff."""
         kind = self._type(request, context)
         olds, news = from_struct(request.olds), from_struct(request.news)
         plan = kind.plan(olds, news, frozenset(request.ignoreChanges), self._provider_region())
+        # Every ForceNew attribute that is not replaced is stable (the SDKv2 bridge; the framework's lists none).
+        replaced = {change.key for change in plan.changes if change.replaces and not change.forced}
+        stables = sorted((kind.force_new | kind.unserved_force_new) - replaced)
         if not plan.changes:
-            return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE, hasDetailedDiff=True)
+            if kind.framework:
+                return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
+            return provider_pb2.DiffResponse(
+                changes=provider_pb2.DiffResponse.DIFF_NONE, stables=stables, hasDetailedDiff=True
+            )
+        replaces = sorted({("__meta" if change.forced else change.key) for change in plan.changes if change.replaces})
+        diffs = sorted({change.key for change in plan.changes} | ({"__meta"} if "__meta" in replaces else set()))
+        if kind.framework:
+            return provider_pb2.DiffResponse(
+                changes=provider_pb2.DiffResponse.DIFF_SOME, replaces=replaces, diffs=diffs, hasDetailedDiff=False
+            )
+        detailed: dict[str, Any] = {}
+        for change in plan.changes:
+            by_schema = change.replaces and not change.forced
+            if isinstance(change.new, dict) and isinstance(change.old, dict):
+                for key in sorted(set(change.old) | set(change.new)):
+                    old, new = change.old.get(key), change.new.get(key)
+                    if old != new:
+                        what = "add" if old is None else "delete" if new is None else "update"
+                        detailed[f"{change.key}.{key}"] = provider_pb2.PropertyDiff(
+                            kind=KINDS[(what, by_schema)], inputDiff=True
+                        )
+            else:
+                detailed[change.key] = provider_pb2.PropertyDiff(kind=KINDS[(change.kind, by_schema)], inputDiff=True)
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME,
-            replaces=plan.replaces,
-            stables=sorted(kind.force_new - set(plan.replaces)),
-            diffs=[change.key for change in plan.changes],
-            detailedDiff={
-                change.key: provider_pb2.PropertyDiff(kind=KINDS[(change.kind, change.replaces)], inputDiff=True)
-                for change in plan.changes
-            },
+            replaces=replaces,
+            stables=stables,
+            diffs=diffs,
+            detailedDiff=detailed,
             hasDetailedDiff=True,
             # SDKv2 Diff: an explicitly named resource (no autoname) cannot exist twice.
             deleteBeforeReplace=bool(plan.replaces) and kind.explicitly_named(news),
@@ -271,7 +298,7 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         importing = not olds and not old_inputs
         import_id, region = split_import_id(request.id) if importing else (request.id, olds.get(REGION))
         session = self._ec2(context).for_call(str(region) if region else None)
-        with self._reported(context, kind, "" if importing else f"refreshing {request.urn}", request.urn):
+        with self._reported(context, kind, f"refreshing {request.urn}", request.urn):
             if importing:
                 if kind.import_read is None:
                     _abort(context, f"resource {kind.token} does not support importing")
@@ -356,18 +383,39 @@ def _without_defaults(properties: Properties) -> Properties:
 
 
 def _inputs_from_outputs(kind: ResourceType, outputs: Properties, old_inputs: Properties | None) -> Properties:
-    """The bridge's ExtractInputsFromOutputs: after an import, every input the outputs hold; after a
-    refresh, the old inputs with the values the outputs now have (so that refreshed inputs are stored)."""
-    if old_inputs is None:
-        # Every input the state holds but those equal to their default or zero value.
-        found = {
-            key: outputs[key]
-            for key in kind.inputs
-            if outputs.get(key) not in (None, False, 0, "", [], {}) and outputs.get(key) != kind.defaults.get(key)
-        }
-        return {**found, DEFAULTS: []}
-    refreshed = dict(old_inputs)
-    for key in old_inputs:
-        if key in kind.inputs and key in outputs:
-            refreshed[key] = outputs[key]
-    return refreshed
+    """The bridge's ExtractInputsFromOutputs (pkg/tfbridge/schema.go). After a refresh, the old inputs (less
+    ``__defaults``, which the engine's inputs no longer carry) with the values the outputs now have; a key the
+    outputs lack is dropped, and a map keeps only its old keys. After an import, every input the outputs hold
+    but those at their zero or terraform-default value, maps and nested blocks with an empty ``__defaults``
+    of their own (the SDKv2 bridge's; the framework bridge adds none), and ``tagsAll``."""
+    if old_inputs is not None:
+        refreshed: Properties = {}
+        for key, old in old_inputs.items():
+            if key == DEFAULTS or key not in outputs:
+                continue
+            new = outputs[key]
+            if isinstance(old, dict) and isinstance(new, dict):
+                new = {k: new[k] for k in old if k in new and k != DEFAULTS}
+            refreshed[key] = new
+        return refreshed
+    keys = kind.inputs | ({"tagsAll"} if kind.tagged and not kind.framework else set())
+    found: Properties = {}
+    for key in sorted(keys):
+        value = outputs.get(key)
+        if isinstance(value, dict) and key in kind.blocks:
+            value = {k: v for k, v in value.items() if v not in (None, False, 0, "") and kind.blocks[key].get(k) != v}
+            if not value:
+                continue
+        if key not in kind.required and _default_or_zero(kind, key, value):
+            continue
+        if isinstance(value, dict) and not kind.framework:
+            value = {**value, DEFAULTS: []}
+        found[key] = value
+    return found if kind.framework else {**found, DEFAULTS: []}
+
+
+def _default_or_zero(kind: ResourceType, key: str, value: Any) -> bool:
+    """``isDefaultOrZeroValue``: terraform's default (not pulumi-aws's own, not a named enum's), else zero."""
+    if key in kind.defaults and key not in kind.pulumi_defaults:
+        return bool(value == kind.defaults[key])
+    return value in (None, False, 0, "", [], {})
