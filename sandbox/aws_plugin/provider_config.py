@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .aws_errors import ProviderRefusal
+from .wire import SECRET_SIG, SIGNATURE
 
 NO_CREDENTIALS = (
     "configuring Terraform AWS Provider: no valid credential sources for Terraform AWS Provider found.\n\n"
@@ -196,6 +197,29 @@ def _distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+SECRET_CONFIG = ("accessKey", "secretKey", "token")  # pulumi-aws's Config: Secret
+CONFIG_DEFAULTS = {"skipRegionValidation": "true", "skipCredentialsValidation": "false"}  # pulumi-aws's Config
+
+
+def checked_config(news: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The inputs CheckConfig answers (pkg/tfbridge/provider.go CheckConfig): the config as the bridge's config
+    encoding writes it back (JSON text compact, keys sorted, as Go marshals it), pulumi-aws's defaults filled
+    (``aws:region`` from the environment), its secret keys marked secret (``MarkSchemaSecrets``)."""
+    env = os.environ if env is None else env
+    inputs: dict[str, Any] = {}
+    for key, value in news.items():
+        parsed = _parsed(value)
+        inputs[key] = json.dumps(parsed, separators=(",", ":"), sort_keys=True) if parsed is not value else value
+    if "region" not in inputs and (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
+        inputs["region"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    for key, value in CONFIG_DEFAULTS.items():
+        inputs.setdefault(key, value)
+    for key in SECRET_CONFIG:
+        if key in inputs:
+            inputs[key] = {SIGNATURE: SECRET_SIG, "value": inputs[key]}
+    return inputs
 
 
 def check_config(news: Mapping[str, Any], env: Mapping[str, str] | None = None) -> list[str]:

@@ -23,7 +23,7 @@ from .aws_errors import AwsCallFailed, ProviderRefusal, reported
 from .data_sources import DATA_SOURCES, FRAMEWORK, InvokeFailed
 from .ec2_session import Ec2Session
 from .engine_log import EngineLog
-from .provider_config import ProviderConfig, check_config
+from .provider_config import CONFIG_KEYS, ENGINE_KEYS, ProviderConfig, check_config, checked_config
 from .resource_type import DEFAULTS, REGION, CheckRequest, ResourceType, split_import_id
 from .resource_types import RESOURCE_TYPES, PartialCreate
 from .waiters import go_duration
@@ -91,10 +91,14 @@ class AwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
         """The bridge's CheckConfig: unknown keys and pulumi-aws's credentials check as failures."""
         news = from_struct(request.news)
-        failures = [] if is_unknown(news) else check_config(news)
-        if failures:
-            return provider_pb2.CheckResponse(failures=[provider_pb2.CheckFailure(reason=f) for f in failures])
-        return provider_pb2.CheckResponse(inputs=request.news)
+        if is_unknown(news):
+            return provider_pb2.CheckResponse(inputs=request.news)
+        failures = [provider_pb2.CheckFailure(reason=f) for f in check_config(news)]
+        if failures and all(key in CONFIG_KEYS or key in ENGINE_KEYS for key in news):
+            # pulumi-aws's credentials check fails from its PreConfigureCallback: failures only
+            # (makeCheckResponseFromCheckErr).
+            return provider_pb2.CheckResponse(failures=failures)
+        return provider_pb2.CheckResponse(inputs=to_struct(checked_config(news)), failures=failures)
 
     def Configure(self, request: Any, context: grpc.ServicerContext) -> provider_pb2.ConfigureResponse:
         args = from_struct(request.args)
