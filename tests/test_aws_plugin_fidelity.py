@@ -163,6 +163,25 @@ def test_check_config_refuses_unknown_keys_and_missing_credentials(sandbox_info:
         keyless = {"region": sandbox_info.region, "skipCredentialsValidation": "false"}
         assert host.check_config(keyless).value["failures"][0].startswith("No valid credential sources found.")
         assert host.check_config(config(sandbox_info)).value["failures"] == []
+        # As the engine passes a default provider's config (strings, objects as JSON text), written back as the
+        # bridge does: JSON compact with sorted keys, pulumi-aws's defaults filled, secret keys marked secret.
+        strings = {
+            "region": sandbox_info.region,
+            "accessKey": "testing",
+            "secretKey": "testing",
+            "defaultTags": '{"tags": {"owner": "platform", "env": "prod"}}',
+        }
+        checked = host.check_config(strings).value
+        secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "testing"}
+        assert checked["failures"] == []
+        assert checked["inputs"] == {
+            "region": sandbox_info.region,
+            "accessKey": secret,
+            "secretKey": secret,
+            "defaultTags": '{"tags":{"env":"prod","owner":"platform"}}',
+            "skipCredentialsValidation": "false",
+            "skipRegionValidation": "true",
+        }
 
 
 def test_a_rules_arn_names_the_providers_account(sandbox_info: Any) -> None:
