@@ -97,7 +97,12 @@ def find(session: Ec2Session, table_id: str, destination: str) -> dict[str, Any]
 
 
 def _outputs(table_id: str, destination: str, route: dict[str, Any]) -> Properties:
-    found: Properties = {"routeTableId": table_id, "destinationCidrBlock": destination}
+    found: Properties = {
+        "routeTableId": table_id,
+        "destinationCidrBlock": destination,
+        "destinationIpv6CidrBlock": route.get("DestinationIpv6CidrBlock", ""),
+        "destinationPrefixListId": route.get("DestinationPrefixListId", ""),
+    }
     for key, field in TARGETS.items():
         found[key] = route.get(field) or ""  # as Read sets them: an absent target reads ""
     found.update(
@@ -212,10 +217,11 @@ def delete(session: Ec2Session, _id: str, olds: Properties) -> None:
 
 
 def import_read(session: Ec2Session, import_id: str) -> tuple[str, Properties] | None:
-    """``resourceRouteImport``: ``ROUTETABLEID_DESTINATION``."""
+    """``routeImportID``: ``ROUTETABLEID_DESTINATION``; an id that is not is no route (the importer's parse
+    leaves the destination empty and the read finds nothing)."""
     table_id, separator, destination = import_id.partition("_")
     if not separator or not table_id or not destination:
-        raise ProviderRefusal(f'unexpected format of ID ("{import_id}"), expected ROUTETABLEID_DESTINATION')
+        return None
     with reported(_describe("reading", table_id, destination)):
         route = find(session, table_id, destination)
     return (route_id(table_id, destination), _outputs(table_id, destination, route)) if route is not None else None
@@ -236,4 +242,5 @@ ROUTE = ResourceType(
     computed_outputs=("state", "origin", "instanceId", "instanceOwnerId"),
     attributes=ATTRIBUTES,
     timeouts=frozenset({"create", "update", "delete"}),
+    unserved_force_new=frozenset({"destinationIpv6CidrBlock", "destinationPrefixListId"}),
 )
