@@ -42,6 +42,11 @@ def _only(token: str, args: Properties, served: set[str]) -> None:
         raise ProviderRefusal(f"{token}: the sandbox's pulumi-aws does not serve the arguments {extra}")
 
 
+def _echoed(args: Properties) -> Properties:
+    """An SDKv2 data source's result holds its arguments too (the whole schema's state)."""
+    return {key: value for key, value in args.items() if value is not None and key != "region"}
+
+
 def _filters(args: Properties) -> list[dict[str, Any]]:
     return [{"Name": item["name"], "Values": list(item["values"])} for item in args.get("filters") or []]
 
@@ -124,7 +129,6 @@ def get_vpc(session: Ec2Session, args: Properties) -> Properties:
         "ipv6AssociationId": ipv6[0].get("AssociationId", ""),
         "ipv6CidrBlock": ipv6[0].get("Ipv6CidrBlock", ""),
         "ownerId": owner,
-        "state": vpc.get("State"),
         "tags": session.visible(_tags(vpc.get("Tags"))),
         **attributes,
         "mainRouteTableId": str(main[0]["RouteTableId"]) if len(main) == 1 else "",
@@ -139,7 +143,7 @@ def get_route_tables(session: Ec2Session, args: Properties) -> Properties:
         filters.append({"Name": "vpc-id", "Values": [args["vpcId"]]})
     with reported("reading EC2 Route Tables"):
         tables = session.client.describe_route_tables(Filters=filters)["RouteTables"]
-    return {"id": session.region, "ids": [t["RouteTableId"] for t in tables], "region": session.region}
+    return {**_echoed(args), "id": session.region, "ids": [t["RouteTableId"] for t in tables], "region": session.region}
 
 
 # The routes block of aws_route_table (vpc_route_table_data_source.go): the local route is left out.
@@ -157,6 +161,7 @@ ROUTE_FIELDS = {
     "CarrierGatewayId": "carrierGatewayId",
     "LocalGatewayId": "localGatewayId",
     "CoreNetworkArn": "coreNetworkArn",
+    "VpcEndpointId": "vpcEndpointId",
 }
 
 
@@ -217,8 +222,10 @@ def get_security_group(session: Ec2Session, args: Properties) -> Properties:
             _described(session.client.describe_security_groups, "SecurityGroups", GroupIds=[args["id"]]),
             "EC2 Security Group",
         )
+    owner = str(group.get("OwnerId", ""))
     return {
         "id": group["GroupId"],
+        "arn": f"arn:{session.partition}:ec2:{session.region}:{owner}:security-group/{group['GroupId']}",
         "vpcId": group.get("VpcId"),
         "name": group["GroupName"],
         "description": group.get("Description"),
@@ -231,7 +238,8 @@ def get_security_group_rules(session: Ec2Session, args: Properties) -> Propertie
     _only("aws:vpc/getSecurityGroupRules:getSecurityGroupRules", args, {"filters", "region"})
     with reported("reading Security Group Rules"):
         found = session.client.describe_security_group_rules(Filters=_filters(args))["SecurityGroupRules"]
-    return {"id": session.region, "ids": [rule["SecurityGroupRuleId"] for rule in found], "region": session.region}
+    ids = [rule["SecurityGroupRuleId"] for rule in found]
+    return {**_echoed(args), "id": session.region, "ids": ids, "region": session.region}
 
 
 def get_security_group_rule(session: Ec2Session, args: Properties) -> Properties:
@@ -246,8 +254,11 @@ def get_security_group_rule(session: Ec2Session, args: Properties) -> Properties
         rule = _one(found, "Security Group Rule")
     except InvokeFailed as failure:  # a framework data source: the diagnostic's summary, then its detail
         raise InvokeFailed(f"reading Security Group Rules: {failure}") from None
+    arn = f"arn:{session.partition}:ec2:{session.region}:{session.account_id}:security-group-rule/"
     return {
         "id": rule["SecurityGroupRuleId"],
+        "arn": arn + rule["SecurityGroupRuleId"],
+        "filters": args.get("filters") or [],
         "securityGroupRuleId": rule["SecurityGroupRuleId"],
         "securityGroupId": rule["GroupId"],
         "isEgress": rule["IsEgress"],
@@ -267,7 +278,8 @@ def get_vpc_peering_connections(session: Ec2Session, args: Properties) -> Proper
     request = {"Filters": _filters(args)} if args.get("filters") else {}
     with reported("reading EC2 VPC Peering Connections"):
         found = session.client.describe_vpc_peering_connections(**request)["VpcPeeringConnections"]
-    return {"id": session.region, "ids": [p["VpcPeeringConnectionId"] for p in found], "region": session.region}
+    ids = [p["VpcPeeringConnectionId"] for p in found]
+    return {**_echoed(args), "id": session.region, "ids": ids, "region": session.region}
 
 
 def get_vpc_peering_connection(session: Ec2Session, args: Properties) -> Properties:
@@ -295,7 +307,21 @@ def get_vpc_peering_connection(session: Ec2Session, args: Properties) -> Propert
         "peerCidrBlock": accepter.get("CidrBlock"),
         "peerRegion": accepter.get("Region"),
         "tags": _tags(pcx.get("Tags")),
+        # Maps of the raw terraform attribute (TypeMap of bools), and the CIDR sets.
+        "accepter": _options_map(accepter),
+        "requester": _options_map(requester),
+        "cidrBlockSets": [{"cidrBlock": c["CidrBlock"]} for c in requester.get("CidrBlockSet", [])],
+        "ipv6CidrBlockSets": [{"ipv6CidrBlock": c["Ipv6CidrBlock"]} for c in requester.get("Ipv6CidrBlockSet", [])],
+        "peerCidrBlockSets": [{"cidrBlock": c["CidrBlock"]} for c in accepter.get("CidrBlockSet", [])],
+        "peerIpv6CidrBlockSets": [{"ipv6CidrBlock": c["Ipv6CidrBlock"]} for c in accepter.get("Ipv6CidrBlockSet", [])],
     }
+
+
+def _options_map(info: dict[str, Any]) -> dict[str, bool] | None:
+    options = info.get("PeeringOptions")
+    if options is None:
+        return None
+    return {"allow_remote_vpc_dns_resolution": bool(options.get("AllowDnsResolutionFromRemoteVpc"))}
 
 
 # Plugin Framework data sources: their errors are not wrapped in go-multierror's form.
