@@ -61,6 +61,10 @@ func applyRules(info *tfbridge.ProviderInfo, sdkv2 map[string]*sdkschema.Resourc
 	}
 	group := info.Resources["aws_security_group"]
 	group.Fields["description"] = &tfbridge.SchemaInfo{Default: &tfbridge.DefaultInfo{Value: "Managed by Pulumi"}}
+	// pulumi-aws names these sets as terraform does (the pulumi_aws SDK's SecurityGroup.ingress and .egress),
+	// where the bridge would pluralize them.
+	group.Fields["ingress"] = &tfbridge.SchemaInfo{Name: "ingress"}
+	group.Fields["egress"] = &tfbridge.SchemaInfo{Name: "egress"}
 	return nil
 }
 
