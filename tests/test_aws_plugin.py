@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pulumi.runtime.proto import provider_pb2
 
 from sandbox.aws_plugin.wire import UNKNOWN
 from sandbox.world.peering_requests import customer_ec2
@@ -23,6 +24,7 @@ TAG = "aws:ec2/tag:Tag"
 GROUP = "aws:ec2/securityGroup:SecurityGroup"
 VPC = "aws:ec2/vpc:Vpc"
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+UPDATE = provider_pb2.PropertyDiff.UPDATE
 
 
 def urn(token: str, name: str) -> str:
@@ -169,6 +171,8 @@ def test_a_rule_changes_in_place_and_reads_ports_as_terraform(plugin: ProviderHo
     changed, _ = plugin.check(urn(RULE, "all"), inputs, {**news, "description": "b"})
     diff = plugin.diff(urn(RULE, "all"), rule_id, outputs, changed)
     assert diff["changes"] == "some" and diff["replaces"] == [] and diff["diffs"] == ["description"]
+    # The framework bridge: changed keys only, no detailed diff, no stables.
+    assert diff["detailed_diff"] is None and diff["stables"] == []
     plugin.update(urn(RULE, "all"), rule_id, outputs, changed)
     described = customer_ec2(sandbox_info).describe_security_group_rules(SecurityGroupRuleIds=[rule_id])
     assert described["SecurityGroupRules"][0]["Description"] == "b"  # ModifySecurityGroupRules, same rule id
@@ -201,8 +205,21 @@ def test_a_vpc_tenancy_change_replaces_but_dedicated_to_default(plugin: Provider
     dedicated = plugin.diff(urn(VPC, "v"), vpc_id, outputs, {**inputs, "instanceTenancy": "dedicated"})
     # CustomizeDiff's ForceNew: the bridge keys the replacement __meta, the property's own diff an update.
     assert dedicated["replaces"] == ["__meta"] and dedicated["diffs"] == ["__meta", "instanceTenancy"]
+    # The property's own diff is an update (the schema does not replace it); every ForceNew attribute is stable.
+    assert dedicated["detailed_diff"] == {"instanceTenancy": UPDATE}
+    assert dedicated["stables"] == ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"]
     back = plugin.diff(urn(VPC, "v"), vpc_id, {**outputs, "instanceTenancy": "dedicated"}, inputs)
     assert back["changes"] == "some" and back["replaces"] == []
+    plugin.delete(urn(VPC, "v"), vpc_id, outputs)
+
+
+def test_a_maps_change_is_detailed_key_by_key(plugin: ProviderHost) -> None:
+    named, _ = plugin.check(urn(VPC, "v"), {}, {"cidrBlock": "192.168.11.0/24", "tags": {"Name": "x"}})
+    vpc_id, outputs = plugin.create(urn(VPC, "v"), named)
+    renamed, _ = plugin.check(urn(VPC, "v"), named, {"cidrBlock": "192.168.11.0/24", "tags": {"Name": "y"}})
+    diff = plugin.diff(urn(VPC, "v"), vpc_id, outputs, renamed)
+    assert diff["replaces"] == [] and diff["diffs"] == ["tags", "tagsAll"]
+    assert diff["detailed_diff"] == {"tags.Name": UPDATE, "tagsAll.Name": UPDATE}  # the SDKv2 bridge's paths
     plugin.delete(urn(VPC, "v"), vpc_id, outputs)
 
 
