@@ -15,7 +15,11 @@ BIN := $(VENV)/bin
 HEROKU_CLI_DIR := .cache/heroku-cli
 HEROKU_CLI := $(HEROKU_CLI_DIR)/.installed
 
-.PHONY: demo test test-fast lint cli lock upgrade benchmark reliability probe clean
+.PHONY: demo test test-fast lint cli lock upgrade benchmark reliability probe aws-conformance clean
+
+# The pulumi-aws the demo runs: sandbox (the sandbox's own) or bridged (built from terraform-provider-aws's
+# code by `make aws-conformance`).
+AWS_PLUGIN ?= sandbox
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +32,7 @@ cli: $(BIN)/.installed
 	$(BIN)/python -m sandbox cli
 
 demo: $(BIN)/.installed
-	$(BIN)/python -m sandbox up
+	$(BIN)/python -m sandbox up --aws-plugin $(AWS_PLUGIN)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -76,6 +80,11 @@ reliability: cli
 # (edits, kills, Heroku faults, tokens, AWS's limits; 30-60 minutes). ARGS=--only NAME... runs some.
 probe: cli
 	$(BIN)/python -m benchmarks.change_probe $(ARGS)
+
+# The sandbox's pulumi-aws beside pulumi-aws built from terraform-provider-aws's code (built once into
+# .cache/: 35-75 minutes and ~9.5 GB of memory cold), scenario by scenario. Never part of `make test`.
+aws-conformance: $(BIN)/.installed
+	$(BIN)/python -m sandbox.aws_conformance
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .sandbox-state Pulumi.sandbox.yaml sandbox.json

@@ -12,11 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from . import policy_check
+from . import bridged_aws, policy_check
 from .errors import SandboxError
 from .printed_commands import FOOTER, HEADING, user_commands
 from .pulumi_cli import ensure_cli
-from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
+from .pulumi_environment import AWS_PLUGINS, DEFAULT_STATE_DIR, StateFolder, aws_plugin_bin, pulumi_environment
 from .stack_commands import add_commands, run
 from .world.faults import FaultInjector, rules_from_options
 from .world.heroku_world import ANSWER_BODIES, Behaviour, Timings
@@ -144,8 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="another space beside demo-space, with the same ranges (Heroku's default); repeatable",
     )
+    add_aws_plugin_option(serve)
     add_commands(commands)
     policy_check.add_command(commands)
+    bridged = commands.add_parser(
+        "bridged-aws",
+        help="where pulumi-aws built from terraform-provider-aws's code is (--aws-plugin bridged); --build builds it",
+    )
+    bridged.add_argument("--build", action="store_true", help=f"build it now if needed ({bridged_aws.EXPECTED})")
     cli = commands.add_parser("cli", help="find the Pulumi CLI (3.187 or later on PATH) or build it; print its path")
     cli.add_argument("--build", action="store_true", help="build it here even when one is on PATH")
     return parser
@@ -162,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args, options)
     if args.command == "check-policy":
         return policy_check.run(args)
+    if args.command == "bridged-aws":
+        return bridged_command(args.build)
     if args.command == "cli":
         try:
             found = ensure_cli(lambda line: print(line, file=sys.stderr, flush=True), allow_ambient=not args.build)
@@ -173,7 +181,33 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
+def add_aws_plugin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--aws-plugin",
+        choices=AWS_PLUGINS,
+        default="sandbox",
+        help="the pulumi-aws the Pulumi CLI runs: the sandbox's own (default), or pulumi-aws built from "
+        f"terraform-provider-aws's code, once built ({bridged_aws.HOW_TO_BUILD})",
+    )
+
+
+def bridged_command(build: bool) -> int:
+    try:
+        found = bridged_aws.build(lambda line: print(line, file=sys.stderr, flush=True)) if build else None
+        found = found or bridged_aws.require_built()
+    except SandboxError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(found / "pulumi-resource-aws")
+    return 0
+
+
 def serve(args: argparse.Namespace, options: SandboxOptions) -> int:
+    try:
+        aws_plugin_bin(args.aws_plugin)  # refused before anything starts when it is not built
+    except SandboxError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     try:
         cli = ensure_cli(lambda line: print(line, flush=True))
     except SandboxError as error:
@@ -184,8 +218,8 @@ def serve(args: argparse.Namespace, options: SandboxOptions) -> int:
     folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
     exports: dict[str, str] = {}
     if cli is not None:
-        info = replace(info, pulumi_environment=pulumi_environment(cli, folder.create()))
-        exports = pulumi_environment(cli, folder, path="$PATH")
+        info = replace(info, pulumi_environment=pulumi_environment(cli, folder.create(), aws_plugin=args.aws_plugin))
+        exports = pulumi_environment(cli, folder, path="$PATH", aws_plugin=args.aws_plugin)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -6,7 +6,9 @@ sandbox starts with an empty stack. Secrets use the passphrase provider, its pas
 ``<state dir>/passphrase`` (made once). The CLI never reaches the network: no update check, no
 plugin downloads (``pkg/cmd/pulumi`` and ``pkg/engine/plugins.go``). PATH leads with the sandbox's
 pulumi-aws plugin, which the engine prefers to any installed one (``sdk/go/common/workspace/plugins.go``),
-then the CLI built here (its language host and scripts beside it).
+then the CLI built here (its language host and scripts beside it). The plugin is the sandbox's own
+(``aws_plugin``), or with ``aws_plugin="bridged"`` pulumi-aws built from terraform-provider-aws's code
+(``bridged_aws.py``), which must have been built.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import bridged_aws
 from .pulumi_cli import PROJECT_ROOT, PulumiCli
 
 PLUGIN_BIN = PROJECT_ROOT / "sandbox" / "aws_plugin" / "bin"
+AWS_PLUGINS = ("sandbox", "bridged")
 DEFAULT_STATE_DIR = PROJECT_ROOT / ".sandbox-state"
 OFFLINE = {
     "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -101,9 +105,16 @@ def register_aws_plugin(home: Path) -> Path:
     return executable
 
 
-def pulumi_environment(cli: PulumiCli, folder: StateFolder, path: str | None = None) -> dict[str, str]:
+def aws_plugin_bin(aws_plugin: str = "sandbox") -> Path:
+    """The folder whose ``pulumi-resource-aws`` the engine starts for this sandbox."""
+    return bridged_aws.require_built() if aws_plugin == "bridged" else PLUGIN_BIN
+
+
+def pulumi_environment(
+    cli: PulumiCli, folder: StateFolder, path: str | None = None, aws_plugin: str = "sandbox"
+) -> dict[str, str]:
     """The variables to export so that ``pulumi`` runs against this sandbox (``path``: the PATH to extend)."""
-    front = [str(PLUGIN_BIN)]
+    front = [str(aws_plugin_bin(aws_plugin))]
     if cli.built_here:
         front.append(str(cli.bin_dir))
     return {

@@ -27,7 +27,7 @@ import yaml
 
 from .errors import SandboxError
 from .pulumi_cli import PROJECT_ROOT, PulumiCli, ensure_cli
-from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
+from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, aws_plugin_bin, pulumi_environment
 from .stack_summary import render, stack_resources, summarize
 from .world.heroku_world import Timings
 from .world.local_sandbox import SEED_SPACE_REGION, LocalSandbox, SandboxOptions
@@ -108,6 +108,13 @@ def add_commands(commands: Any) -> None:
             help="print the CLI's events (steps, diagnostics, summary) and the clouds' summary as one JSON "
             "document; the CLI's progress goes to stderr",
         )
+        parser.add_argument(
+            "--aws-plugin",
+            choices=("sandbox", "bridged"),
+            default="sandbox",
+            help="the pulumi-aws the CLI runs: the sandbox's own (default), or pulumi-aws built from "
+            "terraform-provider-aws's code, once built (make aws-conformance builds it)",
+        )
         if name in ("up", "refresh", "destroy"):
             parser.add_argument("--skip-preview", action="store_true", help="as `pulumi " + name + " --skip-preview`")
         parser.add_argument(
@@ -153,7 +160,9 @@ def stack_config(stack: str, info: SandboxInfo, items: list[str], program: Progr
     return config
 
 
-def run_environment(cli: PulumiCli, folder: StateFolder, heroku_url: str | None = None) -> dict[str, str]:
+def run_environment(
+    cli: PulumiCli, folder: StateFolder, heroku_url: str | None = None, aws_plugin: str = "sandbox"
+) -> dict[str, str]:
     """The caller's environment with the sandbox's variables added, as ``pulumi`` passes its own through.
 
     Added: the sandbox's backend, Pulumi home, passphrase file and offline switches, PATH and PYTHONPATH
@@ -164,7 +173,7 @@ def run_environment(cli: PulumiCli, folder: StateFolder, heroku_url: str | None 
     """
     caller = {key: value for key, value in os.environ.items() if key != "PULUMI_CONFIG_PASSPHRASE"}
     python_path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), caller.get("PYTHONPATH")]))
-    environment = {**caller, **pulumi_environment(cli, folder), "PYTHONPATH": python_path}
+    environment = {**caller, **pulumi_environment(cli, folder, aws_plugin=aws_plugin), "PYTHONPATH": python_path}
     if heroku_url:
         environment["HEROKU_HOST"] = heroku_url
     return environment
@@ -174,13 +183,19 @@ class StackRun:
     """One ``pulumi`` command on one stack of one sandbox."""
 
     def __init__(
-        self, cli: PulumiCli, folder: StateFolder, program: Program, stack: str, heroku_url: str | None = None
+        self,
+        cli: PulumiCli,
+        folder: StateFolder,
+        program: Program,
+        stack: str,
+        heroku_url: str | None = None,
+        aws_plugin: str = "sandbox",
     ) -> None:
         self.cli = cli
         self.folder = folder.create()
         self.program = program
         self.stack = stack
-        self.environment = run_environment(cli, folder, heroku_url)
+        self.environment = run_environment(cli, folder, heroku_url, aws_plugin)
         self.workspace = folder.stacks / program.name
         self.config_file = self.workspace / f"Pulumi.{stack}.yaml"
 
@@ -382,11 +397,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         overrides_from(args.config, program.name)  # a malformed -c fails before anything starts
+        aws_plugin_bin(args.aws_plugin)  # so does an --aws-plugin bridged that is not built
         cli = ensure_cli(say)
         with sandbox_for(args.sandbox, say) as (info, fresh):
             folder = StateFolder(args.state_dir.resolve(), info.sandbox_id)
             try:
-                stack = StackRun(cli, folder, program, args.stack, info.heroku_url)
+                stack = StackRun(cli, folder, program, args.stack, info.heroku_url, args.aws_plugin)
                 for mended in folder.mend_killed_writes():
                     say(
                         f"note: removed {mended}, left empty by a killed run (Pulumi's file backend writes it "

@@ -151,6 +151,12 @@ class ProviderHost:
             "replaces": list(response.replaces),
             "diffs": list(response.diffs),
             "delete_before_replace": response.deleteBeforeReplace,
+            "stables": sorted(response.stables),
+            "detailed_diff": (
+                {key: int(value.kind) for key, value in response.detailedDiff.items()}
+                if response.hasDetailedDiff
+                else None
+            ),
         }
 
     def create(

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         futures.ThreadPoolExecutor(max_workers=16),
         options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)],
     )
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(AwsProvider(), server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(AwsProvider(engine=args.engine), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     sys.stdout.write(f"{port}\n")

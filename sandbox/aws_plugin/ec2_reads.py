@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from .aws_errors import error_code
 from .ec2_session import Ec2Session
 from .wire import Properties
+
+T = TypeVar("T")
+RETRY_SECONDS = 0.2
+
+
+def retried(call: Callable[[], T], codes: tuple[str, ...], timeout: float) -> T:
+    """``tfresource.RetryWhenAWSErrCodeEquals``: the call again while AWS answers one of ``codes``, until
+    ``timeout`` has passed; then the last error."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except ClientError as error:
+            if error_code(error) not in codes or time.monotonic() >= deadline:
+                raise
+        time.sleep(RETRY_SECONDS)
 
 
 def tag_list(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
@@ -26,10 +43,13 @@ def tag_specifications(session: Ec2Session, resource_type: str, inputs: Properti
     return [{"ResourceType": resource_type, "Tags": tag_list(tags)}] if tags else []
 
 
-def tag_outputs(session: Ec2Session, live: list[dict[str, str]] | None) -> Properties:
-    """``setTagsOut``: ``tagsAll`` is what AWS has, ``tags`` the same less the provider's default tags."""
+def tag_outputs(session: Ec2Session, live: list[dict[str, str]] | None, declared: Any = None) -> Properties:
+    """The tags interceptor after Read: ``tagsAll`` is what AWS has (less system and ignored tags), ``tags``
+    the same less the provider's default tags but those ``declared`` (the resource's inputs on create or update,
+    its state on refresh) repeats (``ResolveDuplicates``)."""
     found = tag_map(live)
-    return {"tags": session.own_tags(found) or None, "tagsAll": found}
+    own = session.own_tags(found, declared if isinstance(declared, Mapping) else None)
+    return {"tags": own or None, "tagsAll": session.visible(found)}
 
 
 def not_found(error: ClientError, *codes: str) -> bool:

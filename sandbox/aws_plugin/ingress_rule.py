@@ -5,10 +5,17 @@ Schema: only ``security_group_id`` RequiresReplace; ``cidr_ipv4``, ``description
 ``ip_protocol`` and ``to_port`` change in place with ModifySecurityGroupRules, tags with
 ``updateTags``. Create: AuthorizeSecurityGroupIngress with the tags in ``TagSpecifications``; the
 state is the plan with the rule's id and ARN (no read-back), as after Update. Read by
-``findSecurityGroupIngressRuleByID``: a rule AWS does not know (or an egress one) is gone. Delete:
-RevokeSecurityGroupIngress by rule id; ``InvalidSecurityGroupRuleId.NotFound`` and
-``InvalidGroup.NotFound`` are done. ``from_port``/``to_port`` of -1 (all) read back as null when the
-state has them null. A framework resource: its errors are "<summary>: <detail>" without go-multierror.
+``findSecurityGroupIngressRuleByID``: a rule AWS does not know (or an egress one) is gone, with a warning
+(``fwdiag.NewResourceNotFoundWarningDiagnostic``). Delete: RevokeSecurityGroupIngress by rule id;
+``InvalidSecurityGroupRuleId.NotFound`` and ``InvalidGroup.NotFound`` are done. ``from_port``/``to_port``
+of -1 (all) read back as null when the state has them null. The ARN is the provider's account's
+(``securityGroupRuleARN``: ``RegionalARN`` with the provider's account id, "" when it is not requested).
+``ip_protocol`` has a custom type whose semantic equality goes through ``protocolForValue`` ("6" is "tcp",
+"all" is "-1"): a read keeps the state's spelling of the same protocol (the bridge's Diff still compares the
+spellings, so "6" for "tcp" is a change there). Validation:
+``cidr_ipv4`` an IPv4 network address, ports between -1 and 65535, exactly one source. A framework
+resource: its errors are "<summary>: <detail>" without go-multierror; its Check adds no ``tagsAll``
+(pulumi-aws's tags callback is for SDKv2 resources); create and update set ``tags_all`` themselves.
 """
 
 from __future__ import annotations
@@ -21,11 +28,55 @@ from .aws_errors import ProviderRefusal, error_code, reported, sdk_error_text
 from .ec2_reads import described, tag_outputs, tag_specifications, update_tags
 from .ec2_session import Ec2Session
 from .resource_type import ResourceType
+from .validation import (
+    Attr,
+    framework_combination,
+    framework_exactly_one_of,
+    framework_int_between,
+    framework_ipv4_cidr_network,
+)
 from .wire import Properties
 
 RESOURCE_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 RULE_NOT_FOUND = ("InvalidSecurityGroupRuleId.NotFound", "InvalidGroup.NotFound")
 MODIFIABLE = ("cidrIpv4", "description", "fromPort", "ipProtocol", "toPort")
+SOURCES = ("cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id")
+PROTOCOL_NUMBERS = {"icmpv6": 58, "udp": 17, "tcp": 6, "icmp": 1, "all": -1}  # securityGroupProtocolIntegers
+ATTRIBUTES = {
+    "security_group_id": Attr(required=True),
+    "ip_protocol": Attr(required=True),
+    "cidr_ipv4": Attr(validate=framework_ipv4_cidr_network),
+    "from_port": Attr(validate=framework_int_between(-1, 65535)),
+    "to_port": Attr(validate=framework_int_between(-1, 65535)),
+}
+
+
+def protocol_for_value(value: str) -> str:
+    """``protocolForValue`` (vpc_security_group.go): "-1"/"all" is "-1", a number its name, a name itself."""
+    protocol = str(value).lower()
+    if protocol in ("-1", "all"):
+        return "-1"
+    if protocol in PROTOCOL_NUMBERS:
+        return protocol
+    try:
+        number = int(protocol)
+    except ValueError:
+        return protocol
+    return next((name for name, known in PROTOCOL_NUMBERS.items() if known == number), protocol)
+
+
+def same_protocol(key: str, old: Any, new: Any) -> bool:
+    return (
+        key == "ipProtocol"
+        and old is not None
+        and new is not None
+        and protocol_for_value(old) == protocol_for_value(new)
+    )
+
+
+def _exactly_one_source(inputs: Properties) -> list[tuple[str, str]]:
+    framework_exactly_one_of(inputs, SOURCES)
+    return framework_combination(inputs, SOURCES)
 
 
 def _rule(inputs: Properties) -> dict[str, Any]:
@@ -50,8 +101,8 @@ def find(session: Ec2Session, rule_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def _arn(session: Ec2Session, rule_id: str, owner: str) -> str:
-    return f"arn:aws:ec2:{session.region}:{owner}:security-group-rule/{rule_id}"
+def _arn(session: Ec2Session, rule_id: str) -> str:
+    return f"arn:{session.partition}:ec2:{session.region}:{session.account_id}:security-group-rule/{rule_id}"
 
 
 def _outputs(session: Ec2Session, rule: dict[str, Any], olds: Properties) -> Properties:
@@ -60,15 +111,18 @@ def _outputs(session: Ec2Session, rule: dict[str, Any], olds: Properties) -> Pro
         value = rule.get(field)
         # API -1 (all) with null in the state stays null, as Read sets it
         ports[key] = None if value is None or (value == -1 and olds.get(key) is None) else int(value)
+    protocol = rule["IpProtocol"]
+    if same_protocol("ipProtocol", olds.get("ipProtocol"), protocol):
+        protocol = olds["ipProtocol"]  # semantically equal: the state's value stands
     return {
         "securityGroupId": rule["GroupId"],
         "securityGroupRuleId": rule["SecurityGroupRuleId"],
-        "arn": _arn(session, rule["SecurityGroupRuleId"], str(rule.get("GroupOwnerId", ""))),
-        "ipProtocol": rule["IpProtocol"],
+        "arn": _arn(session, rule["SecurityGroupRuleId"]),
+        "ipProtocol": protocol,
         "cidrIpv4": rule.get("CidrIpv4"),
         "description": rule.get("Description") or None,
         **ports,
-        **tag_outputs(session, rule.get("Tags")),
+        **tag_outputs(session, rule.get("Tags"), olds.get("tags")),
     }
 
 
@@ -85,12 +139,8 @@ def create(session: Ec2Session, inputs: Properties) -> tuple[str, Properties]:
     with reported("creating VPC Security Group Rule"):
         created = session.client.authorize_security_group_ingress(**request)["SecurityGroupRules"][0]
     rule_id = str(created["SecurityGroupRuleId"])
-    planned = {**inputs, "tagsAll": session.all_tags(inputs.get("tags"))}
-    return rule_id, {
-        **planned,
-        "securityGroupRuleId": rule_id,
-        "arn": _arn(session, rule_id, str(created.get("GroupOwnerId", ""))),
-    }
+    planned = {**inputs, "tagsAll": session.visible(session.all_tags(inputs.get("tags")))}
+    return rule_id, {**planned, "securityGroupRuleId": rule_id, "arn": _arn(session, rule_id)}
 
 
 def read(session: Ec2Session, rule_id: str, olds: Properties) -> Properties | None:
@@ -110,13 +160,13 @@ def update(session: Ec2Session, rule_id: str, olds: Properties, news: Properties
     """Tags first (the tags interceptor), then ModifySecurityGroupRules; the state is the plan."""
     with reported(f"updating VPC Security Group Rule ({rule_id})"):
         update_tags(session, rule_id, olds, news)
-        if any(olds.get(key) != news.get(key) for key in MODIFIABLE):
+        if any(olds.get(key) != news.get(key) for key in MODIFIABLE):  # the custom type's Equal: the spelling
             session.client.modify_security_group_rules(
                 GroupId=news["securityGroupId"],
                 SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": _rule(news)}],
             )
     kept: Properties = {key: olds[key] for key in ("arn", "securityGroupRuleId") if key in olds}
-    return {**news, **kept, "tagsAll": session.all_tags(news.get("tags"))}
+    return {**news, **kept, "tagsAll": session.visible(session.all_tags(news.get("tags")))}
 
 
 def delete(session: Ec2Session, rule_id: str, olds: Properties) -> None:
@@ -142,4 +192,6 @@ INGRESS_RULE = ResourceType(
     computed_outputs=("arn", "securityGroupRuleId", "tagsAll"),
     tagged=True,
     framework=True,
+    attributes=ATTRIBUTES,
+    config_validators=(_exactly_one_source,),
 )

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import SandboxError
 from .aws_errors import ProviderRefusal
 from .ec2_session import Ec2Session
+from .validation import Attr, framework_failures, sdk_failures
 from .wire import UNKNOWN, Properties, is_unknown
 
 DEFAULTS = "__defaults"  # the bridge's list of the inputs Check filled with defaults
@@ -25,6 +26,17 @@ Read = Callable[[Ec2Session, str, Properties], Properties | None]
 Update = Callable[[Ec2Session, str, Properties, Properties], Properties]
 Delete = Callable[[Ec2Session, str, Properties], None]
 Import = Callable[[Ec2Session, str], tuple[str, Properties] | None]
+Validate = Callable[[Properties], list[tuple[str, str]]]
+REGION = "region"
+# An import id may end in "@<region>" (internal/provider/sdkv2/region.go importRegion,
+# internal/types/aws_region.go CanonicalRegionPatternNoAnchors).
+IMPORT_REGION = re.compile(r"^(.+)@([a-z]{2,4}(?:-[a-z]+)+-\d{1,2})$")
+
+
+def split_import_id(import_id: str) -> tuple[str, str | None]:
+    """The import id and the region it names ("pcx-1@eu-west-1"), or None for the provider's."""
+    found = IMPORT_REGION.match(import_id)
+    return (found.group(1), found.group(2)) if found else (import_id, None)
 
 
 class PartialCreate(SandboxError):
@@ -42,6 +54,9 @@ class PropertyChange:
     key: str
     kind: str  # add, update, delete (the engine's PropertyDiff kinds)
     replaces: bool
+    old: Any = None
+    new: Any = None
+    forced: bool = False  # replaced by CustomizeDiff's ForceNew, not the schema's (the bridge names it __meta)
 
 
 @dataclass(frozen=True)
@@ -78,18 +93,47 @@ class ResourceType:
     framework: bool = False  # a Plugin Framework resource (its errors are not wrapped in go-multierror's form)
     # CustomizeDiff's ForceNew for an in-place input: (key, old, new) -> whether this change replaces
     replaces_when: Callable[[str, Any, Any], bool] | None = None
+    # The schema's validation by terraform attribute (Required is implied for the required inputs)
+    attributes: Mapping[str, Attr] = field(default_factory=dict)
+    config_validators: tuple[Validate, ...] = ()  # a framework resource's resource-level validators
+    timeouts: frozenset[str] = frozenset()  # the operations with terraform timeouts (customTimeouts honoured)
+    # terraform defaults the bridge does not fill in Check (their Go values are named enum types), yet terraform's
+    # plan applies: an unset input equal to one is no difference, and an import keeps such a value
+    plan_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # inputs served with one value only (the schema default); another value is refused by name
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    # nested blocks (MaxItems 1, an object in Pulumi) whose attributes have defaults: block -> {attribute: default}
+    blocks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # defaults that are pulumi-aws's, not terraform's: an import keeps a value equal to one
+    pulumi_defaults: frozenset[str] = frozenset()
+    # ForceNew attributes of the schema this plugin does not serve (the bridge lists every one as stable)
+    unserved_force_new: frozenset[str] = frozenset()
 
     @property
     def inputs(self) -> frozenset[str]:
-        return self.required | self.force_new | self.in_place | self.computed_inputs
+        """Every served input; ``region`` on every type (terraform-provider-aws v6 per-resource Region,
+        Optional+Computed)."""
+        return self.required | self.force_new | self.in_place | self.computed_inputs | set(self.fixed) | {REGION}
 
-    def check(self, request: CheckRequest, default_tags: Mapping[str, str]) -> tuple[Properties, list[str]]:
-        """Check as the bridge answers it: the inputs with the schema's defaults and the autoname filled in
-        (their names in ``__defaults``; an old value that was itself a default is kept, so that an update
-        keeps its name and a replacement, checked without olds, gets a new one), ``tagsAll`` for a tagged
-        type, and the failures (missing required or unserved inputs)."""
+    @property
+    def schema(self) -> dict[str, Attr]:
+        found = {snake_case(key): Attr(required=True) for key in self.required}
+        found.update(self.attributes)
+        return found
+
+    def check(
+        self, request: CheckRequest, default_tags: Mapping[str, str], provider_region: str = ""
+    ) -> tuple[Properties, list[str]]:
+        """Check as the bridge answers it: pulumi-aws's PreCheckCallbacks first (``region`` from the provider's
+        ``aws:region`` when unset, provider/region.go; ``tagsAll`` for an SDKv2 tagged type, provider/tags.go),
+        then the inputs with the schema's defaults and the autoname filled in (their names in ``__defaults``;
+        an old value that was itself a default is kept, so that an update keeps its name and a replacement,
+        checked without olds, gets a new one), then the schema's validation (``validation.py``) and the
+        inputs this plugin does not serve."""
         news, olds = request.news, request.olds
         inputs = {key: value for key, value in news.items() if value is not None and key != DEFAULTS}
+        if inputs.get(REGION) is None and provider_region:
+            inputs[REGION] = provider_region
         old_defaults = olds.get(DEFAULTS)
 
         def old_default(key: str) -> Any:
@@ -104,20 +148,34 @@ class ResourceType:
         if self.autoname and self.autoname not in inputs:
             inputs[self.autoname] = old_default(self.autoname) or request.autoname()
             defaulted.append(self.autoname)
-        if self.tagged:
+        for block, attributes in self.blocks.items():
+            if isinstance(inputs.get(block), Mapping):  # a nested object gets its own defaults and __defaults
+                nested = {key: value for key, value in inputs[block].items() if key != DEFAULTS}
+                filled = sorted(key for key in attributes if key not in nested)
+                inputs[block] = {**{key: attributes[key] for key in filled}, **nested, DEFAULTS: filled}
+        if self.tagged and not self.framework:
             tags = inputs.get("tags")
             inputs["tagsAll"] = UNKNOWN if is_unknown(tags) else {**default_tags, **(tags or {})}
-        inputs[DEFAULTS] = sorted(defaulted)
-        failures = [
-            f'Missing required argument. The argument "{snake_case(key)}" is required, but no definition was found.. '
-            f"Examine values at '{request.name}.{key}'."
-            for key in sorted(self.required)
-            if inputs.get(key) is None
-        ]
+        if not self.framework:  # the framework bridge keeps no __defaults
+            inputs[DEFAULTS] = sorted(defaulted)
+        if self.framework:
+            missing = [key for key in sorted(self.required) if inputs.get(key) is None]
+            # The framework bridge's own check for required properties comes first (pkg/pf/tfbridge).
+            if missing:
+                return inputs, [f"Missing required property '{key}'" for key in missing]
+        validated = (framework_failures if self.framework else sdk_failures)(self.schema, inputs)
+        for validate in self.config_validators:
+            validated.extend(validate(inputs))
+        failures = [f"{reason}. Examine values at '{request.name}.{key}'." for key, reason in validated]
         failures.extend(
             f"the sandbox's pulumi-aws does not serve the input '{key}' of {self.token}"
             for key in sorted(inputs)
             if key not in self.inputs and key not in (DEFAULTS, "tagsAll")
+        )
+        failures.extend(
+            f"the sandbox's pulumi-aws serves the input '{key}' of {self.token} only as {value!r} (its default)"
+            for key, value in sorted(self.fixed.items())
+            if inputs.get(key) not in (None, value)
         )
         return inputs, failures
 
@@ -131,19 +189,27 @@ class ResourceType:
             and self.autoname not in defaults
         )
 
-    def plan(self, olds: Properties, news: Properties, ignored: frozenset[str]) -> Plan:
-        """Each input whose new value differs from the state's (the last outputs, refreshed or not)."""
+    def plan(self, olds: Properties, news: Properties, ignored: frozenset[str], provider_region: str = "") -> Plan:
+        """Each input whose new value differs from the state's (the last outputs, refreshed or not). A changed
+        ``region`` replaces, but between unset and the provider's own region
+        (internal/provider/sdkv2/region.go ``forceNewIfRegionChanges``)."""
         changes = []
-        keys = self.inputs | ({"tagsAll"} if self.tagged else set())
+        keys = self.inputs | ({"tagsAll"} if self.tagged and not self.framework else set())
         for key in sorted(keys - ignored):
             new, old = news.get(key), olds.get(key)
-            if key in self.computed_inputs and new is None:
+            if (key in self.computed_inputs or key == REGION) and new is None:
                 continue
+            if new is None and key in self.plan_defaults:
+                new = self.plan_defaults[key]
+            if isinstance(new, Mapping):  # a nested block's own __defaults is no value
+                new = {k: v for k, v in new.items() if k != DEFAULTS}
             if not is_unknown(new) and (new == old or (_empty(new) and _empty(old))):
                 continue
+            if key == REGION and {old or "", new or ""} == {"", provider_region}:
+                continue
             kind = "add" if _empty(old) else "delete" if new is None else "update"
-            forced = self.replaces_when is not None and self.replaces_when(key, old, new)
-            changes.append(PropertyChange(key, kind, key in self.force_new or forced))
+            forced = key == REGION or (self.replaces_when is not None and self.replaces_when(key, old, new))
+            changes.append(PropertyChange(key, kind, key in self.force_new or forced, old, new, forced))
         return Plan(tuple(changes))
 
     def preview_outputs(self, inputs: Properties, olds: Properties | None = None) -> Properties:

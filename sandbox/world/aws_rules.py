@@ -20,11 +20,42 @@ RevokeSecurityGroupIngress by rule id: for an id the group does not have, moto a
 ``InvalidPermission.NotFound`` where EC2 answers ``InvalidSecurityGroupRuleId.NotFound`` (the code
 terraform-provider-aws's rule delete treats as already gone, vpc_security_group_ingress_rule.go).
 
+A route's state: AWS shows ``blackhole`` when the route's target is not available: "You can add a route
+for a VPC peering connection that's in the pending-acceptance state. However, the route has a state of
+blackhole, and has no effect until the VPC peering connection is in the active state" (Amazon VPC
+Peering Guide, "Update your route tables for a VPC peering connection"); a peering deleted, rejected,
+expired or failed leaves its routes ``blackhole`` (the same guide, "Delete a VPC peering connection":
+the routes "are not deleted ... and they become blackhole routes"), as does an internet gateway detached
+from the VPC or a NAT gateway deleted ("blackhole: The route's target isn't available", EC2 API
+reference, Route.State). moto reads every route ``active``.
+
+DescribeVpcPeeringConnections: moto ignores ``Filters``; EC2 applies them (EC2 API reference,
+DescribeVpcPeeringConnections: ``accepter-vpc-info.cidr-block``, ``accepter-vpc-info.owner-id``,
+``accepter-vpc-info.vpc-id``, ``expiration-time``, ``requester-vpc-info.cidr-block``,
+``requester-vpc-info.owner-id``, ``requester-vpc-info.vpc-id``, ``status-code``, ``status-message``,
+``tag:<key>``, ``tag-key``, ``vpc-peering-connection-id``; the values of one filter are alternatives and
+may hold ``*`` and ``?`` wildcards, all filters apply). Another name is refused as EC2 refuses it
+(``InvalidParameterValue``, "The filter '<name>' is invalid").
+
+ModifyVpcPeeringConnectionOptions: moto changes any option of any peering; EC2 refuses a peering that is
+not active ("OperationNotPermitted: Peering pcx-... is not active. Peering options can be added only to
+active peerings.", as terraform-provider-aws quotes it in vpc_peering_connection.go) and, between
+accounts, options of the side another account owns ("If the peered VPCs are in different AWS accounts,
+each AWS account owner must initiate a separate request", EC2 API reference,
+ModifyVpcPeeringConnectionOptions; the refusal's wording there is not documented, this one names the
+accounts).
+
+DeleteSecurityGroup: moto deletes a group another group's rule still names; EC2 refuses it ("If you attempt
+to delete a security group that is ... referenced by another security group in the same VPC ... the
+operation fails with DependencyViolation", EC2 API reference, DeleteSecurityGroup), with the text AWS
+gives ("resource sg-... has a dependent object").
+
 moto's backends are process-wide, so the rules are too: every sandbox of a process shares them.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import threading
 import time
@@ -87,6 +118,47 @@ def _overlap(vpc: Any, peer: Any) -> bool:
 
 _RULE_EDITS = threading.RLock()
 
+# DescribeVpcPeeringConnections' filters: name -> the values a peering has for it.
+PCX_FILTERS: dict[str, Callable[[Any], list[str]]] = {
+    "accepter-vpc-info.cidr-block": lambda pcx: [pcx.peer_vpc.cidr_block],
+    "accepter-vpc-info.owner-id": lambda pcx: [pcx.peer_vpc.owner_id],
+    "accepter-vpc-info.vpc-id": lambda pcx: [pcx.peer_vpc.id],
+    "expiration-time": lambda pcx: [],
+    "requester-vpc-info.cidr-block": lambda pcx: [pcx.vpc.cidr_block],
+    "requester-vpc-info.owner-id": lambda pcx: [pcx.vpc.owner_id],
+    "requester-vpc-info.vpc-id": lambda pcx: [pcx.vpc.id],
+    "status-code": lambda pcx: [pcx._status.code],
+    "status-message": lambda pcx: [pcx._status.message],
+    "tag-key": lambda pcx: [tag["key"] for tag in pcx.get_tags()],
+    "vpc-peering-connection-id": lambda pcx: [pcx.id],
+}
+
+
+def pcx_matches(pcx: Any, filters: dict[str, list[str]]) -> bool:
+    """Every filter has a value of the peering among its values (wildcards ``*``, ``?``)."""
+    for name, wanted in filters.items():
+        if name.startswith("tag:"):
+            have = [tag["value"] for tag in pcx.get_tags() if tag["key"] == name[4:]]
+        else:
+            have = PCX_FILTERS[name](pcx)
+        if not any(fnmatch.fnmatchcase(str(value), pattern) for value in have for pattern in wanted):
+            return False
+    return True
+
+
+def route_state(route: Any) -> str:
+    """``blackhole`` for a route whose target is not available, else ``active``."""
+    pcx = route.vpc_pcx
+    if pcx is not None and pcx._status.code != "active":
+        return "blackhole"
+    gateway = route.gateway
+    if gateway is not None and type(gateway).__name__ == "InternetGateway" and gateway.vpc is None:
+        return "blackhole"
+    nat = route.nat_gateway
+    if nat is not None and getattr(nat, "state", "available") in ("deleting", "deleted", "failed"):
+        return "blackhole"
+    return "active"
+
 
 def _one_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
     def serialized(*args: Any, **kwargs: Any) -> Any:
@@ -96,8 +168,69 @@ def _one_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
     return serialized
 
 
+def _install_peering_reads() -> None:
+    """DescribeVpcPeeringConnections with its filters; route states; ModifyVpcPeeringConnectionOptions' refusals."""
+    from moto.core.responses import ActionResult  # noqa: PLC0415 - the world runs in moto's process
+    from moto.ec2.exceptions import EC2ClientError  # noqa: PLC0415
+    from moto.ec2.models.route_tables import Route  # noqa: PLC0415
+    from moto.ec2.models.vpc_peering_connections import VPCPeeringConnectionBackend  # noqa: PLC0415
+    from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections  # noqa: PLC0415
+
+    def describe(response: Any) -> Any:
+        ids = response._get_param("VpcPeeringConnectionIds", [])
+        filters = response._filters_from_querystring()
+        for name in filters:
+            if not name.startswith("tag:") and name not in PCX_FILTERS:
+                raise EC2ClientError("InvalidParameterValue", f"The filter '{name}' is invalid")
+        found = response.ec2_backend.describe_vpc_peering_connections(vpc_peering_ids=ids)
+        return ActionResult({"VpcPeeringConnections": [pcx for pcx in found if pcx_matches(pcx, filters)]})
+
+    VPCPeeringConnections.describe_vpc_peering_connections = describe  # type: ignore[method-assign,assignment]
+    Route.state = property(route_state)  # type: ignore[method-assign,assignment]
+    modify = VPCPeeringConnectionBackend.modify_vpc_peering_connection_options
+
+    def modify_options(
+        backend: Any, vpc_pcx_id: str, accepter_options: Any = None, requester_options: Any = None
+    ) -> Any:
+        pcx = backend.get_vpc_peering_connection(vpc_pcx_id)
+        if pcx._status.code != "active":
+            raise EC2ClientError(
+                "OperationNotPermitted",
+                f"Peering {vpc_pcx_id} is not active. Peering options can be added only to active peerings.",
+            )
+        sides = ((accepter_options, pcx.peer_vpc.owner_id), (requester_options, pcx.vpc.owner_id))
+        for options, owner in sides:
+            if options and owner != backend.account_id:
+                raise EC2ClientError(
+                    "OperationNotPermitted",
+                    f"User {backend.account_id} cannot modify the options of VPC peering connection {vpc_pcx_id} "
+                    f"for a VPC owned by account {owner}.",
+                )
+        return modify(backend, vpc_pcx_id, accepter_options, requester_options)
+
+    VPCPeeringConnectionBackend.modify_vpc_peering_connection_options = modify_options  # type: ignore[method-assign,assignment]
+
+
+def _install_group_dependencies() -> None:
+    from moto.ec2.exceptions import DependencyViolationError  # noqa: PLC0415 - the world runs in moto's process
+    from moto.ec2.models.security_groups import SecurityGroupBackend  # noqa: PLC0415
+
+    delete = SecurityGroupBackend.delete_security_group
+
+    def delete_group(backend: Any, name: str | None = None, group_id: str | None = None) -> None:
+        doomed = group_id or getattr(backend.get_security_group_by_name_or_id(name), "id", None)
+        for groups in backend.groups.values():
+            for other in list(groups.values()):
+                rules = [*other.ingress_rules, *other.egress_rules] if other.id != doomed else []
+                if any((rule.source_group or {}).get("GroupId") == doomed for rule in rules):
+                    raise DependencyViolationError(f"resource {doomed} has a dependent object")
+        delete(backend, name, group_id)
+
+    SecurityGroupBackend.delete_security_group = delete_group  # type: ignore[method-assign,assignment]
+
+
 def install() -> None:
-    """Wrap moto's ``create_vpc_peering_connection`` and ``modify_security_group_rules`` once per process."""
+    """Wrap moto's peering, route and security-group calls once per process."""
     from moto.ec2.exceptions import (  # noqa: PLC0415 - the world runs in moto's process
         EC2ClientError,
         InvalidSecurityGroupRuleIdNotFoundError,
@@ -108,6 +241,8 @@ def install() -> None:
     with _installed:
         if _done:
             return
+        _install_peering_reads()
+        _install_group_dependencies()
         modify = SecurityGroupBackend.modify_security_group_rules
 
         def modify_rules(backend: Any, group_id: str, rules: dict[str, dict[str, Any]]) -> None:
