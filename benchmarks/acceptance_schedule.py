@@ -22,7 +22,7 @@ from providers.peering_acceptance import PeeringAcceptanceProvider
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.peering_requests import request_peering
-from tests.provider_host import DynamicProviderHost
+from tests.support.provider_host import DynamicProviderHost
 
 URN = "urn:pulumi:bench::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::bench"
 

@@ -41,7 +41,7 @@ from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.peering_requests import customer_ec2, heroku_status, request_peering, wait_until
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
-from tests.provider_host import DynamicProviderHost, ProviderError
+from tests.support.provider_host import DynamicProviderHost, ProviderError
 
 ROOT = Path(__file__).resolve().parents[1]
 URN = "urn:pulumi:reliability::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::p"

@@ -12,7 +12,7 @@ import pytest
 
 from sandbox.aws_plugin.wire import UNKNOWN
 from sandbox.world.peering_requests import customer_ec2
-from tests.provider_host import AWS_PLUGIN, ProviderError, ProviderHost
+from tests.support.provider_host import AWS_PLUGIN, ProviderError, ProviderHost
 
 pytestmark = pytest.mark.sandbox
 

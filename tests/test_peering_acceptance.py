@@ -24,8 +24,8 @@ from sandbox.world.peering_requests import (
     wait_for_heroku_status,
     wait_until,
 )
-from tests.conftest import SandboxFactory, StartedSandbox
-from tests.provider_host import DynamicProviderHost, ProviderError
+from tests.support.provider_host import DynamicProviderHost, ProviderError
+from tests.support.sandboxes import SandboxFactory, StartedSandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,7 @@ from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCTOR_ROUTES = {"peering_info", "space", "list"}
 
 
