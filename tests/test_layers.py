@@ -21,6 +21,7 @@ SLOW_MODULES = (
     "subprocess",
     "multiprocessing",
     "sandbox.world.served_sandbox",
+    "sandbox.scenarios.provider_host",
     "sandbox.stack_commands",
     "sandbox.pulumi_cli",
     "sandbox.aws_plugin",
