@@ -12,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from . import policy_check
 from .errors import SandboxError
 from .printed_commands import FOOTER, HEADING, user_commands
+from .proofs import policy_check
 from .pulumi_cli import ensure_cli
 from .pulumi_environment import DEFAULT_STATE_DIR, StateFolder, pulumi_environment
 from .stack_commands import add_commands, run

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from sandbox.aws_plugin.wire import UNKNOWN
+from sandbox.scenarios.peering_requests import customer_ec2
 from sandbox.scenarios.provider_host import AWS_PLUGIN, ProviderError, ProviderHost
-from sandbox.world.peering_requests import customer_ec2
 
 pytestmark = pytest.mark.sandbox
 

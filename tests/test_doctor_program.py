@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.world import network_faults as faults
+from sandbox.scenarios import network_faults as faults
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.support.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
 from tests.support.pulumi_runs import sandbox_run

@@ -20,13 +20,12 @@ FAST = ("provider", "program")
 SLOW_MODULES = (
     "subprocess",
     "multiprocessing",
-    "sandbox.world.served_sandbox",
+    "sandbox.scenarios.served_sandbox",
     "sandbox.scenarios.provider_host",
     "sandbox.stack_commands",
     "sandbox.pulumi_cli",
     "sandbox.aws_plugin",
-    "sandbox.policy_check",
-    "sandbox.doctor_policy_check",
+    "sandbox.proofs",
     "sandbox.cli",
     "benchmarks",
 )

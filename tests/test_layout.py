@@ -1,7 +1,7 @@
 """The layers stay apart: providers never import peering or sandbox, peering never imports sandbox, the
-sandbox's world never imports its commands or its plugin, no stand-in for the engine remains outside tests/
-(no mocks of the resource monitor), nothing shipped imports the tests, no test module imports another (what
-tests share is in tests/support/); each layer's errors share one root."""
+sandbox's world imports none of its other rooms (commands, plugin, scenario kit, proofs), no stand-in for the
+engine remains outside tests/ (no mocks of the resource monitor), nothing shipped nor the benchmarks imports the
+tests, no test module imports another (what tests share is in tests/support/); each layer's errors share one root."""
 
 from __future__ import annotations
 
@@ -61,11 +61,24 @@ def test_every_error_of_a_layer_derives_from_its_root(layer: str) -> None:
     assert sorted(name for name, cls in errors.items() if not issubclass(cls, root)) == []
 
 
-def test_the_world_never_imports_the_commands_or_the_plugin() -> None:
-    above = ("sandbox.stack_commands", "sandbox.cli", "sandbox.aws_plugin", "sandbox.pulumi_cli")
+# The sandbox's rooms, and what each must not import: the emulated world stands alone; the scenario kit acts on it
+# for tests, benchmarks and proofs; the IAM proofs use both. Only the commands (cli.py) reach the proofs.
+COMMANDS = ("sandbox.stack_commands", "sandbox.cli", "sandbox.aws_plugin", "sandbox.pulumi_cli")
+SANDBOX_ROOMS = {
+    "sandbox/world": (*COMMANDS, "sandbox.scenarios", "sandbox.proofs"),
+    "sandbox/scenarios": (*COMMANDS, "sandbox.proofs"),
+    "sandbox/proofs": ("sandbox.cli",),
+}
+
+
+@pytest.mark.parametrize("room", sorted(SANDBOX_ROOMS))
+def test_a_sandbox_room_never_imports_the_rooms_above_it(room: str) -> None:
+    above = SANDBOX_ROOMS[room]
     offenders = {
-        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.startswith(above))
-        for path in files("sandbox/world")
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if any(m == a or m.startswith(f"{a}.") for a in above)
+        )
+        for path in files(room)
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
@@ -120,6 +133,8 @@ def test_the_package_tests_take_from_tests_only_its_support() -> None:
 def test_the_resolver_sees_relative_imports() -> None:
     """Guards the tests above: a relative import of the world, or of another layer, would be caught."""
     assert "sandbox.world.heroku_world" in imported_modules(ROOT / "sandbox/world/local_sandbox.py")
+    assert "sandbox.scenarios.served_sandbox" in imported_modules(ROOT / "sandbox/proofs/policy_check.py")
+    assert "sandbox.world.sandbox_info" in imported_modules(ROOT / "sandbox/scenarios/network_faults.py")
     assert "sandbox.aws_plugin.server" in imported_modules(ROOT / "sandbox/aws_plugin/__main__.py")
     assert "providers.peering_acceptance" in imported_modules(ROOT / "peering/component.py")
     # `from pulumi.runtime import mocks`

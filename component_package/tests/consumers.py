@@ -19,7 +19,7 @@ from typing import Any
 import requests
 import yaml
 
-from sandbox.world.peering_requests import customer_ec2
+from sandbox.scenarios.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
 
 ROOT = Path(__file__).resolve().parents[2]

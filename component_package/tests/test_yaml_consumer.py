@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.world.peering_requests import vpc_tables
+from sandbox.scenarios.peering_requests import vpc_tables
+from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served, stop_served
 
 from .consumers import (
     EXAMPLES,

@@ -19,7 +19,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from sandbox.errors import SandboxError
+from ..errors import SandboxError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DYNAMIC_HOST = (sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0")
