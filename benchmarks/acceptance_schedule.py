@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
+from sandbox.scenarios.peering_requests import request_peering
+from sandbox.scenarios.provider_host import DynamicProviderHost
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
-from sandbox.world.peering_requests import request_peering
-from tests.provider_host import DynamicProviderHost
 
 URN = "urn:pulumi:bench::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::bench"
 

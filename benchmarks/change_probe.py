@@ -44,7 +44,7 @@ from benchmarks.probe_kit import (
     table,
     totals,
 )
-from sandbox.world.peering_requests import hand_made_peering
+from sandbox.scenarios.peering_requests import hand_made_peering
 
 CASES: list[Case] = []
 

@@ -36,10 +36,10 @@ import requests
 
 from sandbox.pulumi_cli import PulumiCli, ensure_cli
 from sandbox.pulumi_environment import StateFolder
+from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.stack_commands import Program, StackRun, events_report, stack_config
-from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served, stop_served
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "probe"  # no Pulumi.probe.yaml: the sandbox's demo peering (space, vpcId, one ingress rule)

@@ -34,14 +34,14 @@ import requests
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.peering_acceptance import PeeringAcceptanceProvider
+from sandbox.scenarios.peering_requests import customer_ec2, heroku_status, request_peering, wait_until
+from sandbox.scenarios.provider_host import DynamicProviderHost, ProviderError
+from sandbox.scenarios.served_sandbox import start_served
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 from sandbox.world.faults import FaultInjector, rules_from_options
 from sandbox.world.heroku_world import Behaviour, Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
-from sandbox.world.peering_requests import customer_ec2, heroku_status, request_peering, wait_until
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served
-from tests.provider_host import DynamicProviderHost, ProviderError
 
 ROOT = Path(__file__).resolve().parents[1]
 URN = "urn:pulumi:reliability::heroku-peering::pulumi-python:dynamic/heroku:PeeringAcceptance::p"

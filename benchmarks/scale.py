@@ -36,10 +36,10 @@ from providers.peering_acceptance import PeeringAcceptanceProvider
 from sandbox.errors import SandboxError
 from sandbox.pulumi_cli import ensure_cli
 from sandbox.pulumi_environment import StateFolder, pulumi_environment
+from sandbox.scenarios.peering_requests import customer_ec2
 from sandbox.stack_commands import Program, StackRun, events_report, stack_config
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
-from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
 
 ROOT = Path(__file__).resolve().parents[1]

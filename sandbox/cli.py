@@ -12,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from . import bridged_aws, policy_check
+from . import bridged_aws
 from .errors import SandboxError
 from .printed_commands import FOOTER, HEADING, user_commands
+from .proofs import policy_check
 from .pulumi_cli import ensure_cli
 from .pulumi_environment import AWS_PLUGINS, DEFAULT_STATE_DIR, StateFolder, aws_plugin_bin, pulumi_environment
 from .stack_commands import add_commands, run

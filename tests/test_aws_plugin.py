@@ -12,8 +12,8 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from sandbox.aws_plugin.wire import UNKNOWN
-from sandbox.world.peering_requests import customer_ec2
-from tests.provider_host import AWS_PLUGIN, ProviderError, ProviderHost
+from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.provider_host import AWS_PLUGIN, ProviderError, ProviderHost
 
 pytestmark = pytest.mark.sandbox
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from sandbox.aws_conformance.plugin_host import PluginHost
+from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.provider_host import AWS_PLUGIN, PROJECT_ROOT, ProviderError, ProviderHost
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
-from sandbox.world.peering_requests import customer_ec2
-from tests.provider_host import AWS_PLUGIN, PROJECT_ROOT, ProviderError, ProviderHost
 
 pytestmark = pytest.mark.sandbox
 

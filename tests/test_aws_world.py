@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from sandbox.scenarios.peering_requests import customer_ec2
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
-from sandbox.world.peering_requests import customer_ec2
 
 pytestmark = pytest.mark.sandbox
 

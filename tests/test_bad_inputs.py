@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.scenarios.peering_requests import customer_ec2
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
-from sandbox.world.peering_requests import customer_ec2
-from tests.conftest import StartedSandbox
-from tests.pulumi_runs import sandbox_run, write_ready_file
+from tests.support.pulumi_runs import sandbox_run, write_ready_file
+from tests.support.sandboxes import StartedSandbox
 
 pytestmark = pytest.mark.e2e
 

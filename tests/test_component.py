@@ -21,8 +21,19 @@ from peering.errors import PlanError
 from peering.peering_args import HerokuPeeringArgs
 from peering.preflight import plan_for
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, ROUTE_TABLE, RULE, SECURITY_GROUP, VPC, FakeAws, FakeVpc
-from tests.program_mocks import Program, RecordingMonitor, run_program
+from tests.support.fake_aws import (
+    ACCEPTANCE,
+    COMPONENT,
+    PCX,
+    ROUTE,
+    ROUTE_TABLE,
+    RULE,
+    SECURITY_GROUP,
+    VPC,
+    FakeAws,
+    FakeVpc,
+)
+from tests.support.program_mocks import Program, RecordingMonitor, run_program
 
 pytestmark = pytest.mark.program
 

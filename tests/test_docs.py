@@ -1,4 +1,4 @@
-"""Every page a user reads keeps the convention the docs test relies on (tests/docs_pages.py): each block
+"""Every page a user reads keeps the convention the docs test relies on (tests/support/docs_pages.py): each block
 is run, run elsewhere, shown to fail, output, or an excerpt of a file that runs; placeholders are known;
 every relative link and anchor resolves; the README stays a front door."""
 
@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from tests.docs_pages import PLACEHOLDERS, ROOT, anchors, blocks, links, pages
+from tests.support.docs_pages import PLACEHOLDERS, ROOT, anchors, blocks, links, pages
 
 pytestmark = pytest.mark.program
 
@@ -72,7 +72,7 @@ def test_every_relative_link_and_anchor_resolves(page: str) -> None:
 
 
 def test_the_anchor_rule_is_githubs() -> None:
-    from tests.docs_pages import slug
+    from tests.support.docs_pages import slug
 
     assert slug("Use `pulumi` yourself on the sandbox") == "use-pulumi-yourself-on-the-sandbox"
     assert slug("What `pulumi up` does") == "what-pulumi-up-does"

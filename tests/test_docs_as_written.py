@@ -28,7 +28,7 @@ import requests
 
 from sandbox.printed_commands import printed_block
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.docs_pages import PLACEHOLDER, ROOT, SANDBOX_SECTION, Block, blocks, links, pages
+from tests.support.docs_pages import PLACEHOLDER, ROOT, SANDBOX_SECTION, Block, blocks, links, pages
 
 pytestmark = pytest.mark.e2e
 

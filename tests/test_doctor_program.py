@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.world import network_faults as faults
+from sandbox.scenarios import network_faults as faults
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
-from tests.test_existing_objects import sandbox_cli
+from tests.support.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
+from tests.support.pulumi_runs import sandbox_run
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxInfo, Path]]:
     workdir = tmp_path_factory.mktemp("doctor-program")
     with serving(workdir / "ready.json") as info:
-        up = sandbox_cli(workdir / "ready.json", "up")
+        up = sandbox_run(workdir / "ready.json", "up")
         assert up.returncode == 0, up.stdout + up.stderr
         yield info, workdir
 

@@ -16,7 +16,7 @@ from peering.nacl_checks import denied, verdicts
 from peering.network_model import AclEntry, GroupRule, NetworkAcl, Route, SecurityGroup
 from peering.route_checks import routed_pieces
 from peering.traffic import Traffic
-from tests.test_preflight import dotted, interval  # CIDRs parsed by hand, not with ipaddress
+from tests.support.cidrs import dotted, interval  # CIDRs parsed by hand, not with ipaddress
 
 pytestmark = pytest.mark.program
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.world import network_faults as faults
-from sandbox.world.peering_requests import customer_ec2, hand_made_peering
+from sandbox.scenarios import network_faults as faults
+from sandbox.scenarios.peering_requests import customer_ec2, hand_made_peering
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.docs_pages import blocks
-from tests.doctor_runs import doctor, of_vpc, serving
+from tests.support.docs_pages import blocks
+from tests.support.doctor_runs import doctor, of_vpc, serving
 
 pytestmark = pytest.mark.sandbox
 

@@ -11,10 +11,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from providers.heroku_api import HerokuClient
-from sandbox.world import network_faults as faults
-from sandbox.world.peering_requests import customer_ec2, hand_made_peering, request_peering, wait_for_heroku_status
+from sandbox.scenarios import network_faults as faults
+from sandbox.scenarios.peering_requests import customer_ec2, hand_made_peering, request_peering, wait_for_heroku_status
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
+from tests.support.doctor_runs import doctor, environment, findings, of_vpc, read_only, serving
 
 pytestmark = pytest.mark.sandbox
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from providers.heroku_api import HerokuClient
-from sandbox.world.peering_requests import customer_ec2
+from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served, stop_served
-from tests.doctor_runs import doctor
+from tests.support.doctor_runs import doctor
 
 pytestmark = pytest.mark.e2e
 

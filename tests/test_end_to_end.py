@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from providers.heroku_api import HerokuClient
+from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.served_sandbox import start_served
 from sandbox.world.heroku_world import Timings
-from sandbox.world.peering_requests import customer_ec2
-from sandbox.world.served_sandbox import start_served
-from tests.conftest import SandboxFactory, StartedSandbox
-from tests.pulumi_runs import ROOT, CliRun, sandbox_run, stack_export, state_resources, write_ready_file
+from tests.support.pulumi_runs import ROOT, CliRun, sandbox_run, stack_export, state_resources, write_ready_file
+from tests.support.sandboxes import SandboxFactory, StartedSandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.world.peering_requests import customer_ec2
+from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.served_sandbox import start_served
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served
 
 pytestmark = pytest.mark.e2e
 

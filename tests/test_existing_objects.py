@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from sandbox.scenarios.peering_requests import customer_ec2, hand_made_peering, vpc_tables
+from sandbox.scenarios.served_sandbox import start_served
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
-from sandbox.world.peering_requests import customer_ec2, hand_made_peering, vpc_tables
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served
-from tests.pulumi_runs import CliRun, sandbox_run
+from tests.support.pulumi_runs import CliRun, sandbox_run
 
 pytestmark = pytest.mark.e2e
 

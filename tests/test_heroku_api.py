@@ -30,12 +30,12 @@ from providers.heroku_errors import (
     HerokuReadTimeout,
     HerokuUnauthorized,
 )
+from sandbox.scenarios.peering_requests import customer_status, request_peering, wait_for_heroku_status
 from sandbox.world.faults import FaultInjector, FaultRule
 from sandbox.world.local_sandbox import LocalSandbox
-from sandbox.world.peering_requests import customer_status, request_peering, wait_for_heroku_status
 from sandbox.world.rate_limit import HEROKU_CAPACITY
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.conftest import REFUSED_BOUND, StartedSandbox, closed_port
+from tests.support.sandboxes import REFUSED_BOUND, StartedSandbox, closed_port
 
 pytestmark = pytest.mark.provider
 

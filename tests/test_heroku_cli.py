@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.scenarios.peering_requests import request_peering, wait_for_heroku_status
 from sandbox.world.heroku_world import Timings
-from sandbox.world.peering_requests import request_peering, wait_for_heroku_status
-from tests.conftest import SandboxFactory
+from tests.support.sandboxes import SandboxFactory
 
 pytestmark = pytest.mark.sandbox
 

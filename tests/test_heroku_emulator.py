@@ -13,10 +13,10 @@ import pytest
 import requests
 from jsonschema import Draft4Validator, FormatChecker
 
+from sandbox.scenarios.peering_requests import customer_ec2, customer_status, request_peering
 from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID
 from sandbox.world.faults import FaultInjector, FaultRule
 from sandbox.world.heroku_world import Timings
-from sandbox.world.peering_requests import customer_ec2, customer_status, request_peering
 from sandbox.world.sandbox_info import SandboxInfo
 
 pytestmark = pytest.mark.sandbox

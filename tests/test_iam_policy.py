@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from sandbox.scenarios.served_sandbox import start_served
 from sandbox.world.aws_accounts import CUSTOMER_ACCOUNT_ID, HEROKU_ACCOUNT_ID, PLACEHOLDER, ec2_client
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served
-from tests.docs_pages import block
+from tests.support.docs_pages import block
 
 pytestmark = pytest.mark.e2e
 

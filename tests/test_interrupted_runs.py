@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.world.peering_requests import customer_ec2, wait_until
+from sandbox.scenarios.peering_requests import customer_ec2, wait_until
+from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served, stop_served
-from tests.pulumi_runs import ROOT, sandbox_run
+from tests.support.pulumi_runs import ROOT, sandbox_run
 
 pytestmark = pytest.mark.e2e
 

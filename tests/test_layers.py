@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LAYERS
-from tests.test_layout import imported_modules
+from tests.support.imports import imported_modules
+from tests.support.tiers import LAYERS
 
 pytestmark = pytest.mark.program
 
@@ -20,12 +20,12 @@ FAST = ("provider", "program")
 SLOW_MODULES = (
     "subprocess",
     "multiprocessing",
-    "sandbox.world.served_sandbox",
+    "sandbox.scenarios.served_sandbox",
+    "sandbox.scenarios.provider_host",
     "sandbox.stack_commands",
     "sandbox.pulumi_cli",
     "sandbox.aws_plugin",
-    "sandbox.policy_check",
-    "sandbox.doctor_policy_check",
+    "sandbox.proofs",
     "sandbox.cli",
     "benchmarks",
 )
@@ -81,7 +81,7 @@ def test_the_fast_tier_starts_no_process(path: Path) -> None:
 def test_the_scan_sees_what_starts_processes() -> None:
     """Guards the test above: files that drive the CLI or a served sandbox are found slow, helpers included."""
     assert "subprocess" in slow(ROOT / "tests/test_end_to_end.py")
-    assert "sandbox.stack_commands" in slow(ROOT / "tests/test_bad_inputs.py")  # through tests.pulumi_runs
+    assert "sandbox.stack_commands" in slow(ROOT / "tests/test_bad_inputs.py")  # through tests.support.pulumi_runs
     assert {layer_of(p) for p in TESTS} == set(LAYERS)
 
 

@@ -1,10 +1,10 @@
 """The layers stay apart: providers never import peering or sandbox, peering never imports sandbox, the
-sandbox's world never imports its commands or its plugin, no stand-in for the engine remains outside tests/
-(no mocks of the resource monitor), nothing shipped imports the tests; each layer's errors share one root."""
+sandbox's world imports none of its other rooms (commands, plugin, scenario kit, proofs), no stand-in for the
+engine remains outside tests/ (no mocks of the resource monitor), nothing shipped nor the benchmarks imports the
+tests, no test module imports another (what tests share is in tests/support/); each layer's errors share one root."""
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 from pathlib import Path
@@ -14,6 +14,7 @@ import pytest
 from peering.errors import PeeringError
 from providers.heroku_errors import HerokuError
 from sandbox.errors import SandboxError
+from tests.support.imports import imported_modules
 
 pytestmark = pytest.mark.program
 
@@ -24,22 +25,6 @@ LAYERS = {
     "peering": (("sandbox",), PeeringError),
     "sandbox": ((), SandboxError),
 }
-
-
-def imported_modules(path: Path) -> set[str]:
-    """Absolute names of every module a file imports (relative imports resolved against its package)."""
-    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                found.add(".".join([*base, node.module] if node.module else base))
-            elif node.module:
-                found.add(node.module)
-    return found
 
 
 def files(folder: str) -> list[Path]:
@@ -76,11 +61,24 @@ def test_every_error_of_a_layer_derives_from_its_root(layer: str) -> None:
     assert sorted(name for name, cls in errors.items() if not issubclass(cls, root)) == []
 
 
-def test_the_world_never_imports_the_commands_or_the_plugin() -> None:
-    above = ("sandbox.stack_commands", "sandbox.cli", "sandbox.aws_plugin", "sandbox.pulumi_cli")
+# The sandbox's rooms, and what each must not import: the emulated world stands alone; the scenario kit acts on it
+# for tests, benchmarks and proofs; the IAM proofs use both. Only the commands (cli.py) reach the proofs.
+COMMANDS = ("sandbox.stack_commands", "sandbox.cli", "sandbox.aws_plugin", "sandbox.pulumi_cli")
+SANDBOX_ROOMS = {
+    "sandbox/world": (*COMMANDS, "sandbox.scenarios", "sandbox.proofs"),
+    "sandbox/scenarios": (*COMMANDS, "sandbox.proofs"),
+    "sandbox/proofs": ("sandbox.cli",),
+}
+
+
+@pytest.mark.parametrize("room", sorted(SANDBOX_ROOMS))
+def test_a_sandbox_room_never_imports_the_rooms_above_it(room: str) -> None:
+    above = SANDBOX_ROOMS[room]
     offenders = {
-        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.startswith(above))
-        for path in files("sandbox/world")
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if any(m == a or m.startswith(f"{a}.") for a in above)
+        )
+        for path in files(room)
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
@@ -95,14 +93,49 @@ def test_no_stand_in_engine_outside_the_tests() -> None:
 
 
 def test_shipped_code_never_imports_the_tests() -> None:
-    for folder in LAYERS:
+    """The benchmarks included: what they share with the tests is scenario kit in sandbox/, so that no cycle
+    runs tests -> benchmarks -> tests."""
+    for folder in (*LAYERS, "benchmarks"):
         for path in files(folder):
             assert not any(m == "tests" or m.startswith("tests.") for m in imported_modules(path)), path
+
+
+TEST_FOLDERS = ("tests", "component_package/tests")
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in tests/support/ (or a package's own helpers): never in a test file or a conftest."""
+    test_modules = {
+        module_name(path)
+        for folder in TEST_FOLDERS
+        for path in files(folder)
+        if path.name.startswith("test_") or path.name == "conftest.py"
+    }
+    assert {"tests.test_program", "tests.conftest", "component_package.tests.conftest"} <= test_modules
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m in test_modules)
+        for folder in TEST_FOLDERS
+        for path in files(folder)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_package_tests_take_from_tests_only_its_support() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if m.split(".")[0] == "tests" and not m.startswith("tests.support.")
+        )
+        for path in files("component_package/tests")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def test_the_resolver_sees_relative_imports() -> None:
     """Guards the tests above: a relative import of the world, or of another layer, would be caught."""
     assert "sandbox.world.heroku_world" in imported_modules(ROOT / "sandbox/world/local_sandbox.py")
+    assert "sandbox.scenarios.served_sandbox" in imported_modules(ROOT / "sandbox/proofs/policy_check.py")
+    assert "sandbox.world.sandbox_info" in imported_modules(ROOT / "sandbox/scenarios/network_faults.py")
     assert "sandbox.aws_plugin.server" in imported_modules(ROOT / "sandbox/aws_plugin/__main__.py")
     assert "providers.peering_acceptance" in imported_modules(ROOT / "peering/component.py")
-    assert "pulumi.runtime" in imported_modules(ROOT / "tests/program_mocks.py")  # `from pulumi.runtime import mocks`
+    # `from pulumi.runtime import mocks`
+    assert "pulumi.runtime" in imported_modules(ROOT / "tests/support/program_mocks.py")

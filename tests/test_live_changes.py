@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.world import network_faults as faults
+from sandbox.scenarios import network_faults as faults
+from sandbox.scenarios.peering_requests import customer_ec2
 from sandbox.world.heroku_world import Space, Timings
-from sandbox.world.peering_requests import customer_ec2
-from tests.conftest import SandboxFactory, StartedSandbox
-from tests.pulumi_runs import CliRun, sandbox_run, stack_export, state_resources, write_ready_file
+from tests.support.pulumi_runs import CliRun, sandbox_run, stack_export, state_resources, write_ready_file
+from tests.support.sandboxes import SandboxFactory, StartedSandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from peering.facts import PcxFacts, PeeringFacts, RouteFacts, RuleFacts
 from peering.own_state import OwnState, parse
 from peering.ownership import MARKER_TAG, SPACE_TAG, Claim
 from peering.preflight import PeeringPlan, plan_peering
-from tests.test_own_state import (
+from tests.support.ownership_facts import (
     MARKER,
     OTHER_PCX,
     OWN_PCX,

@@ -14,18 +14,18 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from providers.acceptance_flow import GONE_AFTER_404S
 from providers.peering_acceptance import PeeringAcceptanceProvider
-from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
-from sandbox.world.faults import FaultInjector
-from sandbox.world.heroku_world import Timings
-from sandbox.world.peering_requests import (
+from sandbox.scenarios.peering_requests import (
     customer_ec2,
     customer_status,
     request_peering,
     wait_for_heroku_status,
     wait_until,
 )
-from tests.conftest import SandboxFactory, StartedSandbox
-from tests.provider_host import DynamicProviderHost, ProviderError
+from sandbox.scenarios.provider_host import DynamicProviderHost, ProviderError
+from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
+from sandbox.world.faults import FaultInjector
+from sandbox.world.heroku_world import Timings
+from tests.support.sandboxes import SandboxFactory, StartedSandbox
 
 pytestmark = pytest.mark.e2e
 

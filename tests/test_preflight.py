@@ -12,6 +12,7 @@ from peering.facts import GroupFacts, PeeringFacts, RuleFacts, SpaceFacts, VpcFa
 from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
 from peering.preflight import PeeringPlan, check_across, is_rfc1918, overlapping, plan_peering, rule_quota_notes
 from providers.heroku_models import PeeringInfo
+from tests.support.cidrs import dotted, interval
 
 pytestmark = pytest.mark.program
 
@@ -40,19 +41,7 @@ def facts(vpc: VpcFacts, region: str = "us-east-1", space: SpaceFacts = SPACE) -
     return PeeringFacts(space, region, vpc, tables={}, groups={}, peerings=(), heroku_peerings=())
 
 
-# Expectations are computed on integer intervals parsed by hand, not with the ipaddress calls the code uses.
-def interval(cidr: str) -> tuple[int, int]:
-    address, prefix = cidr.split("/")
-    a, b, c, d = (int(part) for part in address.split("."))
-    size = 2 ** (32 - int(prefix))
-    start = ((a << 24) | (b << 16) | (c << 8) | d) // size * size
-    return start, start + size - 1
-
-
-def dotted(value: int) -> str:
-    return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
-
-
+# Expectations are computed on integer intervals parsed by hand (tests.support.cidrs), not with ipaddress.
 PRIVATE = [interval(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 networks = st.builds(
     lambda address, prefix: f"{dotted(address // 2 ** (32 - prefix) * 2 ** (32 - prefix))}/{prefix}",

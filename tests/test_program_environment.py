@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.pulumi_runs import ROOT, sandbox_run, stack_export, write_ready_file
+from tests.support.pulumi_runs import ROOT, sandbox_run, stack_export, write_ready_file
 
 pytestmark = pytest.mark.e2e
 

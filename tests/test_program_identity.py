@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import StartedSandbox
-from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE
-from tests.test_program import SG, VPC, aws_world, base_config, fails, heroku, run
+from tests.support.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, RULE
+from tests.support.program_runs import SG, VPC, aws_world, base_config, fails, heroku, run
+from tests.support.sandboxes import StartedSandbox
 
 pytestmark = pytest.mark.program
 __all__ = ["heroku"]  # the module's sandbox fixture, shared

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs_pages import blocks, links
+from tests.support.docs_pages import blocks, links
 
 pytestmark = pytest.mark.program
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.reliability_matrix import MIXES, RUN_MIXES, ProviderWorker, crash_after_accept, run_whole
-from sandbox.world.served_sandbox import start_served
+from sandbox.scenarios.served_sandbox import start_served
 
 pytestmark = pytest.mark.e2e
 

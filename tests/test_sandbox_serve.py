@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.scenarios.peering_requests import wait_for_heroku_status
+from sandbox.scenarios.served_sandbox import start_served
 from sandbox.world.aws_accounts import ec2_client
-from sandbox.world.peering_requests import wait_for_heroku_status
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served
 
 pytestmark = pytest.mark.sandbox
 

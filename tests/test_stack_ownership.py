@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from sandbox.scenarios.peering_requests import customer_ec2, hand_made_peering, vpc_tables
 from sandbox.world.heroku_world import Timings
-from sandbox.world.peering_requests import customer_ec2, hand_made_peering, vpc_tables
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.conftest import SandboxFactory, StartedSandbox
-from tests.pulumi_runs import CliRun, sandbox_run, stack_export, state_resources, write_ready_file
+from tests.support.pulumi_runs import CliRun, sandbox_run, stack_export, state_resources, write_ready_file
+from tests.support.sandboxes import SandboxFactory, StartedSandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -22,7 +22,7 @@ from sandbox.stack_commands import Program, StackRun, stack_config
 from sandbox.world.heroku_world import Timings
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.pulumi_runs import ROOT
+from tests.support.pulumi_runs import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,5 @@
 """The package's tests share the project's fixtures: no ambient Heroku credentials, private sandboxes."""
 
-from tests.conftest import _no_ambient_heroku_credentials, make_sandbox
+from tests.support.sandboxes import _no_ambient_heroku_credentials, make_sandbox
 
 __all__ = ["_no_ambient_heroku_credentials", "make_sandbox"]

@@ -3,7 +3,7 @@
 A consumer is one of ``examples/`` (or a test's own program) copied to a scratch folder, run with the
 environment ``python -m sandbox serve`` writes for its sandbox (a local backend, a Pulumi home, the CLI
 built here, the sandbox's pulumi-aws first on PATH) plus the tools' caches of the real home: the tests'
-HOME is a scratch folder (tests/conftest.py), and pip, npm and Go would start cold there.
+HOME is a scratch folder (tests/support/sandboxes.py), and pip, npm and Go would start cold there.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import requests
 import yaml
 
-from sandbox.world.peering_requests import customer_ec2
+from sandbox.scenarios.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
 
 ROOT = Path(__file__).resolve().parents[2]

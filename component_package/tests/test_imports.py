@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import peering
-from tests.test_layout import imported_modules
+from tests.support.imports import imported_modules
 
 pytestmark = pytest.mark.program
 

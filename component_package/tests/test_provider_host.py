@@ -18,10 +18,10 @@ from google.protobuf import struct_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from component_package.servicer import DYNAMIC_PROVIDER_KEY, WORKERS
+from sandbox.scenarios.peering_requests import request_peering
+from sandbox.scenarios.provider_host import ProviderError, ProviderHost
 from sandbox.world.heroku_world import Timings
-from sandbox.world.peering_requests import request_peering
-from tests.conftest import SandboxFactory, StartedSandbox
-from tests.provider_host import ProviderError, ProviderHost
+from tests.support.sandboxes import SandboxFactory, StartedSandbox
 
 from .fake_engine import FakeEngine, fake_engine
 

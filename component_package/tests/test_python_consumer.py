@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served, stop_served
-from tests.pulumi_runs import sandbox_run
+from tests.support.pulumi_runs import sandbox_run
 
 from .consumers import (
     PACKAGE,

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.world.peering_requests import vpc_tables
+from sandbox.scenarios.peering_requests import vpc_tables
+from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served, stop_served
-from tests.docs_pages import block
+from tests.support.docs_pages import block
 
 from .consumers import (
     EXAMPLES,

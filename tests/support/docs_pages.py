@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MARKER = re.compile(r"^<!-- docs-test: (?P<what>.+?) -->$")
 FENCE = re.compile(r"^```(?P<info>\S*)\s*$")
 PLACEHOLDER = re.compile(r"<(?P<name>[a-z][a-z0-9-]*)>")

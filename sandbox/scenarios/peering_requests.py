@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from providers.heroku_api import HerokuClient
 from providers.heroku_errors import HerokuNotFound
 
-from .aws_accounts import CUSTOMER_ACCOUNT_ID
-from .sandbox_info import SandboxInfo
+from ..world.aws_accounts import CUSTOMER_ACCOUNT_ID
+from ..world.sandbox_info import SandboxInfo
 
 _cidr_counter = itertools.count(20)
 

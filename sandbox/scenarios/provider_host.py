@@ -1,5 +1,8 @@
 """Drive a resource provider plugin over gRPC, as the engine does: Pulumi's own dynamic-provider host
-(``python -u -m pulumi.dynamic``) or the sandbox's pulumi-aws (``python -m sandbox.aws_plugin``)."""
+(``python -u -m pulumi.dynamic``) or the sandbox's pulumi-aws (``python -m sandbox.aws_plugin``).
+
+Scenario kit for the tests and the benchmarks: one plugin process per host, closed with the host.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +19,14 @@ from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from ..errors import SandboxError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DYNAMIC_HOST = (sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0")
 AWS_PLUGIN = (sys.executable, "-m", "sandbox.aws_plugin")
 
 
-class ProviderError(Exception):
+class ProviderError(SandboxError):
     """A provider method raised: ``message`` is the host's detail (the provider's traceback)."""
 
     def __init__(self, method: str, message: str) -> None:

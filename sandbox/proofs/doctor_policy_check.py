@@ -1,4 +1,4 @@
-"""``python -m sandbox.doctor_policy_check``: prove the doctor's IAM policy on an IAM-enforcing sandbox.
+"""``python -m sandbox.proofs.doctor_policy_check``: prove the doctor's IAM policy on an IAM-enforcing sandbox.
 
 A sandbox served with ``--iam-policy`` gives the deployer user only the policy; an administrator does
 the seed's procedure by hand; then ``python -m peering doctor`` runs as a user runs it, with the
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..scenarios.network_faults import add_resource
+from ..scenarios.peering_requests import hand_made_peering
+from ..scenarios.served_sandbox import start_served
+from ..world.iam_users import set_deployer_policy
+from ..world.sandbox_info import SandboxInfo
 from .policy_check import PROJECT_ROOT, PolicyFileError, actions_of, load_policy, without
-from .world.iam_users import set_deployer_policy
-from .world.network_faults import add_resource
-from .world.peering_requests import hand_made_peering
-from .world.sandbox_info import SandboxInfo
-from .world.served_sandbox import start_served
 
 DEFAULT_POLICY = PROJECT_ROOT / "iam" / "doctor-policy.json"
 DESCRIBE = re.compile(r"^ec2:Describe[A-Za-z]+$")
@@ -151,7 +151,7 @@ def _run_json(run: Run) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.doctor_policy_check", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sandbox.proofs.doctor_policy_check", description=__doc__)
     parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help=f"default {DEFAULT_POLICY.name}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON (progress goes to stderr)")
     args = parser.parse_args(argv)

@@ -20,7 +20,7 @@ from sandbox.pulumi_environment import StateFolder
 from sandbox.stack_commands import DEMO_STACK, Program, StackRun
 from sandbox.world.sandbox_info import SandboxInfo
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Types the engine adds that no user resource stands for.
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 COMPONENT = "heroku-peering:index:HerokuPeering"

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import SandboxError
-from .world.peering_requests import hand_made_peering
-from .world.sandbox_info import SandboxInfo
-from .world.served_sandbox import start_served
+from ..errors import SandboxError
+from ..scenarios.peering_requests import hand_made_peering
+from ..scenarios.served_sandbox import start_served
+from ..world.sandbox_info import SandboxInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = PROJECT_ROOT / "iam" / "deployer-policy.json"
 SECOND_SPACE = "demo-space-2"  # same ranges as the demo space, as Heroku's default: the routes stay, their target moves
 

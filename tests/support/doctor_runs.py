@@ -16,12 +16,12 @@ from typing import Any
 import requests
 
 from providers.heroku_api import HerokuClient
+from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.served_sandbox import start_served
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID
-from sandbox.world.peering_requests import customer_ec2
 from sandbox.world.sandbox_info import SandboxInfo
-from sandbox.world.served_sandbox import start_served
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCTOR_ROUTES = {"peering_info", "space", "list"}
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
+from ..world.sandbox_info import SandboxInfo
 from .peering_requests import customer_ec2, request_peering
-from .sandbox_info import SandboxInfo
 
 SPACE_CIDR = "10.0.0.0/16"  # the demo space's vpc_cidr, where the seed's procedure routes
 
