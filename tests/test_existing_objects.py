@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.scenarios.peering_requests import customer_ec2, hand_made_peering, vpc_tables
 from sandbox.scenarios.served_sandbox import start_served
+from sandbox.stack_commands import DEMO_STACK
 from sandbox.world.aws_accounts import HEROKU_ACCOUNT_ID, ec2_client
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.support.pulumi_runs import CliRun, sandbox_run
@@ -152,7 +153,7 @@ def test_a_hand_made_peering_is_adopted_changing_nothing_but_its_claim(served: t
     info, ready = served
     pcx_id = hand_made_peering(info)
     before, tags = aws_snapshot(info), pcx_tags(info, pcx_id)
-    claimed = {**tags, "heroku-peering": "heroku-peering/sandbox/main"}
+    claimed = {**tags, "heroku-peering": f"heroku-peering/{DEMO_STACK}/main"}  # python -m sandbox up's stack
     import requests
 
     requests.delete(info.heroku_url + "/__sandbox/requests", timeout=5)
