@@ -6,9 +6,9 @@ anything is registered.
 
 import pulumi
 
-from peering.component import HerokuPeering
-from peering.preflight import checked_together
-from peering.stack_config import config_getter, read_peerings, stack_config_keys
+from peering.model.stack_config import config_getter, read_peerings, stack_config_keys
+from peering.program.component import HerokuPeering
+from peering.program.preflight import checked_together
 
 stack = read_peerings(config_getter(pulumi.Config()), stack_config_keys())
 with checked_together(stack):

@@ -1239,7 +1239,7 @@ OTHER_PROGRAM = """\
 
 import pulumi
 
-from peering.component import HerokuPeering, HerokuPeeringArgs
+from peering.program.component import HerokuPeering, HerokuPeeringArgs
 
 config = pulumi.Config()
 HerokuPeering("data", HerokuPeeringArgs(config.require("space"), config.require("vpcId"), pcx_id=config.get("pcxId")))

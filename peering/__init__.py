@@ -7,7 +7,7 @@ before making the components; the component package (``component_package/``) ser
 other languages through these names only.
 """
 
-from .component import HerokuPeering
-from .peering_args import HerokuPeeringArgs, IngressArgs, config_keys
+from .model.args import HerokuPeeringArgs, IngressArgs, config_keys
+from .program.component import HerokuPeering
 
 __all__ = ["HerokuPeering", "HerokuPeeringArgs", "IngressArgs", "config_keys"]

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from .doctor_cli import main
+from .doctor.cli import main
 
 sys.exit(main())

@@ -18,8 +18,8 @@ import pytest
 from pulumi.runtime import settings
 
 from peering.errors import PlanError
-from peering.peering_args import HerokuPeeringArgs
-from peering.preflight import plan_for
+from peering.model.args import HerokuPeeringArgs
+from peering.program.preflight import plan_for
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.fake_aws import ACCEPTANCE, COMPONENT, PCX, ROUTE, ROUTE_TABLE, RULE, SECURITY_GROUP, VPC, FakeAws, FakeVpc
 from tests.program_mocks import Program, RecordingMonitor, run_program
@@ -66,7 +66,7 @@ def a_program(tmp_path: Path, body: str) -> Program:
     (tmp_path / "Pulumi.yaml").write_text("name: a-program\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(
         "import pulumi_aws as aws\n"
-        "from peering.component import HerokuPeering, HerokuPeeringArgs, IngressArgs\n"
+        "from peering.program.component import HerokuPeering, HerokuPeeringArgs, IngressArgs\n"
         'vpc = aws.ec2.Vpc("net", cidr_block="172.20.0.0/16")\n'
         'table = aws.ec2.RouteTable("net", vpc_id=vpc.id)\n' + textwrap.dedent(body)
     )
@@ -146,8 +146,8 @@ def test_plain_args_are_checked_with_the_stack_configs_messages() -> None:
 def test_components_checked_together_are_checked_against_each_other(heroku: SandboxInfo, tmp_path: Path) -> None:
     """Alone, each of these would pass (neither sees the other); checked together, the second is refused."""
     body = """
-        from peering.peering_args import NamedPeering
-        from peering.preflight import checked_together
+        from peering.model.args import NamedPeering
+        from peering.program.preflight import checked_together
 
         peerings = [
             NamedPeering.for_component(name, HerokuPeeringArgs("demo-space", "vpc-0a1b2c3d4e5f60001"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from peering.doctor_cli import main
+from peering.doctor.cli import main
 
 pytestmark = pytest.mark.sandbox
 
@@ -125,7 +125,7 @@ def test_a_stack_as_pulumi_config_set_writes_it_and_a_secret_without_a_cli(
 ) -> None:
     """Numbers and booleans quoted, lists as JSON text, objects: read as the engine hands them to the program. A secret
     with no Pulumi CLI to decrypt it: the option to pass, never the ciphertext."""
-    from peering.doctor_stack import Given, stack_targets
+    from peering.doctor.stack import Given, stack_targets
 
     (tmp_path / "Pulumi.quoted.yaml").write_text(QUOTED)
     monkeypatch.setenv("PATH", str(tmp_path))  # no pulumi on it

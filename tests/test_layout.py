@@ -104,5 +104,5 @@ def test_the_resolver_sees_relative_imports() -> None:
     """Guards the tests above: a relative import of the world, or of another layer, would be caught."""
     assert "sandbox.world.heroku_world" in imported_modules(ROOT / "sandbox/world/local_sandbox.py")
     assert "sandbox.aws_plugin.server" in imported_modules(ROOT / "sandbox/aws_plugin/__main__.py")
-    assert "providers.peering_acceptance" in imported_modules(ROOT / "peering/component.py")
+    assert "providers.peering_acceptance" in imported_modules(ROOT / "peering/program/component.py")
     assert "pulumi.runtime" in imported_modules(ROOT / "tests/program_mocks.py")  # `from pulumi.runtime import mocks`

@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import pytest
 
-from peering.existing import MARKER_TAG
-from peering.facts import GroupFacts, PcxFacts, PeeringFacts, RouteFacts, RuleFacts, SpaceFacts, TableFacts, VpcFacts
-from peering.own_state import OwnPcx, OwnState, parse
-from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
-from peering.preflight import plan_peering
+from peering.model.args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.model.facts import (
+    GroupFacts,
+    PcxFacts,
+    PeeringFacts,
+    RouteFacts,
+    RuleFacts,
+    SpaceFacts,
+    TableFacts,
+    VpcFacts,
+)
+from peering.model.own_state import OwnPcx, OwnState, parse
+from peering.program.existing import MARKER_TAG
+from peering.program.preflight import plan_peering
 from providers.heroku_models import PeeringInfo
 
 pytestmark = pytest.mark.program

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peering.facts import GroupFacts, PeeringFacts, RuleFacts, SpaceFacts, VpcFacts
-from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
-from peering.preflight import PeeringPlan, check_across, is_rfc1918, overlapping, plan_peering, rule_quota_notes
+from peering.model.args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.model.facts import GroupFacts, PeeringFacts, RuleFacts, SpaceFacts, VpcFacts
+from peering.program.preflight import PeeringPlan, check_across, plan_peering, rule_quota_notes
+from peering.rules.space import is_rfc1918, overlapping
 from providers.heroku_models import PeeringInfo
 
 pytestmark = pytest.mark.program

@@ -384,10 +384,10 @@ def test_program_reads_exactly_the_declared_keys(heroku: StartedSandbox, monkeyp
         return real_get(key)
 
     monkeypatch.setattr("pulumi.config.get_config", recording)
-    monkeypatch.setattr("peering.lookups.get_config", recording)
+    monkeypatch.setattr("peering.program.lookups.get_config", recording)
     run(base_config(heroku, routeTableIds=[RTB_A], tags={"a": "b"}, visibilityTimeout=60, activationTimeout=60))
     run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[DEMO_ITEM]))
     assert {key for key in read if key.startswith((f"{PROJECT}:", "heroku:"))} == declared
-    from peering.stack_config import PROGRAM_KEYS
+    from peering.model.stack_config import PROGRAM_KEYS
 
     assert declared == PROGRAM_KEYS

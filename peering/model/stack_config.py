@@ -18,8 +18,8 @@ from typing import Any
 
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from .errors import PlanError, did_you_mean, shown
-from .peering_args import HerokuPeeringArgs, NamedPeering, checked, config_keys, required_fields
+from ..errors import PlanError, did_you_mean, shown
+from .args import HerokuPeeringArgs, NamedPeering, checked, config_keys, required_fields
 
 PROJECT = "heroku-peering"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -13,9 +13,9 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..model.first_match import Box, cidr_box, cidrs_of, decide
+from ..model.network import PeeringConnection, Route, RouteTable, Subnet
 from .findings import Finding
-from .first_match import Box, cidr_box, cidrs_of, decide
-from .network_model import PeeringConnection, Route, RouteTable, Subnet
 
 TERMINAL = ("failed", "expired", "rejected", "deleted", "deleting")
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .findings import CHECKS, Finding, stops_traffic
-from .group_checks import check_security_groups
-from .heroku_facts import SpaceReading
-from .nacl_checks import check_network_acls
-from .network_model import Unreadable, VpcNetwork
-from .route_checks import RouteContext, check_routes
-from .space_checks import check_cidrs, check_space
-from .status_checks import Stack, check_status
-from .traffic import Traffic
+from ..model.network import Unreadable, VpcNetwork
+from ..model.traffic import Traffic
+from ..rules.findings import CHECKS, Finding, stops_traffic
+from ..rules.groups import check_security_groups
+from ..rules.nacls import check_network_acls
+from ..rules.routes import RouteContext, check_routes
+from ..rules.space import check_cidrs, check_space
+from ..rules.status import Stack, check_status
+from .heroku_reads import SpaceReading
 
 POLICY_FILE = "iam/doctor-policy.json"
 # What each read is for: said when AWS refuses it.

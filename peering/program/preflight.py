@@ -9,8 +9,7 @@ check, so that a failed check stops the peering request from being made, with th
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -19,14 +18,8 @@ import pulumi
 
 from providers.heroku_models import PeeringInfo
 
-from .acl_warnings import acl_notes
-from .errors import LookupProblem, PlanError, shown
-from .existing import Adoption, Imports, adoption_notes, check_existing, imports
-from .facts import PeeringFacts, VpcFacts
-from .lookups import Lookups, heroku_token_from_stack, read_when_known
-from .own_state import OwnPcx, OwnState
-from .ownership import MARKER_TAG
-from .peering_args import (
+from ..errors import LookupProblem, PlanError, shown
+from ..model.args import (
     NAME_TAG_PREFIX,
     TAG_VALUE_MAX,
     HerokuPeeringArgs,
@@ -35,8 +28,13 @@ from .peering_args import (
     checked,
     is_plain,
 )
-
-RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+from ..model.facts import PeeringFacts, VpcFacts
+from ..model.own_state import OwnPcx, OwnState
+from ..model.ownership import MARKER_TAG
+from ..rules.space import cidr_fix, is_rfc1918, overlapping
+from .acl_warnings import acl_notes
+from .existing import Adoption, Imports, adoption_notes, check_existing, imports
+from .lookups import Lookups, heroku_token_from_stack, read_when_known
 
 
 @dataclass(frozen=True)
@@ -75,40 +73,6 @@ class PeeringPlan:
 
 
 # -- the CIDR rules -------------------------------------------------------------------------------
-
-
-def _networks(cidrs: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(cidr, strict=False) for cidr in cidrs]
-
-
-def is_rfc1918(cidr: str) -> bool:
-    network = ipaddress.ip_network(cidr, strict=False)
-    return isinstance(network, ipaddress.IPv4Network) and any(network.subnet_of(block) for block in RFC1918)
-
-
-def overlapping(mine: Iterable[str], theirs: Iterable[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for a in _networks(mine):
-        for b in _networks(theirs):
-            if a.version == b.version and a.overlaps(b):
-                pairs.append((str(a), str(b)))
-    return pairs
-
-
-def cidr_fix(cidr: str, secondary: Mapping[str, str], info: PeeringInfo, space: str) -> str:
-    """What fixes a VPC block that overlaps the space: a secondary one can be disassociated, the primary never
-    changes (AWS's VPC User Guide, "Add or remove a CIDR block from your VPC")."""
-    avoid = ", ".join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))
-    if cidr in secondary:
-        return (
-            "It is a secondary block of the VPC: disassociate it (aws ec2 disassociate-vpc-cidr-block "
-            f"--association-id {secondary[cidr] or '<its association id>'}; AWS refuses while subnets or other "
-            f"resources use it), or peer a VPC whose ranges avoid {avoid}"
-        )
-    return (
-        f"A VPC's primary block cannot change: peer a VPC whose ranges avoid {avoid} "
-        f"(see `heroku spaces:peering:info {space}`)"
-    )
 
 
 def destinations(args: HerokuPeeringArgs, info: PeeringInfo) -> tuple[str, ...]:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from providers.heroku_models import Peering, PeeringInfo
 
+from ..model.network import PeeringConnection
+from ..model.ownership import MARKER_TAG, Claim
 from .findings import Finding, Severity
-from .network_model import PeeringConnection
-from .ownership import MARKER_TAG, Claim
 
 NOT_LISTED = "(not listed)"
 LIVE_RANK = {"active": 0, "provisioning": 1, "pending-acceptance": 2, "pending": 3, "initiating-request": 4}

@@ -21,8 +21,8 @@ from providers.heroku_errors import (
 )
 from providers.heroku_models import Peering
 
-from .doctor_errors import DoctorReadError, DoctorUsageError
-from .facts import SpaceFacts
+from ..model.facts import SpaceFacts
+from .errors import DoctorReadError, DoctorUsageError
 
 
 @dataclass(frozen=True)

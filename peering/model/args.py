@@ -21,7 +21,7 @@ import pulumi
 from providers.heroku_models import is_space_identity
 from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT
 
-from .errors import did_you_mean, shown
+from ..errors import did_you_mean, shown
 
 ROUTE_TO = ("vpc", "space")
 PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1", "-1": "-1"}

@@ -21,10 +21,10 @@ import pulumi_aws as aws
 
 from providers.peering_acceptance import PeeringAcceptance
 
+from ..model.args import HerokuPeeringArgs, IngressArgs
+from ..model.ownership import taken_over
 from .existing import MARKER_TAG, rule_key
 from .lookups import aws_provider_of, heroku_token_from_stack
-from .ownership import taken_over
-from .peering_args import HerokuPeeringArgs, IngressArgs
 from .preflight import PeeringPlan, plan_for
 
 __all__ = ["HerokuPeering", "HerokuPeeringArgs", "IngressArgs"]

@@ -28,9 +28,9 @@ from providers.heroku_errors import (
 )
 from providers.heroku_models import Peering
 
-from .acl_lookup import read_network_acls
-from .errors import LookupProblem, shown
-from .facts import (
+from ..errors import LookupProblem, shown
+from ..model.args import HerokuPeeringArgs, NamedPeering
+from ..model.facts import (
     LIVE_PCX_STATES,
     AclRead,
     GroupFacts,
@@ -42,8 +42,9 @@ from .facts import (
     TableFacts,
     VpcFacts,
 )
-from .own_state import OwnState, read_own_state
-from .peering_args import HerokuPeeringArgs, NamedPeering
+from ..model.own_state import OwnState
+from .acl_lookup import read_network_acls
+from .own_state import read_own_state
 
 ROUTE_TARGETS = (
     "vpc_peering_connection_id",

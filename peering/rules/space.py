@@ -1,13 +1,51 @@
-"""The rules pre-flight already knows, as the doctor's findings: the space must be an allocated Cedar
-space, and the VPC's CIDRs RFC 1918 and clear of the space's ranges (``preflight``'s own functions)."""
+"""The space and CIDR rules: the space must be an allocated Cedar space, and the VPC's CIDRs RFC 1918 and
+clear of the space's ranges; the doctor reports them as findings, pre-flight uses the same predicates."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
 
-from .facts import SpaceFacts
+from providers.heroku_models import PeeringInfo
+
+from ..model.facts import SpaceFacts
 from .findings import Finding
-from .preflight import cidr_fix, is_rfc1918, overlapping
+
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def _networks(cidrs: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(cidr, strict=False) for cidr in cidrs]
+
+
+def is_rfc1918(cidr: str) -> bool:
+    network = ipaddress.ip_network(cidr, strict=False)
+    return isinstance(network, ipaddress.IPv4Network) and any(network.subnet_of(block) for block in RFC1918)
+
+
+def overlapping(mine: Iterable[str], theirs: Iterable[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for a in _networks(mine):
+        for b in _networks(theirs):
+            if a.version == b.version and a.overlaps(b):
+                pairs.append((str(a), str(b)))
+    return pairs
+
+
+def cidr_fix(cidr: str, secondary: Mapping[str, str], info: PeeringInfo, space: str) -> str:
+    """What fixes a VPC block that overlaps the space: a secondary one can be disassociated, the primary never
+    changes (AWS's VPC User Guide, "Add or remove a CIDR block from your VPC")."""
+    avoid = ", ".join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))
+    if cidr in secondary:
+        return (
+            "It is a secondary block of the VPC: disassociate it (aws ec2 disassociate-vpc-cidr-block "
+            f"--association-id {secondary[cidr] or '<its association id>'}; AWS refuses while subnets or other "
+            f"resources use it), or peer a VPC whose ranges avoid {avoid}"
+        )
+    return (
+        f"A VPC's primary block cannot change: peer a VPC whose ranges avoid {avoid} "
+        f"(see `heroku spaces:peering:info {space}`)"
+    )
 
 
 def check_space(space: SpaceFacts) -> list[Finding]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import shown
-from .facts import LIVE_PCX_STATES, PcxFacts, PeeringFacts, RouteFacts, RuleFacts
-from .ownership import MARKER_TAG, SPACE_TAG, Claim, claim_of, foreign_claim, hand_over
-from .peering_args import IngressArgs, NamedPeering
+from ..errors import shown
+from ..model.args import IngressArgs, NamedPeering
+from ..model.facts import LIVE_PCX_STATES, PcxFacts, PeeringFacts, RouteFacts, RuleFacts
+from ..model.ownership import MARKER_TAG, SPACE_TAG, Claim, claim_of, foreign_claim, hand_over
 
 __all__ = [
     "ADOPTABLE_STATES",
