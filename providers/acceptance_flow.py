@@ -175,6 +175,9 @@ class PollSchedule:
 
 
 DEFAULT_SCHEDULE = PollSchedule()
+# Seconds for the peering to appear on Heroku's side, then to become active once accepted.
+DEFAULT_VISIBILITY_TIMEOUT = 600
+DEFAULT_ACTIVATION_TIMEOUT = 1200
 Check = Callable[[Peering], None]
 
 

@@ -35,7 +35,9 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from .acceptance_flow import (
     AWS_NOT_ACCEPTED,
+    DEFAULT_ACTIVATION_TIMEOUT,
     DEFAULT_SCHEDULE,
+    DEFAULT_VISIBILITY_TIMEOUT,
     GONE_AFTER_404S,
     AcceptanceFlow,
     PeeringAcceptanceError,
@@ -58,8 +60,6 @@ AWS_STATUS = "aws_status"
 OUTPUT_KEYS = ("status", "type", "cidr_blocks", "aws_vpc_id", "aws_account_id", "aws_region", "expires")
 ACCEPTED = ("active", "provisioning")
 RECHECK_PAUSE = 2.0  # seconds between the reads that confirm a 404 on refresh
-DEFAULT_VISIBILITY_TIMEOUT = 600
-DEFAULT_ACTIVATION_TIMEOUT = 1200
 
 
 def is_unknown(value: Any) -> bool:

@@ -28,7 +28,7 @@ from providers.heroku_errors import (
 )
 from providers.heroku_models import Peering
 
-from ..errors import LookupProblem, shown
+from ..errors import shown
 from ..model.args import HerokuPeeringArgs, NamedPeering
 from ..model.facts import (
     LIVE_PCX_STATES,
@@ -44,6 +44,7 @@ from ..model.facts import (
 )
 from ..model.own_state import OwnState
 from .acl_lookup import read_network_acls
+from .errors import LookupProblem
 from .own_state import read_own_state
 
 ROUTE_TARGETS = (

@@ -18,7 +18,7 @@ import pulumi
 
 from providers.heroku_models import PeeringInfo
 
-from ..errors import LookupProblem, PlanError, shown
+from ..errors import shown
 from ..model.args import (
     NAME_TAG_PREFIX,
     TAG_VALUE_MAX,
@@ -33,6 +33,7 @@ from ..model.own_state import OwnPcx, OwnState
 from ..model.ownership import MARKER_TAG
 from ..rules.space import cidr_fix, is_rfc1918, overlapping
 from .acl_warnings import acl_notes
+from .errors import LookupProblem, StackPlanError
 from .existing import Adoption, Imports, adoption_notes, check_existing, imports
 from .lookups import Lookups, heroku_token_from_stack, read_when_known
 
@@ -395,7 +396,7 @@ def plan_all(peerings: Sequence[NamedPeering], lookups: Lookups) -> list[Peering
     if not problems:
         problems = check_across(plans)
     if problems:
-        raise PlanError(problems) from (unread[0] if unread else None)
+        raise StackPlanError(problems) from (unread[0] if unread else None)
     return plans
 
 
@@ -403,9 +404,9 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
     """A peering with ``Output`` ids: Heroku's facts now, the AWS ones and the checks once the ids resolve."""
     args, where = peering.args, peering.where
     if args.pcx_id:
-        raise PlanError([f"{where}pcx_id: adopting needs the VPC, route table and group ids known in the program"])
+        raise StackPlanError([f"{where}pcx_id: adopting needs the VPC, route table and group ids known in the program"])
     if args.route_table_ids is None:
-        raise PlanError([f"{where}route_table_ids: list the route tables when vpc_id comes from another resource"])
+        raise StackPlanError([f"{where}route_table_ids: list the route tables when vpc_id comes from another resource"])
     space, heroku_peerings, region = lookups.space(peering), lookups.heroku_peerings(peering), lookups.region()
     marker = marker_for(peering.name)
 
@@ -415,7 +416,7 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
             facts = replace(facts, acls=lookups.network_acls(str(known.vpc_id)))
         plan, problems = plan_peering(replace(peering, args=known), facts, marker)
         if plan is None:
-            raise PlanError(problems, "the peering was not requested")
+            raise StackPlanError(problems, "the peering was not requested")
         for note in plan.notes:  # the component warns a plain plan's notes; this one's are known only now
             pulumi.log.warn(note)
         return plan
@@ -460,7 +461,7 @@ def _checked(peerings: Sequence[NamedPeering]) -> list[NamedPeering]:
         problems.extend(found)
         valid.append(replace(peering, args=args))
     if problems:
-        raise PlanError(problems)
+        raise StackPlanError(problems)
     return valid
 
 
