@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from peering.model.args import HerokuPeeringArgs, IngressArgs, NamedPeering
 from peering.model.facts import GroupFacts, PeeringFacts, RuleFacts, SpaceFacts, VpcFacts
 from peering.program.preflight import PeeringPlan, check_across, plan_peering, rule_quota_notes
-from peering.rules.space import is_rfc1918, overlapping
+from peering.rules.space import check_cidrs, is_rfc1918, overlapping
 from providers.heroku_models import PeeringInfo
 
 pytestmark = pytest.mark.program
@@ -103,6 +103,21 @@ def test_a_vpc_is_accepted_exactly_when_private_and_clear_of_heroku_ranges(cidr:
     assert (problems == []) == ok
     for problem in problems:
         assert problem.startswith("heroku-peering:vpcId = 'vpc-0a1b2c3d4e5f60001'")
+
+
+@given(st.lists(networks, min_size=1, max_size=3, unique=True))
+def test_pre_flight_and_the_doctor_find_the_same_cidr_faults(cidrs: list[str]) -> None:
+    """One rule, two renderings: every fault is one pre-flight problem and one doctor finding, in the same order,
+    as many as counted by hand: each non-private block, and each block once per kind of space range it overlaps."""
+    _, problems = plan_peering(peering(), facts(VpcFacts(VPC_ID, tuple(cidrs), ("rtb-0000000000000000a",))), MARKER)
+    found = [f for f in check_cidrs(VPC_ID, cidrs, SPACE) if f.severity == "fault"]
+    kinds = [[INFO.vpc_cidr], INFO.unavailable_cidr_blocks, INFO.space_cidr_blocks, INFO.dyno_cidr_blocks]
+    expected = sum(not inside_private(c) for c in cidrs) + sum(
+        any(intervals_overlap(c, other) for other in kind) for c in cidrs for kind in kinds
+    )
+    assert len(problems) == len(found) == expected
+    said = [problem.split("the VPC's CIDR ")[1].split(" ")[0] for problem in problems]
+    assert said == [finding.summary.split("its CIDR ")[1].split(" ")[0] for finding in found]
 
 
 def test_route_to_space_routes_the_space_cidrs() -> None:

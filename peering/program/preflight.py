@@ -31,7 +31,7 @@ from ..model.args import (
 from ..model.facts import PeeringFacts, VpcFacts
 from ..model.own_state import OwnPcx, OwnState
 from ..model.ownership import MARKER_TAG
-from ..rules.space import cidr_fix, is_rfc1918, overlapping
+from ..rules.space import cidr_faults, cidr_fix, not_allocated, overlapping, wrong_generation
 from .acl_warnings import acl_notes
 from .errors import LookupProblem, StackPlanError
 from .existing import Adoption, Imports, adoption_notes, check_existing, imports
@@ -138,36 +138,29 @@ def plan_peering(
     args, p, space, vpc = peering.args, peering.where, facts.space, facts.vpc
     info = space.info
     problems: list[str] = tag_limits(peering, space.name, marker)
-    if space.generation and space.generation != "cedar":
+    if wrong_generation(space):
         problems.append(
             f"{p}space = {args.space!r}: a {space.generation}-generation space; Heroku supports peering only for "
             "Cedar-generation Private Spaces (Shield included). Use a Cedar space."
         )
-    if space.state and space.state != "allocated":
+    if not_allocated(space):
         problems.append(
             f"{p}space = {args.space!r}: the space is {space.state}, not allocated. Wait for it "
             f"(`heroku spaces:wait {args.space}`), then run again."
         )
-    for cidr in vpc.cidrs:
-        if not is_rfc1918(cidr):
+    for fault in cidr_faults(vpc.cidrs, info):
+        if fault.overlaps is None:
             problems.append(
-                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {cidr} is not IPv4 RFC 1918 (10.0.0.0/8, "
+                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {fault.cidr} is not IPv4 RFC 1918 (10.0.0.0/8, "
                 "172.16.0.0/12, 192.168.0.0/16); Heroku peers only such VPCs. Use a VPC in those ranges."
             )
-    reserved = [
-        ("vpc_cidr", [info.vpc_cidr]),
-        ("unavailable_cidr_blocks", list(info.unavailable_cidr_blocks)),
-        ("space_cidr_blocks", list(info.space_cidr_blocks)),
-        ("dyno_cidr_blocks", list(info.dyno_cidr_blocks)),
-    ]
-    for label, ranges in reserved:
-        for mine, theirs in overlapping(vpc.cidrs, ranges):
+        else:
+            label, theirs = fault.overlaps
             problems.append(
-                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {mine} overlaps the space's {label} {theirs} "
+                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {fault.cidr} overlaps the space's {label} {theirs} "
                 f"(space {args.space}); AWS would mark the peering failed. "
-                f"{cidr_fix(mine, vpc.secondary, info, args.space)}."
+                f"{cidr_fix(fault.cidr, vpc.secondary, info, args.space)}."
             )
-            break
     tables = chosen_tables(args, vpc)
     if not tables:
         problems.append(

@@ -1,10 +1,20 @@
 """The space and CIDR rules: the space must be an allocated Cedar space, and the VPC's CIDRs RFC 1918 and
-clear of the space's ranges; the doctor reports them as findings, pre-flight uses the same predicates."""
+clear of the space's ranges.
+
+One copy for both front-ends: ``wrong_generation``, ``not_allocated`` and ``cidr_faults`` decide; the
+doctor reports them as findings (``check_space``, ``check_cidrs``), pre-flight as problems naming the
+config key. Each of the VPC's blocks is named once per kind of range it overlaps (with the first such range),
+so that every block to fix is named without a line for each of the space's dyno ranges.
+Heroku's peering requirements (Private Space Peering: Cedar-generation spaces, RFC 1918 VPCs whose
+ranges avoid the space's); AWS marks an overlapping peering ``failed`` (VPC Peering Guide, "Unsupported
+VPC peering configurations").
+"""
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from providers.heroku_models import PeeringInfo
 
@@ -48,9 +58,50 @@ def cidr_fix(cidr: str, secondary: Mapping[str, str], info: PeeringInfo, space: 
     )
 
 
+@dataclass(frozen=True)
+class CidrFault:
+    """A block of the VPC Heroku cannot peer: outside RFC 1918 (``overlaps`` None), or overlapping one of the
+    space's ranges (``overlaps``: the range's name in ``spaces:peering:info`` and the range)."""
+
+    cidr: str
+    overlaps: tuple[str, str] | None = None
+
+
+def reserved_ranges(info: PeeringInfo) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The space's ranges a peered VPC must avoid, by their names in Heroku's peering info."""
+    return (
+        ("vpc_cidr", (info.vpc_cidr,)),
+        ("unavailable_cidr_blocks", tuple(info.unavailable_cidr_blocks)),
+        ("space_cidr_blocks", tuple(info.space_cidr_blocks)),
+        ("dyno_cidr_blocks", tuple(info.dyno_cidr_blocks)),
+    )
+
+
+def cidr_faults(cidrs: Sequence[str], info: PeeringInfo) -> list[CidrFault]:
+    """Why the VPC's blocks cannot be peered with the space: non-RFC 1918 blocks first, then, for each kind of
+    the space's ranges, each block overlapping one (with the first it overlaps)."""
+    faults = [CidrFault(cidr) for cidr in cidrs if not is_rfc1918(cidr)]
+    for label, ranges in reserved_ranges(info):
+        for cidr in cidrs:
+            first = next(iter(overlapping([cidr], ranges)), None)
+            if first is not None:
+                faults.append(CidrFault(first[0], (label, first[1])))
+    return faults
+
+
+def wrong_generation(space: SpaceFacts) -> bool:
+    """Heroku peers Cedar-generation spaces only (Shield included); an unknown generation is given the benefit."""
+    return bool(space.generation) and space.generation != "cedar"
+
+
+def not_allocated(space: SpaceFacts) -> bool:
+    """The space's network is not there yet (or any more); an unknown state is given the benefit."""
+    return bool(space.state) and space.state != "allocated"
+
+
 def check_space(space: SpaceFacts) -> list[Finding]:
     findings = []
-    if space.generation and space.generation != "cedar":
+    if wrong_generation(space):
         findings.append(
             Finding(
                 "fault",
@@ -61,7 +112,7 @@ def check_space(space: SpaceFacts) -> list[Finding]:
                 "peer a Cedar space",
             )
         )
-    if space.state and space.state != "allocated":
+    if not_allocated(space):
         findings.append(
             Finding(
                 "fault",
@@ -78,37 +129,26 @@ def check_space(space: SpaceFacts) -> list[Finding]:
 def check_cidrs(
     vpc_id: str, cidrs: Sequence[str], space: SpaceFacts, secondary: Mapping[str, str] | None = None
 ) -> list[Finding]:
-    info = space.info
-    reserved = (
-        ("vpc_cidr", (info.vpc_cidr,)),
-        ("unavailable_cidr_blocks", info.unavailable_cidr_blocks),
-        ("space_cidr_blocks", info.space_cidr_blocks),
-        ("dyno_cidr_blocks", info.dyno_cidr_blocks),
-    )
     findings = [
         Finding(
             "fault",
             "cidrs",
             vpc_id,
-            f"VPC {vpc_id}: its CIDR {cidr} is not IPv4 RFC 1918",
+            f"VPC {vpc_id}: its CIDR {fault.cidr} is not IPv4 RFC 1918",
             "Heroku peers only VPCs in 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16",
             "peer a VPC in those ranges",
         )
-        for cidr in cidrs
-        if not is_rfc1918(cidr)
+        if fault.overlaps is None
+        else Finding(
+            "fault",
+            "cidrs",
+            vpc_id,
+            f"VPC {vpc_id}: its CIDR {fault.cidr} overlaps the space's {fault.overlaps[0]} {fault.overlaps[1]}",
+            "AWS marks such a peering failed, and the VPC keeps traffic to its own range to itself",
+            cidr_fix(fault.cidr, secondary or {}, space.info, space.name),
+        )
+        for fault in cidr_faults(cidrs, space.info)
     ]
-    for label, ranges in reserved:
-        for mine, theirs in overlapping(cidrs, ranges):
-            findings.append(
-                Finding(
-                    "fault",
-                    "cidrs",
-                    vpc_id,
-                    f"VPC {vpc_id}: its CIDR {mine} overlaps the space's {label} {theirs}",
-                    "AWS marks such a peering failed, and the VPC keeps traffic to its own range to itself",
-                    cidr_fix(mine, secondary or {}, info, space.name),
-                )
-            )
     if not findings:
         findings.append(
             Finding(
