@@ -203,3 +203,34 @@ def test_the_walk_sees_pulumi_where_it_is_loaded() -> None:
     loaded = {m.split(".")[0] for m in loaded_by("peering.program.component")}
     assert {"pulumi", "pulumi_aws"} <= loaded
     assert "pulumi" in {m.split(".")[0] for m in loaded_by("peering.program.config")}
+
+
+STATUS_WORDS = {
+    "initiating-request",
+    "pending-acceptance",
+    "pending",
+    "provisioning",
+    "active",
+    "failed",
+    "expired",
+    "rejected",
+    "deleted",
+    "deleting",
+}
+
+
+def test_the_product_spells_its_sets_of_statuses_once() -> None:
+    """A tuple, list or set of two or more peering statuses is a vocabulary: it lives in providers/statuses.py
+    (the tables that map each status to what it means are keyed by them, and are not sets)."""
+    spelled = {}
+    for folder in ("peering", "providers"):
+        for path in files(folder):
+            if path.name == "statuses.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Tuple | ast.List | ast.Set):
+                    words = [e.value for e in node.elts if isinstance(e, ast.Constant) and e.value in STATUS_WORDS]
+                    if len(words) >= 2:
+                        spelled[f"{path.relative_to(ROOT)}:{node.lineno}"] = words
+    assert spelled == {}
+    assert "LIVE" in vars(importlib.import_module("providers.statuses"))

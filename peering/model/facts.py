@@ -14,7 +14,6 @@ from .network import NetworkAcl
 from .own_state import OwnState
 
 # The AWS states of a peering connection that still joins two VPCs (AWS refuses a second one then).
-LIVE_PCX_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ from providers.heroku_errors import (
     HerokuUnauthorized,
 )
 from providers.heroku_models import Peering
+from providers.statuses import LIVE
 
 from ..errors import shown
 from ..model.args import HerokuPeeringArgs, NamedPeering
 from ..model.facts import (
-    LIVE_PCX_STATES,
     AclRead,
     GroupFacts,
     PcxFacts,
@@ -396,7 +396,7 @@ def live_between(requester: Any, accepter: Any) -> Any:
     return [
         {"name": "requester-vpc-info.vpc-id", "values": [requester]},
         {"name": "accepter-vpc-info.vpc-id", "values": [accepter]},
-        {"name": "status-code", "values": list(LIVE_PCX_STATES)},
+        {"name": "status-code", "values": list(LIVE)},
     ]
 
 
