@@ -11,8 +11,8 @@ from peering.program.config import read_stack_config
 from peering.program.preflight import checked_together
 
 stack = read_stack_config()
-with checked_together(stack):
-    peerings = [HerokuPeering(peering.name, peering.args) for peering in stack]
+checked = checked_together(stack)
+peerings = [HerokuPeering(peering.name, peering.args, checked=checked) for peering in stack]
 
 pulumi.export("pcx_ids", {p.peering_name: p.pcx_id for p in peerings})
 pulumi.export("heroku_status", {p.peering_name: p.heroku_status for p in peerings})

@@ -2,8 +2,8 @@
 
 The public API: ``HerokuPeering`` with ``HerokuPeeringArgs`` and ``IngressArgs`` (ids may be Outputs), and
 ``config_keys`` (each field of the args with its stack-config key). The stack-config program reads its config
-into the same ``HerokuPeeringArgs`` and checks every peering at once with ``program.preflight.checked_together``
-before making the components; the component package (``component_package/``) serves ``HerokuPeering`` to
+into the same ``HerokuPeeringArgs`` and checks every peering at once with ``program.preflight.checked_together``,
+whose plans the components are made from; the component package (``component_package/``) serves ``HerokuPeering`` to
 other languages through these names only.
 """
 

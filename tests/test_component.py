@@ -153,8 +153,8 @@ def test_components_checked_together_are_checked_against_each_other(heroku: Sand
             NamedPeering.for_component(name, HerokuPeeringArgs("demo-space", "vpc-0a1b2c3d4e5f60001"))
             for name in ("data", "web")
         ]
-        with checked_together(peerings):
-            made = [HerokuPeering(peering.name, peering.args) for peering in peerings]
+        checked = checked_together(peerings)
+        made = [HerokuPeering(peering.name, peering.args, checked=checked) for peering in peerings]
     """
     aws = FakeAws([FakeVpc("vpc-0a1b2c3d4e5f60001", ["172.16.0.0/16"], ["rtb-0000000000000000a"])])
     message, monitor = refused(a_program(tmp_path, body), {"heroku:apiKey": heroku.heroku_api_key}, aws)

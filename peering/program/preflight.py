@@ -9,9 +9,7 @@ check, so that a failed check stops the peering request from being made, with th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import pulumi
@@ -441,10 +439,6 @@ def _group(index: int) -> Callable[[PeeringPlan], str]:
     return lambda plan: str(plan.args.ingress[index].security_group_id)
 
 
-# Facts read by ``checked_together``, for the components made inside it.
-_SHARED: ContextVar[Lookups | None] = ContextVar("heroku_peering_lookups", default=None)
-
-
 def _checked(peerings: Sequence[NamedPeering]) -> list[NamedPeering]:
     """The peerings with their args checked; one PlanError lists every problem."""
     problems: list[str] = []
@@ -463,30 +457,42 @@ def plan_for(
     args: HerokuPeeringArgs,
     heroku_token: str | None = None,
     aws_provider: pulumi.ProviderResource | None = None,
+    together: CheckedTogether | None = None,
 ) -> PeeringPlan:
     """``HerokuPeering``'s pre-flight: the args checked, then the pipeline, at once or when the ids resolve.
 
     ``heroku_token``: what Heroku is read with (None: ``HEROKU_API_KEY``, then ``~/.netrc``); ``aws_provider``:
-    the one the component's children use, when not the stack's default (facts are read through it)."""
+    the one the component's children use, when not the stack's default (facts are read through it);
+    ``together``: ``checked_together``'s result, whose plan is used as it is when it holds this name and args."""
+    if together is not None and aws_provider is None:  # its facts were read through the stack's default provider
+        ready = together.planned.get(name)
+        if ready is not None and ready[0] == args:
+            return ready[1]
+        lookups = together.lookups
+    else:
+        lookups = Lookups(heroku_token, aws_provider)
     [peering] = _checked([NamedPeering.for_component(name, args)])
-    shared = _SHARED.get()  # facts read by checked_together, through the stack's default AWS provider
-    lookups = shared if shared is not None and aws_provider is None else Lookups(heroku_token, aws_provider)
     if not is_plain(peering.args):
         return plan_when_known(peering, lookups)
     [plan] = plan_all([peering], lookups)
     return plan
 
 
-@contextmanager
-def checked_together(peerings: Sequence[NamedPeering]) -> Iterator[None]:
-    """Pre-flight of several peerings at once: every problem, and the conflicts between them, in one error
-    before anything is registered. The ``HerokuPeering`` components made inside run their own pre-flight
-    on the facts read here, so Heroku and AWS are asked nothing twice. (Peerings with ``Output`` ids are
-    left to their components, which check them when the ids resolve.)"""
+@dataclass(frozen=True)
+class CheckedTogether:
+    """What ``checked_together`` found, for the components made with it: each plain peering's plan, by name with
+    the args it was given, and the facts read (for a peering with ``Output`` ids, checked when they resolve)."""
+
+    lookups: Lookups
+    planned: Mapping[str, tuple[HerokuPeeringArgs, PeeringPlan]]
+
+
+def checked_together(peerings: Sequence[NamedPeering]) -> CheckedTogether:
+    """Pre-flight of several peerings at once: every problem, and the conflicts between them, in one
+    ``StackPlanError`` before anything is registered. A ``HerokuPeering`` given the result (``checked=``) with
+    the same name and args builds from its plan, so nothing is checked, planned or read twice; peerings with
+    ``Output`` ids are left to their components, which check them on these facts when the ids resolve."""
     lookups = Lookups(heroku_token_from_stack())
-    plan_all([peering for peering in _checked(peerings) if is_plain(peering.args)], lookups)
-    token = _SHARED.set(lookups)
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
+    given = {peering.name: peering.args for peering in peerings}
+    plans = plan_all([peering for peering in _checked(peerings) if is_plain(peering.args)], lookups)
+    return CheckedTogether(lookups, {plan.peering.name: (given[plan.peering.name], plan) for plan in plans})
