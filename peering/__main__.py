@@ -1,4 +1,4 @@
-"""``python -m peering doctor``: a read-only diagnosis of a peering (see ``doctor_cli``)."""
+"""``python -m peering doctor``: a read-only diagnosis of a peering (see ``doctor/cli.py``)."""
 
 from __future__ import annotations
 
