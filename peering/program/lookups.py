@@ -157,10 +157,8 @@ class Lookups:
                 ) from error
             except HerokuError as error:
                 raise LookupProblem(f"{where}space = {shown(args.space)}: {error}") from error
-            generation = (space.get("generation") or {}).get("name", "") if isinstance(space, dict) else ""
             # Heroku's own name for it, whether the config gives its name or its UUID: what tags and the acceptance use.
-            name = str(space.get("name") or args.space)
-            self._spaces[key] = SpaceFacts(name, info, str(space.get("state", "")), str(generation))
+            self._spaces[key] = SpaceFacts(space.name or args.space, info, space.state, space.generation)
         return self._spaces[key]
 
     def vpc(self, peering: NamedPeering) -> VpcFacts:
