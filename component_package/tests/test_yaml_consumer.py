@@ -8,6 +8,7 @@ home, and in `pulumi stack export --show-secrets` only as the provider's encrypt
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ import yaml
 from sandbox.world.peering_requests import vpc_tables
 from sandbox.world.sandbox_info import SandboxInfo
 from sandbox.world.served_sandbox import start_served, stop_served
+from tests.docs_pages import block
 
 from .consumers import (
     EXAMPLES,
     PACKAGE,
+    ROOT,
     Consumer,
     accepts,
     everything_under,
@@ -33,12 +36,19 @@ from .consumers import (
 pytestmark = pytest.mark.e2e
 
 
+# The line README.md, README.ja.md and docs/component-package.md give, run as printed in an IaC repository
+# with this one cloned beside it (here a link named as the docs name the clone).
+ADD = block("docs/component-package.md", "run by", "pulumi package add").text
+assert all(block(page, "run by", "pulumi package add").text == ADD for page in ("README.md", "README.ja.md"))
+
+
 @pytest.mark.timeout(900)  # a whole life through the real CLI: minutes under load
 def test_a_yaml_program_from_package_add_to_destroy(tmp_path: Path) -> None:
     ready = tmp_path / "ready.json"
     server = start_served(ready, "--state-dir", str(tmp_path / "state"))
     try:
         info = SandboxInfo.load(ready)
+        (tmp_path / "heroku-peering").symlink_to(ROOT)
         whole_life(info, Consumer.copied(EXAMPLES / "yaml", tmp_path, info))
     finally:
         stop_served(server)
@@ -46,9 +56,12 @@ def test_a_yaml_program_from_package_add_to_destroy(tmp_path: Path) -> None:
 
 def whole_life(info: SandboxInfo, consumer: Consumer) -> None:
     token = info.heroku_api_key
-    consumer.pulumi("package", "add", str(PACKAGE))
+    added = subprocess.run(
+        ["bash", "-c", ADD], cwd=consumer.directory, env=consumer.environment, capture_output=True, text=True
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
     project = yaml.safe_load((consumer.directory / "Pulumi.yaml").read_text())
-    assert project["packages"] == {"heroku-peering": str(PACKAGE)}
+    assert project["packages"] == {"heroku-peering": "../heroku-peering/component_package"}
     served = json.loads(consumer.pulumi("package", "get-schema", str(PACKAGE)).stdout)
     assert served == json.loads((PACKAGE / "schema.json").read_text()), "schema.json is not what the CLI reads"
 
