@@ -141,6 +141,25 @@ def test_overlapping_destinations_in_one_route_table_conflict() -> None:
     assert "route table rtb-0000000000000000a would route 10.0.0.0/16" in problem
 
 
+def test_one_rule_asked_by_two_peerings_is_refused_once_for_each_source() -> None:
+    """Two spaces whose dynos share a range, one group, the same port: AWS would refuse the second rule."""
+    group = "sg-0123456789abcdef0"
+    vpc = VpcFacts(VPC_ID, ("172.16.0.0/16",), ("rtb-0000000000000000a",))
+    with_group = replace(facts(vpc), groups={group: GroupFacts(VPC_ID, ())})
+    rule = (IngressArgs(group, "tcp", 5432, 5432),)
+    first, _ = plan_peering(peering(ingress=rule), with_group, MARKER)
+    other_info = PeeringInfo(**{**INFO.__dict__, "vpc_id": "vpc-0000000000000000b"})
+    other = replace(with_group, space=SpaceFacts("other", other_info, "allocated", "cedar"))
+    args = HerokuPeeringArgs(space="other", vpc_id=VPC_ID, ingress=list(rule))
+    second, _ = plan_peering(NamedPeering("q", "x.", args), other, MARKER)
+    assert first and second
+    problems = check_across([first, second])
+    assert [p for p in problems if "listed twice" in p] == [
+        f"x.ingress: the rule tcp 5432-5432 from 10.0.128.0/20 on {group} is listed twice; AWS refuses duplicates. "
+        "Keep one."
+    ]
+
+
 def test_a_group_past_aws_default_rule_quota_is_warned_before_up() -> None:
     """15 ports to 4 dyno CIDRs make 60 rules (AWS's default quota, fine); one rule already there makes 61."""
     group = "sg-0123456789abcdef0"

@@ -32,7 +32,7 @@ from ..model.ownership import MARKER_TAG
 from ..rules.space import cidr_faults, cidr_fix, not_allocated, overlapping, wrong_generation
 from .acl_warnings import acl_notes
 from .errors import LookupProblem, StackPlanError
-from .existing import Adoption, Imports, adoption_notes, check_existing, imports
+from .existing import Adoption, Imports, adoption_notes, check_existing, imports, rule_key
 from .lookups import Lookups, heroku_token_from_stack, read_when_known
 
 
@@ -347,19 +347,19 @@ def check_across(plans: list[PeeringPlan]) -> list[str]:
                             "separate route tables (routeTableIds) or routeTo: space with disjoint space CIDRs."
                         )
                 routes.setdefault(table, []).append((cidr, plan.args.space))
-    rules: set[tuple[object, str, int | None, int | None, str]] = set()
+    rules: set[tuple[str, str, int | None, int | None, str]] = set()
     for plan in plans:
         for rule in plan.ingress:
             for cidr in plan.source_cidrs:
-                key5 = (rule.security_group_id, rule.protocol, rule.from_port, rule.to_port, cidr)
-                if key5 in rules:
+                same = rule_key(str(rule.security_group_id), rule, cidr)
+                if same in rules:
                     problems.append(
                         f"{plan.peering.where}ingress: the rule {rule.protocol} {rule.from_port}-{rule.to_port} "
                         f"from {cidr} on {rule.security_group_id} is listed twice; AWS refuses duplicates. "
                         "Keep one."
                     )
                     break
-                rules.add(key5)
+                rules.add(same)
     return problems
 
 
