@@ -44,6 +44,7 @@ from benchmarks.probe_kit import (
     table,
     totals,
 )
+from providers.statuses import ENDED
 from sandbox.scenarios.peering_requests import hand_made_peering
 
 CASES: list[Case] = []
@@ -826,7 +827,7 @@ def forced(status: str) -> CaseRun:
     return lambda p: status_after_active(p, status)
 
 
-for status in ("failed", "expired", "rejected", "deleted"):
+for status in ENDED:
     case(
         f"status-{status}-after-active",
         "fault",
@@ -1239,7 +1240,7 @@ OTHER_PROGRAM = """\
 
 import pulumi
 
-from peering.component import HerokuPeering, HerokuPeeringArgs
+from peering.program.component import HerokuPeering, HerokuPeeringArgs
 
 config = pulumi.Config()
 HerokuPeering("data", HerokuPeeringArgs(config.require("space"), config.require("vpcId"), pcx_id=config.get("pcxId")))

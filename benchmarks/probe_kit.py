@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from providers.statuses import LIVE
 from sandbox.pulumi_cli import PulumiCli, ensure_cli
 from sandbox.pulumi_environment import StateFolder
 from sandbox.scenarios.peering_requests import customer_ec2
@@ -49,7 +50,6 @@ COMMAND_TIMEOUT = 300.0
 # What a run starts: the language host, the sandbox's pulumi-aws, Pulumi's dynamic-provider host.
 RUN_PROCESSES = ("pulumi-language-python", "sandbox.aws_plugin", "pulumi.dynamic", "pulumi-resource-pulumi-python")
 ORPHAN_GRACE = 10.0
-LIVE = ("initiating-request", "pending-acceptance", "provisioning", "active")
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:", "heroku-peering:index:HerokuPeering")
 PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ACCEPTANCE_TYPE = "pulumi-python:dynamic/heroku:PeeringAcceptance"

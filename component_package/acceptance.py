@@ -14,10 +14,9 @@ from typing import Any
 
 import pulumi
 
+from providers.acceptance_flow import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT
 from providers.peering_acceptance import (
     AWS_STATUS,
-    DEFAULT_ACTIVATION_TIMEOUT,
-    DEFAULT_VISIBILITY_TIMEOUT,
     OUTPUT_KEYS,
     REPLACE_KEYS,
     UPDATE_KEYS,

@@ -1,9 +1,9 @@
-"""``python -m peering doctor``: a read-only diagnosis of a peering (see ``doctor_cli``)."""
+"""``python -m peering doctor``: a read-only diagnosis of a peering (see ``doctor/cli.py``)."""
 
 from __future__ import annotations
 
 import sys
 
-from .doctor_cli import main
+from .doctor.cli import main
 
 sys.exit(main())

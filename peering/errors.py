@@ -1,5 +1,7 @@
-"""The program's errors: one root, a ``pulumi.RunError``, so that Pulumi prints the message and no traceback.
+"""The root of ``peering``'s errors and the config's ``PlanError``, shared by the program and the doctor.
 
+No Pulumi here: the doctor loads none. The program raises its own subclasses, which are also
+``pulumi.RunError``s so that Pulumi prints the message and no traceback (``program/errors.py``).
 Every message names the config key, the value and the fix; where a Heroku or AWS failure is behind
 one, it is the exception's cause, for whoever reads a traceback.
 """
@@ -9,19 +11,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-import pulumi
-
 from providers.shown_values import shown
 
-__all__ = ["LookupProblem", "PeeringError", "PlanError", "did_you_mean", "shown"]
+__all__ = ["PeeringError", "PlanError", "did_you_mean", "shown"]
 
 
-class PeeringError(pulumi.RunError):
+class PeeringError(Exception):
     """Root of everything ``peering`` raises."""
-
-
-class LookupProblem(PeeringError):
-    """A fact could not be had (Heroku or AWS refused, or could not be reached)."""
 
 
 class PlanError(PeeringError):

@@ -30,11 +30,9 @@ from .heroku_errors import (
     HerokuUnauthorized,
 )
 from .heroku_models import Peering
+from .statuses import ENDED, NOT_ACCEPTED, NOT_LISTED
 
 Progress = Callable[[str], None]
-NOT_LISTED = "(not listed)"  # Heroku answered 404 for the peering
-# AWS's statuses of a request nobody has accepted yet (the requester's view, from the pcx).
-AWS_NOT_ACCEPTED = ("initiating-request", "pending-acceptance")
 GONE_AFTER_404S = 3  # consecutive 404s, after acceptance, before a peering counts as deleted
 # Failures that leave the peering as it was, for all the flow knows: read again (or accept again) before deciding.
 TRANSIENT = (HerokuAPIError, HerokuConnectionError, HerokuBadResponse)
@@ -113,9 +111,6 @@ def describe_terminal(pcx_id: str, space: str, status: str) -> str:
     return f"Peering {pcx_id} in space {space} is {status}: {row_for(status).meaning}"
 
 
-ENDED = ("failed", "expired", "rejected", "deleted")
-
-
 def after_active(pcx_id: str, space: str, status: str) -> str | None:
     """What a status that ends a peering means once the stack holds it, and what to do; None for the others."""
     if status not in ENDED:
@@ -175,6 +170,9 @@ class PollSchedule:
 
 
 DEFAULT_SCHEDULE = PollSchedule()
+# Seconds for the peering to appear on Heroku's side, then to become active once accepted.
+DEFAULT_VISIBILITY_TIMEOUT = 600
+DEFAULT_ACTIVATION_TIMEOUT = 1200
 Check = Callable[[Peering], None]
 
 
@@ -224,7 +222,7 @@ class AcceptanceFlow:
         if peering is None:  # not listed, or the read failed: both mean "not yet" before acceptance
             return row_for(NOT_LISTED).before_accept
         step = row_for(peering.status).before_accept
-        if step is Step.ADOPT and self.aws_status in AWS_NOT_ACCEPTED:
+        if step is Step.ADOPT and self.aws_status in NOT_ACCEPTED:
             return Step.ACCEPT
         return step
 
@@ -373,7 +371,7 @@ class AcceptanceFlow:
         return f"waiting {what}: {self.pcx_id} ({elapsed:.0f}s elapsed, {self._last_seen()})"
 
     def _visibility_deadline(self, timeout: float) -> str:
-        if self.aws_status in AWS_NOT_ACCEPTED and row_for(self._last_status).before_accept is Step.ADOPT:
+        if self.aws_status in NOT_ACCEPTED and row_for(self._last_status).before_accept is Step.ADOPT:
             return (
                 f"Heroku reports {self.pcx_id} in space {self.space} {self._last_status}, but AWS reported it "
                 f"{self.aws_status} (not accepted) when this run planned it, and Heroku did not take the accept "

@@ -39,7 +39,7 @@ from .heroku_errors import (
     HerokuReadTimeout,
     error_class_for,
 )
-from .heroku_models import Peering, PeeringInfo
+from .heroku_models import Peering, PeeringInfo, Space
 
 if TYPE_CHECKING:
     from typing import Self
@@ -186,10 +186,9 @@ class HerokuClient:
         data = self._json("GET", f"/spaces/{_seg(space)}/peering-info")
         return PeeringInfo.from_json(data)
 
-    def space(self, space: str) -> dict[str, Any]:
-        """The space object (``state``, ``generation``, ``region``)."""
-        data: dict[str, Any] = self._json("GET", f"/spaces/{_seg(space)}")
-        return data
+    def space(self, space: str) -> Space:
+        """The space: Heroku's name for it, its ``state`` and generation."""
+        return Space.from_json(self._json("GET", f"/spaces/{_seg(space)}"))
 
     def list_peerings(self, space: str, page_size: int | None = None) -> list[Peering]:
         return list(self.iter_peerings(space, page_size))

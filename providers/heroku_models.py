@@ -50,6 +50,28 @@ class PeeringInfo:
 
 
 @dataclass(frozen=True)
+class Space:
+    """A Private Space as ``GET /spaces/{space}`` describes it, whether asked by name or by UUID.
+
+    ``name``: Heroku's name for it ("" if the answer has none: the caller keeps what it asked for);
+    ``state``: ``allocating``, ``allocated``, ``deleting``...; ``generation``: ``cedar`` or ``fir`` (the
+    ``generation.name`` of the answer; "" when it says none). Heroku's Platform API reference, Space Info."""
+
+    name: str
+    state: str = ""
+    generation: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Space:
+        generation = data.get("generation")
+        return cls(
+            name=str(data.get("name") or ""),
+            state=str(data.get("state") or ""),
+            generation=str(generation.get("name") or "") if isinstance(generation, dict) else "",
+        )
+
+
+@dataclass(frozen=True)
 class Peering:
     """One peering connection as Heroku sees it."""
 

@@ -34,8 +34,9 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from .acceptance_flow import (
-    AWS_NOT_ACCEPTED,
+    DEFAULT_ACTIVATION_TIMEOUT,
     DEFAULT_SCHEDULE,
+    DEFAULT_VISIBILITY_TIMEOUT,
     GONE_AFTER_404S,
     AcceptanceFlow,
     PeeringAcceptanceError,
@@ -48,6 +49,7 @@ from .heroku_errors import HerokuConfigError, HerokuError, HerokuNotFound, Herok
 from .heroku_models import HEROKU_MANAGED, Peering, is_space_identity
 from .host_errors import install_in_host
 from .shown_values import shown
+from .statuses import ACCEPTED, NOT_ACCEPTED
 
 PCX_ID = re.compile(r"^pcx-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 # The pcx is the peering's identity: a space written another way (its UUID, its name) is an update.
@@ -56,10 +58,7 @@ UPDATE_KEYS = ("space", "api_url", "peer_vpc_id", "peer_account_id", "visibility
 # What AWS said of the pcx when the run planned it: not a change by itself (see ``diff``).
 AWS_STATUS = "aws_status"
 OUTPUT_KEYS = ("status", "type", "cidr_blocks", "aws_vpc_id", "aws_account_id", "aws_region", "expires")
-ACCEPTED = ("active", "provisioning")
 RECHECK_PAUSE = 2.0  # seconds between the reads that confirm a 404 on refresh
-DEFAULT_VISIBILITY_TIMEOUT = 600
-DEFAULT_ACTIVATION_TIMEOUT = 1200
 
 
 def is_unknown(value: Any) -> bool:
@@ -120,7 +119,7 @@ def aws_disagrees(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     inputs of the run that made them, pkg/resource/deploy/step.go ``RefreshStep.Apply``), and for a peering this
     stack requested it is ``pending-acceptance``, from before the accept that create then sent."""
     said = news.get(AWS_STATUS)
-    return olds.get("status") in ACCEPTED and said in AWS_NOT_ACCEPTED and said != olds.get(AWS_STATUS)
+    return olds.get("status") in ACCEPTED and said in NOT_ACCEPTED and said != olds.get(AWS_STATUS)
 
 
 class PeeringAcceptanceProvider(ResourceProvider):

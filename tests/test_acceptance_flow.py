@@ -9,7 +9,6 @@ import pytest
 
 from providers.acceptance_flow import (
     GONE_AFTER_404S,
-    NOT_LISTED,
     STATUS_TABLE,
     AcceptanceFlow,
     PeeringAcceptanceError,
@@ -27,6 +26,7 @@ from providers.heroku_errors import (
     error_class_for,
 )
 from providers.heroku_models import Peering
+from providers.statuses import NOT_LISTED
 
 pytestmark = pytest.mark.provider
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from peering.acl_warnings import acl_notes
-from peering.facts import AclRead
-from peering.network_model import AclEntry, NetworkAcl
-from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.model.args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.model.facts import AclRead
+from peering.model.network import AclEntry, NetworkAcl
+from peering.program.acl_warnings import acl_notes
 from providers.heroku_models import PeeringInfo
 
 pytestmark = pytest.mark.program

@@ -18,8 +18,8 @@ import pytest
 from pulumi.runtime import settings
 
 from peering.errors import PlanError
-from peering.peering_args import HerokuPeeringArgs
-from peering.preflight import plan_for
+from peering.model.args import HerokuPeeringArgs
+from peering.program.preflight import plan_for
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.support.fake_aws import (
     ACCEPTANCE,
@@ -77,7 +77,7 @@ def a_program(tmp_path: Path, body: str) -> Program:
     (tmp_path / "Pulumi.yaml").write_text("name: a-program\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(
         "import pulumi_aws as aws\n"
-        "from peering.component import HerokuPeering, HerokuPeeringArgs, IngressArgs\n"
+        "from peering.program.component import HerokuPeering, HerokuPeeringArgs, IngressArgs\n"
         'vpc = aws.ec2.Vpc("net", cidr_block="172.20.0.0/16")\n'
         'table = aws.ec2.RouteTable("net", vpc_id=vpc.id)\n' + textwrap.dedent(body)
     )
@@ -157,15 +157,15 @@ def test_plain_args_are_checked_with_the_stack_configs_messages() -> None:
 def test_components_checked_together_are_checked_against_each_other(heroku: SandboxInfo, tmp_path: Path) -> None:
     """Alone, each of these would pass (neither sees the other); checked together, the second is refused."""
     body = """
-        from peering.peering_args import NamedPeering
-        from peering.preflight import checked_together
+        from peering.model.args import NamedPeering
+        from peering.program.preflight import checked_together
 
         peerings = [
             NamedPeering.for_component(name, HerokuPeeringArgs("demo-space", "vpc-0a1b2c3d4e5f60001"))
             for name in ("data", "web")
         ]
-        with checked_together(peerings):
-            made = [HerokuPeering(peering.name, peering.args) for peering in peerings]
+        checked = checked_together(peerings)
+        made = [HerokuPeering(peering.name, peering.args, checked=checked) for peering in peerings]
     """
     aws = FakeAws([FakeVpc("vpc-0a1b2c3d4e5f60001", ["172.16.0.0/16"], ["rtb-0000000000000000a"])])
     message, monitor = refused(a_program(tmp_path, body), {"heroku:apiKey": heroku.heroku_api_key}, aws)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from peering.doctor import Target, diagnose
-from peering.doctor_report import render_text
-from peering.facts import SpaceFacts
-from peering.findings import Finding
-from peering.group_checks import check_security_groups
-from peering.heroku_facts import SpaceReading
-from peering.nacl_checks import check_network_acls
-from peering.network_model import (
+from peering.doctor.diagnose import Target, diagnose
+from peering.doctor.heroku_reads import SpaceReading
+from peering.doctor.report import render_text
+from peering.model.facts import SpaceFacts
+from peering.model.network import (
     AclEntry,
     GroupRule,
     NetworkAcl,
@@ -23,10 +20,13 @@ from peering.network_model import (
     Unreadable,
     VpcNetwork,
 )
-from peering.route_checks import RouteContext, check_routes, routed_pieces, serving_tables
-from peering.space_checks import check_cidrs, check_space
-from peering.status_checks import check_status
-from peering.traffic import Traffic, parse_port
+from peering.model.traffic import Traffic, parse_port
+from peering.rules.findings import Finding
+from peering.rules.groups import check_security_groups
+from peering.rules.nacls import check_network_acls
+from peering.rules.routes import RouteContext, check_routes, routed_pieces, serving_tables
+from peering.rules.space import check_cidrs, check_space
+from peering.rules.status import check_status
 from providers.heroku_models import Peering, PeeringInfo
 
 pytestmark = pytest.mark.program
@@ -558,7 +558,7 @@ def tagged(pcx_id: str, status: str, claim: str | None = None, expires: str | No
 
 
 def test_with_a_stack_its_own_peering_is_diagnosed_whatever_else_aws_describes() -> None:
-    from peering.status_checks import Stack
+    from peering.rules.status import Stack
 
     own, old, live = tagged(PCX, "deleted"), tagged(OLD, "deleted"), tagged(NEW, "active")
     chosen, findings = check_status(VPC, "demo", INFO, [old, live, own], [], "us-east-1", Stack(PCX, "p/dev/main"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from peering.doctor_cli import main
+from peering.doctor.cli import main
 
 pytestmark = pytest.mark.sandbox
 
@@ -100,6 +100,29 @@ def test_argparse_mistakes_exit_2_without_a_traceback() -> None:
         assert "Traceback" not in result.stderr
 
 
+# Runs `python -m peering doctor --help` as the user does, then prints the top-level modules the process loaded.
+LOADED_BY_HELP = """
+import runpy, sys
+sys.argv = ["python -m peering", "doctor", "--help"]
+try:
+    runpy.run_module("peering", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    assert done.code == 0, done.code
+print("loaded:", *sorted({m.split(".")[0] for m in sys.modules}))
+"""
+
+
+def test_the_doctor_loads_no_pulumi() -> None:
+    """The doctor is a boto3 tool: its process never imports pulumi or pulumi_aws (nor pays for them)."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_BY_HELP], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("loaded: ")]
+    loaded = set(line.split()[1:])
+    assert {"peering", "boto3", "providers"} <= loaded
+    assert sorted(loaded & {"pulumi", "pulumi_aws"}) == []
+
+
 QUOTED = """\
 config:
   aws:region: us-east-1
@@ -125,7 +148,7 @@ def test_a_stack_as_pulumi_config_set_writes_it_and_a_secret_without_a_cli(
 ) -> None:
     """Numbers and booleans quoted, lists as JSON text, objects: read as the engine hands them to the program. A secret
     with no Pulumi CLI to decrypt it: the option to pass, never the ciphertext."""
-    from peering.doctor_stack import Given, stack_targets
+    from peering.doctor.stack import Given, stack_targets
 
     (tmp_path / "Pulumi.quoted.yaml").write_text(QUOTED)
     monkeypatch.setenv("PATH", str(tmp_path))  # no pulumi on it

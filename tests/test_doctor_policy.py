@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from peering.doctor import NEEDED_FOR
+from peering.doctor.diagnose import NEEDED_FOR
 
 pytestmark = pytest.mark.sandbox
 

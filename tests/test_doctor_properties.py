@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peering.first_match import Box, decide
-from peering.group_checks import admission
-from peering.nacl_checks import denied, verdicts
-from peering.network_model import AclEntry, GroupRule, NetworkAcl, Route, SecurityGroup
-from peering.route_checks import routed_pieces
-from peering.traffic import Traffic
+from peering.model.first_match import Box, decide
+from peering.model.network import AclEntry, GroupRule, NetworkAcl, Route, SecurityGroup
+from peering.model.traffic import Traffic
+from peering.rules.groups import admission
+from peering.rules.nacls import denied, verdicts
+from peering.rules.routes import routed_pieces
 from tests.support.cidrs import dotted, interval  # CIDRs parsed by hand, not with ipaddress
 
 pytestmark = pytest.mark.program

@@ -4,6 +4,7 @@ the fault is fixed, it exits 0; and it changes nothing on either side (the emula
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,6 +41,17 @@ def test_the_seeds_procedure_done_by_hand_passes_every_check(peered: tuple[Sandb
     assert [f["object_id"] for f in found if f["check"] == "status"] == [pcx]
     text = doctor(info, *of_vpc(info), "--port", "tcp:5432")
     assert text.returncode == 0 and text.stdout.endswith("Result: 0 faults, 0 warnings: nothing found stops traffic.\n")
+
+
+def test_a_space_given_by_its_uuid_is_named_as_heroku_names_it(peered: tuple[SandboxInfo, str]) -> None:
+    """As pre-flight does: the findings say Heroku's name for the space, never the UUID typed."""
+    info, _ = peered
+    result = read_only(info, "--space", info.space_id, "--vpc-id", info.customer_vpc_id, "--port", "tcp:5432")
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = findings(result)
+    assert {f["severity"] for f in found} == {"ok"}
+    [diagnosis] = json.loads(result.stdout)["diagnoses"]
+    assert diagnosis["space"] == info.space and info.space_id not in result.stdout
 
 
 Maker = Callable[[SandboxInfo, str], faults.Made]

@@ -30,6 +30,7 @@ from providers.heroku_errors import (
     HerokuReadTimeout,
     HerokuUnauthorized,
 )
+from providers.heroku_models import Space
 from sandbox.scenarios.peering_requests import customer_status, request_peering, wait_for_heroku_status
 from sandbox.world.faults import FaultInjector, FaultRule
 from sandbox.world.local_sandbox import LocalSandbox
@@ -80,8 +81,23 @@ def test_space_by_name_and_by_id(sandbox_info: SandboxInfo) -> None:
     with client_for(sandbox_info) as heroku:
         by_name = heroku.space(sandbox_info.space)
         by_id = heroku.space(sandbox_info.space_id)
-    assert by_name == by_id
-    assert by_name["state"] == "allocated" and by_name["generation"]["name"] == "cedar"
+    assert by_name == by_id == Space(sandbox_info.space, "allocated", "cedar")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {"name": "acme", "state": "allocated", "generation": {"name": "fir", "id": "x"}},
+            Space("acme", "allocated", "fir"),
+        ),
+        ({"name": "acme", "state": "allocating"}, Space("acme", "allocating", "")),  # no generation said
+        ({"name": "acme", "generation": "cedar"}, Space("acme", "", "")),  # a shape the schema does not give
+        ({"state": "allocated", "generation": None}, Space("", "allocated", "")),  # no name: the caller keeps its own
+    ],
+)
+def test_a_space_is_read_whatever_heroku_leaves_out(body: dict[str, object], expected: Space) -> None:
+    assert Space.from_json(body) == expected
 
 
 def test_accept_get_and_destroy_lifecycle(sandbox_info: SandboxInfo) -> None:

@@ -51,7 +51,7 @@ FIRST_NEEDED = {
     "ec2:DeleteRoute": "destroy",
     "ec2:RevokeSecurityGroupIngress": "destroy",
     "ec2:DescribeTags": "adopt a hand-made peering",  # aws_ec2_tag waits for its tag, then reads it
-    "ec2:DescribeNetworkAcls": "up",  # peering/acl_lookup.py: refused, the warning is skipped and says so
+    "ec2:DescribeNetworkAcls": "up",  # peering/program/acl_lookup.py: refused, the warning is skipped and says so
 }
 
 

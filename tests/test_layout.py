@@ -1,10 +1,14 @@
 """The layers stay apart: providers never import peering or sandbox, peering never imports sandbox, the
 sandbox's world imports none of its other rooms (commands, plugin, scenario kit, proofs), no stand-in for the
 engine remains outside tests/ (no mocks of the resource monitor), nothing shipped nor the benchmarks imports the
-tests, no test module imports another (what tests share is in tests/support/); each layer's errors share one root."""
+tests, no test module imports another (what tests share is in tests/support/); each layer's errors share one root.
+
+Inside peering/ the rooms import one way: model <- rules <- {program, doctor}; model and rules do no I/O and
+load no Pulumi, the program and the doctor never import each other, and what the doctor loads has no Pulumi."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 from pathlib import Path
@@ -136,6 +140,125 @@ def test_the_resolver_sees_relative_imports() -> None:
     assert "sandbox.scenarios.served_sandbox" in imported_modules(ROOT / "sandbox/proofs/policy_check.py")
     assert "sandbox.world.sandbox_info" in imported_modules(ROOT / "sandbox/scenarios/network_faults.py")
     assert "sandbox.aws_plugin.server" in imported_modules(ROOT / "sandbox/aws_plugin/__main__.py")
-    assert "providers.peering_acceptance" in imported_modules(ROOT / "peering/component.py")
+    assert "providers.peering_acceptance" in imported_modules(ROOT / "peering/program/component.py")
     # `from pulumi.runtime import mocks`
     assert "pulumi.runtime" in imported_modules(ROOT / "tests/support/program_mocks.py")
+
+
+# What each room of peering/ may import of peering (besides itself), and what it may never load.
+ROOMS = {
+    "model": ("peering.errors",),
+    "rules": ("peering.errors", "peering.model"),
+    "program": ("peering.errors", "peering.model", "peering.rules"),
+    "doctor": ("peering.errors", "peering.model", "peering.rules"),
+}
+# No I/O and no Pulumi runtime in the model and the rules: they are data and pure functions over it.
+NO_IO = ("pulumi", "pulumi_aws", "boto3", "botocore", "requests", "subprocess", "socket", "providers.heroku_api")
+
+
+def ours(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+@pytest.mark.parametrize("room", sorted(ROOMS))
+def test_a_room_of_peering_imports_only_the_rooms_below_it(room: str) -> None:
+    allowed = (f"peering.{room}", *ROOMS[room])
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if ours(m, "peering") and not any(ours(m, a) for a in allowed)
+        )
+        for path in files(f"peering/{room}")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("room", ["model", "rules"])
+def test_the_model_and_the_rules_do_no_io(room: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path, at_run_time=True) if any(ours(m, io) for io in NO_IO)
+        )
+        for path in files(f"peering/{room}")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_peerings_shared_files_import_no_front_end() -> None:
+    """errors.py is imported by every room; the package itself loads the component only when asked for it."""
+    assert {m for m in imported_modules(ROOT / "peering/errors.py") if ours(m, "peering")} == set()
+    assert {m for m in imported_modules(ROOT / "peering/__init__.py", at_run_time=True) if ours(m, "peering")} == {
+        "peering.model.args"
+    }
+    assert {m for m in imported_modules(ROOT / "peering/__main__.py") if ours(m, "peering")} == {"peering.doctor.cli"}
+
+
+def source_of(module: str) -> Path | None:
+    for path in (ROOT / Path(*module.split(".")).with_suffix(".py"), ROOT / Path(*module.split(".")) / "__init__.py"):
+        if path.exists():
+            return path
+    return None
+
+
+def loaded_by(module: str) -> set[str]:
+    """Every module importing ``module`` loads (its packages' ``__init__`` included), following our own files;
+    imports under ``if TYPE_CHECKING:`` are not loaded."""
+    found: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:depth])
+            if prefix in found:
+                continue
+            found.add(prefix)
+            path = source_of(prefix)
+            if path is not None:
+                todo.extend(imported_modules(path, at_run_time=True) - found)
+    return found
+
+
+def test_the_doctor_loads_no_pulumi() -> None:
+    """`python -m peering doctor` is a boto3 tool: neither pulumi nor pulumi_aws is in what it imports
+    (tests/test_doctor_cli.py checks the same in a process of its own)."""
+    loaded = {m.split(".")[0] for m in loaded_by("peering.__main__")}
+    assert "boto3" in loaded and "providers" in loaded  # the walk follows the doctor into providers/
+    assert sorted(loaded & {"pulumi", "pulumi_aws"}) == []
+
+
+def test_the_walk_sees_pulumi_where_it_is_loaded() -> None:
+    """Guards the test above: the program's component does load both, through our own files."""
+    loaded = {m.split(".")[0] for m in loaded_by("peering.program.component")}
+    assert {"pulumi", "pulumi_aws"} <= loaded
+    assert "pulumi" in {m.split(".")[0] for m in loaded_by("peering.program.config")}
+
+
+STATUS_WORDS = {
+    "initiating-request",
+    "pending-acceptance",
+    "pending",
+    "provisioning",
+    "active",
+    "failed",
+    "expired",
+    "rejected",
+    "deleted",
+    "deleting",
+}
+
+
+def test_the_product_spells_its_sets_of_statuses_once() -> None:
+    """A tuple, list or set of two or more peering statuses is a vocabulary: it lives in providers/statuses.py
+    (the tables that map each status to what it means are keyed by them, and are not sets)."""
+    spelled = {}
+    for folder in ("peering", "providers"):
+        for path in files(folder):
+            if path.name == "statuses.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Tuple | ast.List | ast.Set):
+                    words = [e.value for e in node.elts if isinstance(e, ast.Constant) and e.value in STATUS_WORDS]
+                    if len(words) >= 2:
+                        spelled[f"{path.relative_to(ROOT)}:{node.lineno}"] = words
+    assert spelled == {}
+    assert "LIVE" in vars(importlib.import_module("providers.statuses"))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from peering.existing import MARKER_TAG
-from peering.facts import PeeringFacts, RouteFacts, RuleFacts, SpaceFacts
-from peering.own_state import OwnPcx, OwnState, parse
-from peering.peering_args import NamedPeering
-from peering.preflight import plan_peering
+from peering.program.existing import MARKER_TAG
+from peering.model.facts import PeeringFacts, RouteFacts, RuleFacts, SpaceFacts
+from peering.model.own_state import OwnPcx, OwnState, parse
+from peering.model.args import NamedPeering
+from peering.program.preflight import plan_peering
 from tests.support.ownership_facts import (
     INFO,
     MARKER,

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from peering.facts import PcxFacts, PeeringFacts, RouteFacts, RuleFacts
-from peering.own_state import OwnState, parse
-from peering.ownership import MARKER_TAG, SPACE_TAG, Claim
-from peering.preflight import PeeringPlan, plan_peering
+from peering.model.facts import PcxFacts, PeeringFacts, RouteFacts, RuleFacts
+from peering.model.own_state import OwnState, parse
+from peering.model.ownership import MARKER_TAG, SPACE_TAG, Claim
+from peering.program.preflight import PeeringPlan, plan_peering
 from tests.support.ownership_facts import (
     MARKER,
     OTHER_PCX,

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peering.errors import PlanError
-from peering.peering_args import HerokuPeeringArgs, IngressArgs, checked, config_keys, required_fields
-from peering.stack_config import read_peerings
+from peering.model.args import HerokuPeeringArgs, IngressArgs, checked, config_keys, required_fields
+from peering.model.stack_config import read_peerings
 
 pytestmark = pytest.mark.program
 

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peering.facts import GroupFacts, PeeringFacts, RuleFacts, SpaceFacts, VpcFacts
-from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
-from peering.preflight import PeeringPlan, check_across, is_rfc1918, overlapping, plan_peering, rule_quota_notes
+from peering.model.args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.model.facts import GroupFacts, PeeringFacts, RuleFacts, SpaceFacts, VpcFacts
+from peering.program.preflight import PeeringPlan, check_across, plan_peering, rule_quota_notes
+from peering.rules.space import check_cidrs, is_rfc1918, overlapping
 from providers.heroku_models import PeeringInfo
 from tests.support.cidrs import dotted, interval
 
@@ -93,6 +94,21 @@ def test_a_vpc_is_accepted_exactly_when_private_and_clear_of_heroku_ranges(cidr:
         assert problem.startswith("heroku-peering:vpcId = 'vpc-0a1b2c3d4e5f60001'")
 
 
+@given(st.lists(networks, min_size=1, max_size=3, unique=True))
+def test_pre_flight_and_the_doctor_find_the_same_cidr_faults(cidrs: list[str]) -> None:
+    """One rule, two renderings: every fault is one pre-flight problem and one doctor finding, in the same order,
+    as many as counted by hand: each non-private block, and each block once per kind of space range it overlaps."""
+    _, problems = plan_peering(peering(), facts(VpcFacts(VPC_ID, tuple(cidrs), ("rtb-0000000000000000a",))), MARKER)
+    found = [f for f in check_cidrs(VPC_ID, cidrs, SPACE) if f.severity == "fault"]
+    kinds = [[INFO.vpc_cidr], INFO.unavailable_cidr_blocks, INFO.space_cidr_blocks, INFO.dyno_cidr_blocks]
+    expected = sum(not inside_private(c) for c in cidrs) + sum(
+        any(intervals_overlap(c, other) for other in kind) for c in cidrs for kind in kinds
+    )
+    assert len(problems) == len(found) == expected
+    said = [problem.split("the VPC's CIDR ")[1].split(" ")[0] for problem in problems]
+    assert said == [finding.summary.split("its CIDR ")[1].split(" ")[0] for finding in found]
+
+
 def test_route_to_space_routes_the_space_cidrs() -> None:
     vpc = VpcFacts(VPC_ID, ("172.16.0.0/16",), ("rtb-0000000000000000a",))
     plan, _ = plan_peering(peering(route_to="space"), facts(vpc, "eu-west-1"), MARKER)
@@ -112,6 +128,25 @@ def test_overlapping_destinations_in_one_route_table_conflict() -> None:
     assert first and second
     [problem] = check_across([first, second])
     assert "route table rtb-0000000000000000a would route 10.0.0.0/16" in problem
+
+
+def test_one_rule_asked_by_two_peerings_is_refused_once_for_each_source() -> None:
+    """Two spaces whose dynos share a range, one group, the same port: AWS would refuse the second rule."""
+    group = "sg-0123456789abcdef0"
+    vpc = VpcFacts(VPC_ID, ("172.16.0.0/16",), ("rtb-0000000000000000a",))
+    with_group = replace(facts(vpc), groups={group: GroupFacts(VPC_ID, ())})
+    rule = (IngressArgs(group, "tcp", 5432, 5432),)
+    first, _ = plan_peering(peering(ingress=rule), with_group, MARKER)
+    other_info = PeeringInfo(**{**INFO.__dict__, "vpc_id": "vpc-0000000000000000b"})
+    other = replace(with_group, space=SpaceFacts("other", other_info, "allocated", "cedar"))
+    args = HerokuPeeringArgs(space="other", vpc_id=VPC_ID, ingress=list(rule))
+    second, _ = plan_peering(NamedPeering("q", "x.", args), other, MARKER)
+    assert first and second
+    problems = check_across([first, second])
+    assert [p for p in problems if "listed twice" in p] == [
+        f"x.ingress: the rule tcp 5432-5432 from 10.0.128.0/20 on {group} is listed twice; AWS refuses duplicates. "
+        "Keep one."
+    ]
 
 
 def test_a_group_past_aws_default_rule_quota_is_warned_before_up() -> None:

@@ -115,7 +115,20 @@ def test_several_peerings(heroku: StartedSandbox) -> None:
         assert pcx.parent == accept.parent
 
 
-def test_each_fact_is_read_once_though_each_component_checks_again(heroku: StartedSandbox) -> None:
+def test_each_fact_is_read_once_and_each_peering_planned_once(
+    heroku: StartedSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """checked_together plans every peering; each component builds from that plan, with no pre-flight of its own."""
+    from peering.program import preflight
+
+    planned: Counter[str] = Counter()
+    plan_peering = preflight.plan_peering
+
+    def counting(peering: Any, *args: Any, **kwargs: Any) -> Any:
+        planned[peering.name] += 1
+        return plan_peering(peering, *args, **kwargs)
+
+    monkeypatch.setattr(preflight, "plan_peering", counting)
     rules = [{"securityGroupId": SG, "protocol": "all"}]
     peerings = [
         {"name": space, "space": space, "vpcId": VPC, "routeTableIds": [RTB_A], "ingress": rules}
@@ -129,6 +142,7 @@ def test_each_fact_is_read_once_though_each_component_checks_again(heroku: Start
     for token in ("aws:ec2/getVpc:getVpc", "aws:ec2/getRouteTable:getRouteTable", "aws:index/getRegion:getRegion"):
         assert invokes[token] == 1, token
     assert invokes["aws:ec2/getSecurityGroup:getSecurityGroup"] == 1
+    assert planned == Counter({"demo-space": 1, "second-space": 1})
 
 
 def test_icmp_type_and_code(heroku: StartedSandbox) -> None:
@@ -327,10 +341,10 @@ def test_program_reads_exactly_the_declared_keys(heroku: StartedSandbox, monkeyp
         return real_get(key)
 
     monkeypatch.setattr("pulumi.config.get_config", recording)
-    monkeypatch.setattr("peering.lookups.get_config", recording)
+    monkeypatch.setattr("peering.program.lookups.get_config", recording)
     run(base_config(heroku, routeTableIds=[RTB_A], tags={"a": "b"}, visibilityTimeout=60, activationTimeout=60))
     run(base_config(heroku, space=None, vpcId=None, ingress=None, peerings=[DEMO_ITEM]))
     assert {key for key in read if key.startswith((f"{PROJECT}:", "heroku:"))} == declared
-    from peering.stack_config import PROGRAM_KEYS
+    from peering.model.stack_config import PROGRAM_KEYS
 
     assert declared == PROGRAM_KEYS

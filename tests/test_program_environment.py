@@ -13,13 +13,13 @@ from tests.support.pulumi_runs import ROOT, sandbox_run, stack_export, write_rea
 
 pytestmark = pytest.mark.e2e
 
-PROGRAM = '''import os
+PROGRAM = """import os
 
 import pulumi
 
 for name in ("CALLER_SETTING", "HOME", "AWS_PROFILE", "PYTHONPATH", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE"):
     pulumi.export(name, os.environ.get(name, "(unset)"))
-'''
+"""
 
 
 def test_the_callers_environment_reaches_the_program(sandbox_info: SandboxInfo, tmp_path: Path) -> None:

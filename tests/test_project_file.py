@@ -10,7 +10,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from peering.stack_config import PROGRAM_KEYS, PROJECT
+from peering.model.stack_config import PROGRAM_KEYS, PROJECT
 
 pytestmark = pytest.mark.program
 

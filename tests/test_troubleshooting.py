@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # The product's own messages: the program, the provider, the sandbox's commands and proofs, and the refusals of the
 # sandbox's pulumi-aws that are its own (its per-type modules copy terraform-provider-aws's texts).
 SOURCES = [
-    *(p for folder in ("peering", "providers", "sandbox") for p in sorted((ROOT / folder).glob("*.py"))),
+    *sorted((ROOT / "peering").rglob("*.py")),
+    *(p for folder in ("providers", "sandbox") for p in sorted((ROOT / folder).glob("*.py"))),
     *sorted((ROOT / "sandbox" / "proofs").glob("*.py")),  # the IAM proofs' refusals
     ROOT / "sandbox" / "aws_plugin" / "server.py",
     ROOT / "sandbox" / "aws_plugin" / "provider_config.py",

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..model.first_match import Box, cidr_box, decide
+from ..model.network import GroupRule, SecurityGroup
+from ..model.traffic import Traffic, parts_text, protocol_name, rule_ports
 from .findings import Finding
-from .first_match import Box, cidr_box, decide
-from .network_model import GroupRule, SecurityGroup
-from .traffic import Traffic, parts_text, protocol_name, rule_ports
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import pulumi_aws as aws
 
 from providers.peering_acceptance import PeeringAcceptance
 
+from ..model.args import HerokuPeeringArgs, IngressArgs
+from ..model.ownership import taken_over
 from .existing import MARKER_TAG, rule_key
 from .lookups import aws_provider_of, heroku_token_from_stack
-from .ownership import taken_over
-from .peering_args import HerokuPeeringArgs, IngressArgs
-from .preflight import PeeringPlan, plan_for
+from .preflight import CheckedTogether, PeeringPlan, plan_for
 
 __all__ = ["HerokuPeering", "HerokuPeeringArgs", "IngressArgs"]
 
@@ -64,13 +64,20 @@ class HerokuPeering(pulumi.ComponentResource):
     pcx_id: pulumi.Output[str]
     heroku_status: pulumi.Output[str]
 
-    def __init__(self, name: str, args: HerokuPeeringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        """A problem pre-flight finds raises here, before the component itself is registered.
+    def __init__(
+        self,
+        name: str,
+        args: HerokuPeeringArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        checked: CheckedTogether | None = None,
+    ) -> None:
+        """A problem pre-flight finds raises here, before the component itself is registered; ``checked``:
+        ``checked_together``'s result, whose plan for this name and args is used instead of a pre-flight of its own.
 
         A peering the state holds under another name (renamed, or named by an older version) keeps its
         resources: the component is aliased to that name, and its children follow (the engine renames a
         child whose name starts with its parent's)."""
-        plan = plan_for(name, args, self._heroku_token(), aws_provider_of(opts))
+        plan = plan_for(name, args, self._heroku_token(), aws_provider_of(opts), checked)
         if plan.previous_name:
             aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=plan.previous_name)])
             opts = pulumi.ResourceOptions.merge(opts, aliases)

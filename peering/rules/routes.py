@@ -13,11 +13,11 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .findings import Finding
-from .first_match import Box, cidr_box, cidrs_of, decide
-from .network_model import PeeringConnection, Route, RouteTable, Subnet
+from providers.statuses import ENDING
 
-TERMINAL = ("failed", "expired", "rejected", "deleted", "deleting")
+from ..model.first_match import Box, cidr_box, cidrs_of, decide
+from ..model.network import PeeringConnection, Route, RouteTable, Subnet
+from .findings import Finding
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class RouteContext:
 
 
 def _live_name(context: RouteContext) -> str:
-    return "the live peering connection" if context.pcx.status in TERMINAL else context.pcx.pcx_id
+    return "the live peering connection" if context.pcx.status in ENDING else context.pcx.pcx_id
 
 
 def serving_tables(subnets: Sequence[Subnet], tables: Sequence[RouteTable]) -> tuple[list[Served], list[str]]:
@@ -140,12 +140,12 @@ def _kind(dyno: str, part: str, route: Route | None, table: RouteTable, context:
     if route is None:
         return "missing"
     if route.target == context.pcx.pcx_id:
-        return "blackhole" if route.blackhole or context.pcx.status in TERMINAL else "ok"
+        return "blackhole" if route.blackhole or context.pcx.status in ENDING else "ok"
     if route.target == "local":
         return "local"
     if route.target.startswith("pcx-"):
         other = context.peerings.get(route.target)
-        return "blackhole" if route.blackhole or other is None or other.status in TERMINAL else "other-pcx"
+        return "blackhole" if route.blackhole or other is None or other.status in ENDING else "other-pcx"
     if route.blackhole:
         return "blackhole"
     narrow = _network(route.destination)
@@ -178,7 +178,7 @@ def _fault(kind: str, route: Route | None, parts: list[str], served: Served, con
     table = served.table.table_id
     pcx = context.pcx.pcx_id
     ranges = ", ".join(parts)
-    ended = context.pcx.status in TERMINAL
+    ended = context.pcx.status in ENDING
     if kind == "missing":
         falls = f"; they fall to {route.destination} -> {route.target}" if route is not None else ""
         return Finding(

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pulumi
-
+from providers.acceptance_flow import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT
 from providers.heroku_models import is_space_identity
-from providers.peering_acceptance import DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_VISIBILITY_TIMEOUT
 
-from .errors import did_you_mean, shown
+from ..errors import did_you_mean, shown
+
+if TYPE_CHECKING:
+    import pulumi
 
 ROUTE_TO = ("vpc", "space")
 PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1", "-1": "-1"}
@@ -58,8 +60,12 @@ def _key(name: str, check: Check, **options: Any) -> dict[str, ConfigKey]:
 
 
 def is_pending(value: Any) -> bool:
-    """An id a resource of the program will know (``Output`` or awaitable): checked by pre-flight when known."""
-    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
+    """An id a resource of the program will know (``Output`` or awaitable): checked by pre-flight when known.
+
+    Only a program that has imported Pulumi can hold an ``Output``; the doctor, which never does, reads
+    plain values."""
+    pulumi = sys.modules.get("pulumi")
+    return (pulumi is not None and isinstance(value, pulumi.Output)) or inspect.isawaitable(value)
 
 
 def _matches(pattern: re.Pattern[str], value: Any) -> bool:

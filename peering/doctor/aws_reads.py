@@ -19,11 +19,9 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from .doctor_errors import DoctorReadError, DoctorUsageError
-from .network_model import (
-    AclEntry,
+from ..model.ec2_describe import acl_of, aws_reason
+from ..model.network import (
     GroupRule,
-    NetworkAcl,
     PeeringConnection,
     Route,
     RouteTable,
@@ -32,6 +30,7 @@ from .network_model import (
     Unreadable,
     VpcNetwork,
 )
+from .errors import DoctorReadError, DoctorUsageError
 
 DENIED = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
 ROUTE_TARGETS = (
@@ -46,18 +45,6 @@ ROUTE_TARGETS = (
     "CarrierGatewayId",
     "CoreNetworkArn",
 )
-
-
-def aws_reason(error: ClientError) -> str:
-    """AWS's error code and message, HTTP status and request id."""
-    response: dict[str, Any] = error.response
-    detail = response.get("Error", {})
-    meta = response.get("ResponseMetadata", {})
-    request_id = meta.get("HTTPHeaders", {}).get("x-amzn-requestid") or meta.get("RequestId") or "none"
-    return (
-        f"{detail.get('Code', 'unknown')}: {detail.get('Message', str(error))} "
-        f"(HTTP {meta.get('HTTPStatusCode', '?')}, request id {request_id})"
-    )
 
 
 class _Reader:
@@ -210,25 +197,6 @@ def _route_table(table: dict[str, Any]) -> RouteTable:
         tuple(a["SubnetId"] for a in associations if a.get("SubnetId")),
         any(a.get("Main") for a in associations),
     )
-
-
-def acl_of(acl: dict[str, Any]) -> NetworkAcl:
-    entries = tuple(
-        AclEntry(
-            rule_number=int(entry["RuleNumber"]),
-            egress=bool(entry["Egress"]),
-            protocol=str(entry["Protocol"]),
-            allow=entry["RuleAction"] == "allow",
-            cidr=entry.get("CidrBlock"),
-            port_from=entry.get("PortRange", {}).get("From"),
-            port_to=entry.get("PortRange", {}).get("To"),
-            icmp_type=entry.get("IcmpTypeCode", {}).get("Type"),
-            icmp_code=entry.get("IcmpTypeCode", {}).get("Code"),
-        )
-        for entry in acl.get("Entries", [])
-    )
-    subnets = tuple(a["SubnetId"] for a in acl.get("Associations", []) if a.get("SubnetId"))
-    return NetworkAcl(acl["NetworkAclId"], entries, subnets, bool(acl.get("IsDefault")))
 
 
 def _group(group: dict[str, Any]) -> SecurityGroup:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import PeeringError
+from ..errors import PeeringError
 
 
 class DoctorUsageError(PeeringError):

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 
 from providers.heroku_models import Peering, PeeringInfo
 
-from .network_model import NetworkAcl
+from .network import NetworkAcl
 from .own_state import OwnState
 
 # The AWS states of a peering connection that still joins two VPCs (AWS refuses a second one then).
-LIVE_PCX_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from typing import Any
 
 import yaml
 
-from .doctor import Target
-from .doctor_errors import DoctorUsageError
-from .errors import PlanError
-from .stack_config import PROJECT, config_getter, read_peerings
+from ..errors import PlanError
+from ..model.stack_config import PROJECT, config_getter, read_peerings
+from ..model.traffic import Traffic, traffic_of_rule
+from .diagnose import Target
+from .errors import DoctorUsageError
 from .stack_reads import Secret, engine_config, state_of
-from .traffic import Traffic, traffic_of_rule
 
 # The keys the doctor needs, and the option that gives each when it is a secret the doctor cannot decrypt.
 NEEDED = {

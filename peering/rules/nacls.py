@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..model.first_match import Box, cidr_box, decide
+from ..model.network import AclEntry, NetworkAcl
+from ..model.traffic import PROTOCOL_NUMBERS, Traffic, parts_text, protocol_name, rule_ports
 from .findings import Finding
-from .first_match import Box, cidr_box, decide
-from .network_model import AclEntry, NetworkAcl
-from .traffic import PROTOCOL_NUMBERS, Traffic, parts_text, protocol_name, rule_ports
 
 DEFAULT_RULE = 32767  # the "*" rule: what no numbered rule matches is denied
 

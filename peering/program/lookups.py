@@ -27,11 +27,11 @@ from providers.heroku_errors import (
     HerokuUnauthorized,
 )
 from providers.heroku_models import Peering
+from providers.statuses import LIVE
 
-from .acl_lookup import read_network_acls
-from .errors import LookupProblem, shown
-from .facts import (
-    LIVE_PCX_STATES,
+from ..errors import shown
+from ..model.args import HerokuPeeringArgs, NamedPeering
+from ..model.facts import (
     AclRead,
     GroupFacts,
     PcxFacts,
@@ -42,8 +42,10 @@ from .facts import (
     TableFacts,
     VpcFacts,
 )
-from .own_state import OwnState, read_own_state
-from .peering_args import HerokuPeeringArgs, NamedPeering
+from ..model.own_state import OwnState
+from .acl_lookup import read_network_acls
+from .errors import LookupProblem
+from .own_state import read_own_state
 
 ROUTE_TARGETS = (
     "vpc_peering_connection_id",
@@ -155,10 +157,8 @@ class Lookups:
                 ) from error
             except HerokuError as error:
                 raise LookupProblem(f"{where}space = {shown(args.space)}: {error}") from error
-            generation = (space.get("generation") or {}).get("name", "") if isinstance(space, dict) else ""
             # Heroku's own name for it, whether the config gives its name or its UUID: what tags and the acceptance use.
-            name = str(space.get("name") or args.space)
-            self._spaces[key] = SpaceFacts(name, info, str(space.get("state", "")), str(generation))
+            self._spaces[key] = SpaceFacts(space.name or args.space, info, space.state, space.generation)
         return self._spaces[key]
 
     def vpc(self, peering: NamedPeering) -> VpcFacts:
@@ -394,7 +394,7 @@ def live_between(requester: Any, accepter: Any) -> Any:
     return [
         {"name": "requester-vpc-info.vpc-id", "values": [requester]},
         {"name": "accepter-vpc-info.vpc-id", "values": [accepter]},
-        {"name": "status-code", "values": list(LIVE_PCX_STATES)},
+        {"name": "status-code", "values": list(LIVE)},
     ]
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import shown
-from .facts import LIVE_PCX_STATES, PcxFacts, PeeringFacts, RouteFacts, RuleFacts
-from .ownership import MARKER_TAG, SPACE_TAG, Claim, claim_of, foreign_claim, hand_over
-from .peering_args import IngressArgs, NamedPeering
+from providers.statuses import ACCEPTED, ENDED, LIVE
+
+from ..errors import shown
+from ..model.args import IngressArgs, NamedPeering
+from ..model.facts import PcxFacts, PeeringFacts, RouteFacts, RuleFacts
+from ..model.ownership import MARKER_TAG, SPACE_TAG, Claim, claim_of, foreign_claim, hand_over
 
 __all__ = [
-    "ADOPTABLE_STATES",
     "MARKER_TAG",
     "Adoption",
     "Imports",
@@ -30,8 +31,6 @@ __all__ = [
     "imports",
     "rule_key",
 ]
-
-ADOPTABLE_STATES = ("active", "provisioning")
 
 
 @dataclass(frozen=True)
@@ -121,9 +120,9 @@ def check_existing(
 
 def live_peerings(peering: NamedPeering, facts: PeeringFacts) -> dict[str, str]:
     """Every live peering between the VPC and the space, as AWS or Heroku reports it: pcx id -> status."""
-    live = {pcx.pcx_id: pcx.status for pcx in facts.peerings if pcx.status in LIVE_PCX_STATES}
+    live = {pcx.pcx_id: pcx.status for pcx in facts.peerings if pcx.status in LIVE}
     for listed in facts.heroku_peerings:
-        terminal = listed.status in ("deleted", "failed", "rejected", "expired")
+        terminal = listed.status in ENDED
         if listed.aws_vpc_id == peering.args.vpc_id and not listed.heroku_managed and not terminal:
             live.setdefault(listed.pcx_id, listed.status)
     return live
@@ -152,7 +151,7 @@ def _peering_in_the_way(peering: NamedPeering, facts: PeeringFacts, pcx_id: str,
         take = (
             f"Take it over ({_adopt_command(peering, pcx_id)}; nothing is recreated), or delete it ({delete}) and run "
             "`pulumi up` again."
-            if status in ADOPTABLE_STATES
+            if status in ACCEPTED
             else f"Delete it ({delete}; it was never accepted) and run `pulumi up` again: a new one is requested."
         )
         return (
@@ -214,7 +213,7 @@ def _route_in_the_way(
         )
     towards = route.target or "an unknown target"
     already = f"{p}routeTableIds: route table {table} already routes {destination} to {towards}"
-    if target is not None and target.status in LIVE_PCX_STATES:
+    if target is not None and target.status in LIVE:
         if claim is not None:
             return (
                 f"{already} ({target.status}), {claim.owner(marker)}: the route carries that peering's "
@@ -342,7 +341,7 @@ def _blackhole(route: RouteFacts, facts: PeeringFacts) -> str:
     if not route.target.startswith("pcx-"):
         return ""
     target = facts.targets.get(route.target)
-    if target is None or target.status not in LIVE_PCX_STATES:
+    if target is None or target.status not in LIVE:
         state = target.status if target else "gone"
         return f" (a blackhole: {route.target} is {state}, a leftover of an old peering)"
     return f" (another peering, {target.status})"
@@ -361,7 +360,7 @@ def _adoption(peering: NamedPeering, facts: PeeringFacts, marker: str) -> tuple[
             f"{p}pcxId = {args.pcx_id!r}: it connects {pcx.vpc_id} to {pcx.peer_vpc_id}, not vpcId {args.vpc_id} to "
             f"space {args.space}'s VPC {space_vpc_id}. Give the pcx id of that pair, requested from your VPC."
         ]
-    if pcx.status not in ADOPTABLE_STATES:
+    if pcx.status not in ACCEPTED:
         return None, [
             f"{p}pcxId = {args.pcx_id!r}: the peering is {pcx.status}; only an active or provisioning peering can be "
             "adopted. Unset pcxId to let the stack request and accept a new one (delete this one first)."

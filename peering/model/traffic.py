@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .args import IngressArgs
 from .first_match import Box, by_ports
-from .peering_args import IngressArgs
 
 PROTOCOLS = ("tcp", "udp", "icmp")
 # AWS's protocol numbers (network ACL entries speak them; security-group rules may).

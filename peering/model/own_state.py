@@ -14,9 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pulumi
-from pulumi.runtime import invoke
-
 COMPONENT_TYPE = "heroku-peering:index:HerokuPeering"
 PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ROUTE_TYPE = "aws:ec2/route:Route"
@@ -28,7 +25,6 @@ ACCEPTANCE_TYPES = {
     "heroku-peering:index:PeeringAcceptance": "pcxId",
 }
 TAG_TYPE = "aws:ec2/tag:Tag"
-READ_STATE = "pulumi:pulumi:readStackResourceOutputs"
 
 
 @dataclass(frozen=True)
@@ -110,17 +106,3 @@ def parse(resources: Mapping[str, Any]) -> OwnState:
         elif kind == TAG_TYPE and under_component and _name(urn).endswith("-marker"):
             claims.add(_name(urn).removesuffix("-marker"))
     return OwnState(pcxs, frozenset(routes), frozenset(rules), statuses, frozenset(peerings), frozenset(claims))
-
-
-def read_own_state() -> OwnState:
-    """This stack's last saved state; empty when there is none yet, or when the engine cannot serve it (a mock
-    or another engine: pre-flight then knows the stack's objects by their tags only)."""
-    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    try:
-        result = invoke(READ_STATE, {"stackName": stack})
-    except Exception as error:
-        pulumi.log.debug(f"heroku-peering: the stack's state could not be read ({type(error).__name__})")
-        return OwnState()
-    value = result.value if isinstance(result.value, Mapping) else {}
-    outputs = value.get("outputs")
-    return parse(outputs if isinstance(outputs, Mapping) else {})

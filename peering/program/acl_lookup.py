@@ -18,8 +18,8 @@ import pulumi
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .facts import AclRead
-from .network_facts import acl_of, aws_reason
+from ..model.ec2_describe import acl_of, aws_reason
+from ..model.facts import AclRead
 
 # A warning is not worth a long wait: two tries, short timeouts.
 CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})

@@ -13,14 +13,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, NoRegionError
 
-from .doctor import Diagnosis, Target, diagnose
-from .doctor_errors import DoctorReadError, DoctorUsageError
-from .doctor_report import exit_code, render_json, render_text
-from .doctor_stack import Given, stack_targets
-from .heroku_facts import read_space
-from .network_facts import read_network
-from .peering_args import SG_ID, VPC_ID
-from .traffic import PORT_FORMS, Traffic, parse_port
+from ..model.args import SG_ID, VPC_ID
+from ..model.traffic import PORT_FORMS, Traffic, parse_port
+from .aws_reads import read_network
+from .diagnose import Diagnosis, Target, diagnose
+from .errors import DoctorReadError, DoctorUsageError
+from .heroku_reads import read_space
+from .report import exit_code, render_json, render_text
+from .stack import Given, stack_targets
 
 USAGE_ERROR = 2
 

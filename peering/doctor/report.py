@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from .doctor import Diagnosis
-from .findings import CHECKS
+from ..rules.findings import CHECKS
+from .diagnose import Diagnosis
 
 LABELS = {"fault": "FAULT", "warning": "WARN", "ok": "ok"}
 INDENT = " " * 9

@@ -9,24 +9,15 @@ check, so that a failed check stops the peering request from being made, with th
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import pulumi
 
 from providers.heroku_models import PeeringInfo
 
-from .acl_warnings import acl_notes
-from .errors import LookupProblem, PlanError, shown
-from .existing import Adoption, Imports, adoption_notes, check_existing, imports
-from .facts import PeeringFacts, VpcFacts
-from .lookups import Lookups, heroku_token_from_stack, read_when_known
-from .own_state import OwnPcx, OwnState
-from .ownership import MARKER_TAG
-from .peering_args import (
+from ..errors import shown
+from ..model.args import (
     NAME_TAG_PREFIX,
     TAG_VALUE_MAX,
     HerokuPeeringArgs,
@@ -35,8 +26,14 @@ from .peering_args import (
     checked,
     is_plain,
 )
-
-RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+from ..model.facts import PeeringFacts, VpcFacts
+from ..model.own_state import OwnPcx, OwnState
+from ..model.ownership import MARKER_TAG
+from ..rules.space import cidr_faults, cidr_fix, not_allocated, overlapping, wrong_generation
+from .acl_warnings import acl_notes
+from .errors import LookupProblem, StackPlanError
+from .existing import Adoption, Imports, adoption_notes, check_existing, imports, rule_key
+from .lookups import Lookups, heroku_token_from_stack, read_when_known
 
 
 @dataclass(frozen=True)
@@ -75,40 +72,6 @@ class PeeringPlan:
 
 
 # -- the CIDR rules -------------------------------------------------------------------------------
-
-
-def _networks(cidrs: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(cidr, strict=False) for cidr in cidrs]
-
-
-def is_rfc1918(cidr: str) -> bool:
-    network = ipaddress.ip_network(cidr, strict=False)
-    return isinstance(network, ipaddress.IPv4Network) and any(network.subnet_of(block) for block in RFC1918)
-
-
-def overlapping(mine: Iterable[str], theirs: Iterable[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for a in _networks(mine):
-        for b in _networks(theirs):
-            if a.version == b.version and a.overlaps(b):
-                pairs.append((str(a), str(b)))
-    return pairs
-
-
-def cidr_fix(cidr: str, secondary: Mapping[str, str], info: PeeringInfo, space: str) -> str:
-    """What fixes a VPC block that overlaps the space: a secondary one can be disassociated, the primary never
-    changes (AWS's VPC User Guide, "Add or remove a CIDR block from your VPC")."""
-    avoid = ", ".join(sorted({info.vpc_cidr, *info.unavailable_cidr_blocks}))
-    if cidr in secondary:
-        return (
-            "It is a secondary block of the VPC: disassociate it (aws ec2 disassociate-vpc-cidr-block "
-            f"--association-id {secondary[cidr] or '<its association id>'}; AWS refuses while subnets or other "
-            f"resources use it), or peer a VPC whose ranges avoid {avoid}"
-        )
-    return (
-        f"A VPC's primary block cannot change: peer a VPC whose ranges avoid {avoid} "
-        f"(see `heroku spaces:peering:info {space}`)"
-    )
 
 
 def destinations(args: HerokuPeeringArgs, info: PeeringInfo) -> tuple[str, ...]:
@@ -173,36 +136,29 @@ def plan_peering(
     args, p, space, vpc = peering.args, peering.where, facts.space, facts.vpc
     info = space.info
     problems: list[str] = tag_limits(peering, space.name, marker)
-    if space.generation and space.generation != "cedar":
+    if wrong_generation(space):
         problems.append(
             f"{p}space = {args.space!r}: a {space.generation}-generation space; Heroku supports peering only for "
             "Cedar-generation Private Spaces (Shield included). Use a Cedar space."
         )
-    if space.state and space.state != "allocated":
+    if not_allocated(space):
         problems.append(
             f"{p}space = {args.space!r}: the space is {space.state}, not allocated. Wait for it "
             f"(`heroku spaces:wait {args.space}`), then run again."
         )
-    for cidr in vpc.cidrs:
-        if not is_rfc1918(cidr):
+    for fault in cidr_faults(vpc.cidrs, info):
+        if fault.overlaps is None:
             problems.append(
-                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {cidr} is not IPv4 RFC 1918 (10.0.0.0/8, "
+                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {fault.cidr} is not IPv4 RFC 1918 (10.0.0.0/8, "
                 "172.16.0.0/12, 192.168.0.0/16); Heroku peers only such VPCs. Use a VPC in those ranges."
             )
-    reserved = [
-        ("vpc_cidr", [info.vpc_cidr]),
-        ("unavailable_cidr_blocks", list(info.unavailable_cidr_blocks)),
-        ("space_cidr_blocks", list(info.space_cidr_blocks)),
-        ("dyno_cidr_blocks", list(info.dyno_cidr_blocks)),
-    ]
-    for label, ranges in reserved:
-        for mine, theirs in overlapping(vpc.cidrs, ranges):
+        else:
+            label, theirs = fault.overlaps
             problems.append(
-                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {mine} overlaps the space's {label} {theirs} "
+                f"{p}vpcId = {args.vpc_id!r}: the VPC's CIDR {fault.cidr} overlaps the space's {label} {theirs} "
                 f"(space {args.space}); AWS would mark the peering failed. "
-                f"{cidr_fix(mine, vpc.secondary, info, args.space)}."
+                f"{cidr_fix(fault.cidr, vpc.secondary, info, args.space)}."
             )
-            break
     tables = chosen_tables(args, vpc)
     if not tables:
         problems.append(
@@ -391,19 +347,19 @@ def check_across(plans: list[PeeringPlan]) -> list[str]:
                             "separate route tables (routeTableIds) or routeTo: space with disjoint space CIDRs."
                         )
                 routes.setdefault(table, []).append((cidr, plan.args.space))
-    rules: set[tuple[object, str, int | None, int | None, str]] = set()
+    rules: set[tuple[str, str, int | None, int | None, str]] = set()
     for plan in plans:
         for rule in plan.ingress:
             for cidr in plan.source_cidrs:
-                key5 = (rule.security_group_id, rule.protocol, rule.from_port, rule.to_port, cidr)
-                if key5 in rules:
+                same = rule_key(str(rule.security_group_id), rule, cidr)
+                if same in rules:
                     problems.append(
                         f"{plan.peering.where}ingress: the rule {rule.protocol} {rule.from_port}-{rule.to_port} "
                         f"from {cidr} on {rule.security_group_id} is listed twice; AWS refuses duplicates. "
                         "Keep one."
                     )
                     break
-                rules.add(key5)
+                rules.add(same)
     return problems
 
 
@@ -431,7 +387,7 @@ def plan_all(peerings: Sequence[NamedPeering], lookups: Lookups) -> list[Peering
     if not problems:
         problems = check_across(plans)
     if problems:
-        raise PlanError(problems) from (unread[0] if unread else None)
+        raise StackPlanError(problems) from (unread[0] if unread else None)
     return plans
 
 
@@ -439,9 +395,9 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
     """A peering with ``Output`` ids: Heroku's facts now, the AWS ones and the checks once the ids resolve."""
     args, where = peering.args, peering.where
     if args.pcx_id:
-        raise PlanError([f"{where}pcx_id: adopting needs the VPC, route table and group ids known in the program"])
+        raise StackPlanError([f"{where}pcx_id: adopting needs the VPC, route table and group ids known in the program"])
     if args.route_table_ids is None:
-        raise PlanError([f"{where}route_table_ids: list the route tables when vpc_id comes from another resource"])
+        raise StackPlanError([f"{where}route_table_ids: list the route tables when vpc_id comes from another resource"])
     space, heroku_peerings, region = lookups.space(peering), lookups.heroku_peerings(peering), lookups.region()
     marker = marker_for(peering.name)
 
@@ -451,7 +407,7 @@ def plan_when_known(peering: NamedPeering, lookups: Lookups) -> PeeringPlan:
             facts = replace(facts, acls=lookups.network_acls(str(known.vpc_id)))
         plan, problems = plan_peering(replace(peering, args=known), facts, marker)
         if plan is None:
-            raise PlanError(problems, "the peering was not requested")
+            raise StackPlanError(problems, "the peering was not requested")
         for note in plan.notes:  # the component warns a plain plan's notes; this one's are known only now
             pulumi.log.warn(note)
         return plan
@@ -483,10 +439,6 @@ def _group(index: int) -> Callable[[PeeringPlan], str]:
     return lambda plan: str(plan.args.ingress[index].security_group_id)
 
 
-# Facts read by ``checked_together``, for the components made inside it.
-_SHARED: ContextVar[Lookups | None] = ContextVar("heroku_peering_lookups", default=None)
-
-
 def _checked(peerings: Sequence[NamedPeering]) -> list[NamedPeering]:
     """The peerings with their args checked; one PlanError lists every problem."""
     problems: list[str] = []
@@ -496,7 +448,7 @@ def _checked(peerings: Sequence[NamedPeering]) -> list[NamedPeering]:
         problems.extend(found)
         valid.append(replace(peering, args=args))
     if problems:
-        raise PlanError(problems)
+        raise StackPlanError(problems)
     return valid
 
 
@@ -505,30 +457,42 @@ def plan_for(
     args: HerokuPeeringArgs,
     heroku_token: str | None = None,
     aws_provider: pulumi.ProviderResource | None = None,
+    together: CheckedTogether | None = None,
 ) -> PeeringPlan:
     """``HerokuPeering``'s pre-flight: the args checked, then the pipeline, at once or when the ids resolve.
 
     ``heroku_token``: what Heroku is read with (None: ``HEROKU_API_KEY``, then ``~/.netrc``); ``aws_provider``:
-    the one the component's children use, when not the stack's default (facts are read through it)."""
+    the one the component's children use, when not the stack's default (facts are read through it);
+    ``together``: ``checked_together``'s result, whose plan is used as it is when it holds this name and args."""
+    if together is not None and aws_provider is None:  # its facts were read through the stack's default provider
+        ready = together.planned.get(name)
+        if ready is not None and ready[0] == args:
+            return ready[1]
+        lookups = together.lookups
+    else:
+        lookups = Lookups(heroku_token, aws_provider)
     [peering] = _checked([NamedPeering.for_component(name, args)])
-    shared = _SHARED.get()  # facts read by checked_together, through the stack's default AWS provider
-    lookups = shared if shared is not None and aws_provider is None else Lookups(heroku_token, aws_provider)
     if not is_plain(peering.args):
         return plan_when_known(peering, lookups)
     [plan] = plan_all([peering], lookups)
     return plan
 
 
-@contextmanager
-def checked_together(peerings: Sequence[NamedPeering]) -> Iterator[None]:
-    """Pre-flight of several peerings at once: every problem, and the conflicts between them, in one error
-    before anything is registered. The ``HerokuPeering`` components made inside run their own pre-flight
-    on the facts read here, so Heroku and AWS are asked nothing twice. (Peerings with ``Output`` ids are
-    left to their components, which check them when the ids resolve.)"""
+@dataclass(frozen=True)
+class CheckedTogether:
+    """What ``checked_together`` found, for the components made with it: each plain peering's plan, by name with
+    the args it was given, and the facts read (for a peering with ``Output`` ids, checked when they resolve)."""
+
+    lookups: Lookups
+    planned: Mapping[str, tuple[HerokuPeeringArgs, PeeringPlan]]
+
+
+def checked_together(peerings: Sequence[NamedPeering]) -> CheckedTogether:
+    """Pre-flight of several peerings at once: every problem, and the conflicts between them, in one
+    ``StackPlanError`` before anything is registered. A ``HerokuPeering`` given the result (``checked=``) with
+    the same name and args builds from its plan, so nothing is checked, planned or read twice; peerings with
+    ``Output`` ids are left to their components, which check them on these facts when the ids resolve."""
     lookups = Lookups(heroku_token_from_stack())
-    plan_all([peering for peering in _checked(peerings) if is_plain(peering.args)], lookups)
-    token = _SHARED.set(lookups)
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
+    given = {peering.name: peering.args for peering in peerings}
+    plans = plan_all([peering for peering in _checked(peerings) if is_plain(peering.args)], lookups)
+    return CheckedTogether(lookups, {plan.peering.name: (given[plan.peering.name], plan) for plan in plans})

@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from providers.heroku_models import Peering, PeeringInfo
+from providers.statuses import LIVE_RANK, NOT_LISTED
 
+from ..model.network import PeeringConnection
+from ..model.ownership import MARKER_TAG, Claim
 from .findings import Finding, Severity
-from .network_model import PeeringConnection
-from .ownership import MARKER_TAG, Claim
-
-NOT_LISTED = "(not listed)"
-LIVE_RANK = {"active": 0, "provisioning": 1, "pending-acceptance": 2, "pending": 3, "initiating-request": 4}
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ _NEW = (
     "procedure: request a new one ({request}), heroku spaces:peerings:accept <its pcx id> --space {space}, then point "
     "the routes at <its pcx id>"
 )
-STATUS_TABLE: dict[str, StatusRow] = {
+FINDING_BY_STATUS: dict[str, StatusRow] = {
     "active": StatusRow("ok", "", ""),
     "provisioning": StatusRow(
         "fault",
@@ -247,8 +245,8 @@ def _sides(
     expires = pcx.expires or (listed.expires if listed is not None else None)
     pending = f", expires {expires}" if expires and pcx.status == "pending-acceptance" else ""
     fill = {"pcx": pcx.pcx_id, "space": space, "request": request_command(vpc_id, info)}
-    aws_row = STATUS_TABLE.get(pcx.status, UNKNOWN)
-    heroku_row = STATUS_TABLE.get(heroku_status, UNKNOWN)
+    aws_row = FINDING_BY_STATUS.get(pcx.status, UNKNOWN)
+    heroku_row = FINDING_BY_STATUS.get(heroku_status, UNKNOWN)
     name = f"peering connection {pcx.pcx_id}"
     if aws_row.severity == "ok" and heroku_row.severity == "ok":
         return [

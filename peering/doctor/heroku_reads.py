@@ -21,8 +21,8 @@ from providers.heroku_errors import (
 )
 from providers.heroku_models import Peering
 
-from .doctor_errors import DoctorReadError, DoctorUsageError
-from .facts import SpaceFacts
+from ..model.facts import SpaceFacts
+from .errors import DoctorReadError, DoctorUsageError
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,5 @@ def read_space(space: str, api_url: str | None) -> SpaceReading:
         ) from None
     except HerokuError as error:
         raise DoctorReadError(f"space {space!r}: {error}") from None
-    generation = found.get("generation") or {}
-    return SpaceReading(
-        SpaceFacts(
-            space,
-            info,
-            str(found.get("state", "")),
-            str(generation.get("name", "") if isinstance(generation, dict) else ""),
-        ),
-        peerings,
-    )
+    # Heroku's own name for it, whether given by name or by UUID, as pre-flight names it.
+    return SpaceReading(SpaceFacts(found.name or space, info, found.state, found.generation), peerings)

@@ -16,10 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import MISSING, fields
 from typing import Any
 
-from pulumi.runtime.config import CONFIG, get_config_env
-
-from .errors import PlanError, did_you_mean, shown
-from .peering_args import HerokuPeeringArgs, NamedPeering, checked, config_keys, required_fields
+from ..errors import PlanError, did_you_mean, shown
+from .args import HerokuPeeringArgs, NamedPeering, checked, config_keys, required_fields
 
 PROJECT = "heroku-peering"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -57,11 +55,6 @@ def config_getter(config: Any) -> Getter:
             return raw  # reported by the checks with the key's name
 
     return get
-
-
-def stack_config_keys() -> set[str]:
-    """Every key set in the stack config, as the language host hands it to the program."""
-    return {*get_config_env(), *CONFIG.get()}
 
 
 def unknown_keys(keys: Iterable[str]) -> list[str]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from providers.heroku_models import PeeringInfo
 
-from .facts import AclRead
-from .nacl_checks import check_network_acls
-from .peering_args import NamedPeering
-from .traffic import traffic_of_rule
+from ..model.args import NamedPeering
+from ..model.facts import AclRead
+from ..model.traffic import traffic_of_rule
+from ..rules.nacls import check_network_acls
 
 
 def acl_notes(peering: NamedPeering, read: AclRead | None, info: PeeringInfo) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .own_state import OwnState, parse
+from ..model.own_state import OwnState, parse
 
 PULUMI_TIMEOUT = 120.0
 

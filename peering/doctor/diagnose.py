@@ -7,17 +7,17 @@ ACLs), with the CIDR rules pre-flight knows first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .findings import CHECKS, Finding, stops_traffic
-from .group_checks import check_security_groups
-from .heroku_facts import SpaceReading
-from .nacl_checks import check_network_acls
-from .network_model import Unreadable, VpcNetwork
-from .route_checks import RouteContext, check_routes
-from .space_checks import check_cidrs, check_space
-from .status_checks import Stack, check_status
-from .traffic import Traffic
+from ..model.network import Unreadable, VpcNetwork
+from ..model.traffic import Traffic
+from ..rules.findings import CHECKS, Finding, stops_traffic
+from ..rules.groups import check_security_groups
+from ..rules.nacls import check_network_acls
+from ..rules.routes import RouteContext, check_routes
+from ..rules.space import check_cidrs, check_space
+from ..rules.status import Stack, check_status
+from .heroku_reads import SpaceReading
 
 POLICY_FILE = "iam/doctor-policy.json"
 # What each read is for: said when AWS refuses it.
@@ -81,7 +81,7 @@ def diagnose(target: Target, reading: SpaceReading, network: VpcNetwork) -> Diag
     if network.peerings is not None:
         pcx, found = check_status(
             target.vpc_id,
-            target.space,
+            reading.space.name,
             info,
             network.peerings,
             reading.peerings,
@@ -102,7 +102,7 @@ def diagnose(target: Target, reading: SpaceReading, network: VpcNetwork) -> Diag
         )
     if pcx is not None and network.subnets is not None and network.route_tables is not None:
         context = RouteContext(
-            pcx, {p.pcx_id: p for p in network.peerings or ()}, target.space, info.vpc_id, info.vpc_cidr
+            pcx, {p.pcx_id: p for p in network.peerings or ()}, reading.space.name, info.vpc_id, info.vpc_cidr
         )
         findings.extend(check_routes(network.subnets, network.route_tables, dynos, context))
     traffic = target.traffic()
@@ -125,7 +125,7 @@ def diagnose(target: Target, reading: SpaceReading, network: VpcNetwork) -> Diag
         subnets = [subnet.subnet_id for subnet in network.subnets]
         findings.extend(check_network_acls(network.acls, subnets, dynos, traffic, info.vpc_cidr))
     return Diagnosis(
-        target,
+        replace(target, space=reading.space.name),  # Heroku's name, were it given by UUID
         network.region,
         info.vpc_id,
         info.vpc_cidr,

@@ -1,0 +1,1 @@
+"""``python -m peering doctor``: boto3 and Heroku reads, the diagnosis over the rules, the report; loads no Pulumi."""
