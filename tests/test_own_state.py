@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from peering.program.existing import MARKER_TAG
+from peering.model.args import NamedPeering
 from peering.model.facts import PeeringFacts, RouteFacts, RuleFacts, SpaceFacts
 from peering.model.own_state import OwnPcx, OwnState, parse
-from peering.model.args import NamedPeering
+from peering.program.existing import MARKER_TAG
 from peering.program.preflight import plan_peering
 from tests.support.ownership_facts import (
     INFO,

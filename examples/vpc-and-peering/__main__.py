@@ -11,7 +11,7 @@ import ipaddress
 import pulumi
 import pulumi_aws as aws
 
-from peering.program.component import HerokuPeering, HerokuPeeringArgs, IngressArgs
+from peering import HerokuPeering, HerokuPeeringArgs, IngressArgs
 
 config = pulumi.Config()
 cidr = ipaddress.ip_network(config.get("vpcCidr") or "172.20.0.0/16")

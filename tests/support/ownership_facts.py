@@ -3,10 +3,19 @@ security group, the stack's own peering and another's, and the state that holds 
 
 from __future__ import annotations
 
-from peering.existing import MARKER_TAG
-from peering.facts import GroupFacts, PcxFacts, PeeringFacts, RouteFacts, RuleFacts, SpaceFacts, TableFacts, VpcFacts
-from peering.own_state import OwnPcx, OwnState
-from peering.peering_args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.model.args import HerokuPeeringArgs, IngressArgs, NamedPeering
+from peering.model.facts import (
+    GroupFacts,
+    PcxFacts,
+    PeeringFacts,
+    RouteFacts,
+    RuleFacts,
+    SpaceFacts,
+    TableFacts,
+    VpcFacts,
+)
+from peering.model.own_state import OwnPcx, OwnState
+from peering.program.existing import MARKER_TAG
 from providers.heroku_models import PeeringInfo
 
 SPACE_VPC = "vpc-0000000000000000a"
