@@ -20,15 +20,13 @@ import hashlib
 import os
 import shlex
 import shutil
-import subprocess
-import threading
 import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
 from .errors import SandboxError
-from .pulumi_cli import PROJECT_ROOT
+from .pulumi_cli import PROJECT_ROOT, run_saying_progress
 
 MODULE = Path(__file__).resolve().parent / "pulumi-aws-bridged"
 CACHE = PROJECT_ROOT / ".cache" / "pulumi-aws-bridged"
@@ -123,29 +121,15 @@ def build(say: Say) -> Path:
 def _go_build(go: str, out: Path, say: Say) -> None:
     command = [go, "build", "-trimpath", "-ldflags", "-s -w", "-o", str(out), "."]
     env = {**os.environ, "GOFLAGS": "-buildvcs=false -mod=readonly", "GOTOOLCHAIN": "local"}
-    process = subprocess.Popen(
+    returncode, tail = run_saying_progress(
         ["nice", "-n", "19", *command],
-        cwd=MODULE,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        MODULE,
+        env,
+        PROGRESS_EVERY,
+        lambda s: say(f"  still building pulumi-aws from terraform-provider-aws's code ({s / 60:.0f} min)"),
     )
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
-    reader.start()
-    started = time.monotonic()
-    while True:
-        try:
-            process.wait(timeout=PROGRESS_EVERY)
-            break
-        except subprocess.TimeoutExpired:
-            minutes = (time.monotonic() - started) / 60
-            say(f"  still building pulumi-aws from terraform-provider-aws's code ({minutes:.0f} min)")
-    reader.join()
-    if process.returncode != 0:
+    if returncode != 0:
         out.unlink(missing_ok=True)
-        tail = "".join(output[-30:]).strip()
         raise SandboxError(
-            f"go build of pulumi-aws from terraform-provider-aws's code failed (exit {process.returncode}):\n{tail}"
+            f"go build of pulumi-aws from terraform-provider-aws's code failed (exit {returncode}):\n{tail}"
         )

@@ -206,23 +206,31 @@ def _go_build(go: str, version: str, out: Path, say: Say) -> None:
         f"./cmd/{SDKGEN_HOST}",
         YAML_HOST_PACKAGE,
     ]
-    process = subprocess.Popen(
-        command, cwd=MODULE, env=_go_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    returncode, tail = run_saying_progress(
+        command, MODULE, _go_environment(), PROGRESS_EVERY, lambda s: say(f"  still building the Pulumi CLI ({s:.0f}s)")
     )
+    if returncode != 0:
+        raise SandboxError(f"go build of the Pulumi CLI failed (exit {returncode}):\n{tail}")
+
+
+def run_saying_progress(
+    command: list[str], cwd: Path, env: dict[str, str], every: float, still: Callable[[float], None]
+) -> tuple[int, str]:
+    """Run a long command (a Go build), calling ``still`` with the seconds elapsed every ``every`` seconds while it
+    runs; its exit code and the last 30 lines of its output (stdout and stderr together)."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
     reader.start()
     started = time.monotonic()
     while True:
         try:
-            process.wait(timeout=PROGRESS_EVERY)
+            process.wait(timeout=every)
             break
         except subprocess.TimeoutExpired:
-            say(f"  still building the Pulumi CLI ({time.monotonic() - started:.0f}s)")
+            still(time.monotonic() - started)
     reader.join()
-    if process.returncode != 0:
-        tail = "".join(output[-30:]).strip()
-        raise SandboxError(f"go build of the Pulumi CLI failed (exit {process.returncode}):\n{tail}")
+    return process.returncode, "".join(output[-30:]).strip()
 
 
 def _module_dir(go: str, module: str) -> Path:

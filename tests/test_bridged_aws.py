@@ -12,6 +12,7 @@ import pytest
 from sandbox import bridged_aws, cli
 from sandbox.aws_plugin.data_sources import DATA_SOURCES
 from sandbox.aws_plugin.resource_types import RESOURCE_TYPES
+from sandbox.pulumi_cli import run_saying_progress
 
 pytestmark = pytest.mark.sandbox
 
@@ -66,3 +67,15 @@ def test_the_sandbox_refuses_the_bridged_plugin_until_it_is_built(
     launcher = cache / "bin" / "pulumi-resource-aws"
     assert capsys.readouterr().out.strip() == str(launcher)
     assert f'PULUMI_AWS_VERSION="${{PULUMI_AWS_VERSION:-{bridged_aws.pulumi_aws_version()}}}"' in launcher.read_text()
+
+
+def test_a_long_build_says_it_is_still_running_and_returns_its_exit_code_and_last_lines(tmp_path: Path) -> None:
+    """The Go builds (the CLI's and this plugin's) run through one helper: progress while the command runs, then
+    its exit code and the last 30 lines of stdout and stderr together."""
+    elapsed: list[float] = []
+    script = "for i in $(seq 1 40); do echo line $i; done; sleep 0.5; echo failed >&2; exit 3"
+    environment = {"PATH": "/usr/bin:/bin"}
+    returncode, tail = run_saying_progress(["sh", "-c", script], tmp_path, environment, 0.1, elapsed.append)
+    assert returncode == 3
+    assert tail.splitlines() == [*(f"line {i}" for i in range(12, 41)), "failed"]
+    assert elapsed and elapsed == sorted(elapsed) and all(seconds > 0 for seconds in elapsed)
