@@ -66,9 +66,21 @@ class StateFolder:
             folder.mkdir(parents=True, exist_ok=True)
         register_aws_plugin(self.home)
         if not self.passphrase_file.exists():
-            self.passphrase_file.write_text(secrets.token_urlsafe(24))
-            self.passphrase_file.chmod(0o600)
+            self._make_passphrase()
         return self
+
+    def _make_passphrase(self) -> None:
+        """The passphrase file, made whole or not at all: written aside, then linked into place, which fails
+        when another process made it meanwhile (the sandbox's commands run in parallel), and theirs stays."""
+        aside = self.passphrase_file.with_name(f".passphrase.{os.getpid()}.{secrets.token_hex(4)}")
+        aside.write_text(secrets.token_urlsafe(24))
+        aside.chmod(0o600)
+        try:
+            os.link(aside, self.passphrase_file)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
 
     def mend_killed_writes(self) -> list[Path]:
         """Empty ``*.attrs`` files a killed run left in the backend, removed; the files removed.
