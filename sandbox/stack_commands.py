@@ -286,6 +286,10 @@ def _json_documents(lines: Iterator[str]) -> Iterator[Any]:
     buffer = ""
     for line in lines:
         buffer += line
+        # A document ends on a line of its own that starts at the margin: an event's one line, or the
+        # preview's closing brace (its document is indented). Inner lines are not tried: that was quadratic.
+        if line[:1].isspace():
+            continue
         while buffer.strip():
             try:
                 document, end = decoder.raw_decode(buffer.lstrip())
