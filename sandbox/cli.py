@@ -15,7 +15,7 @@ from types import FrameType
 from . import bridged_aws
 from .errors import SandboxError
 from .printed_commands import FOOTER, HEADING, user_commands
-from .proofs import policy_check
+from .proofs import policy_check, policy_file
 from .pulumi_cli import ensure_cli
 from .pulumi_environment import AWS_PLUGINS, DEFAULT_STATE_DIR, StateFolder, aws_plugin_bin, pulumi_environment
 from .stack_commands import add_commands, run
@@ -104,7 +104,7 @@ def _options(args: argparse.Namespace) -> SandboxOptions:
         token=args.token,
         heroku_port=args.heroku_port,
         aws_port=args.aws_port,
-        iam_policy=policy_check.load_policy_text(args.iam_policy) if args.iam_policy else None,
+        iam_policy=policy_file.load_policy_text(args.iam_policy) if args.iam_policy else None,
         extra_spaces=tuple(args.space),
         space_region=args.space_region,
     )
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         try:
             options = _options(args)
-        except (ValueError, policy_check.PolicyFileError) as error:  # a bad --fault or --iam-policy
+        except (ValueError, policy_file.PolicyFileError) as error:  # a bad --fault or --iam-policy
             parser.error(str(error))
         return serve(args, options)
     if args.command == "check-policy":

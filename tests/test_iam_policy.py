@@ -75,7 +75,7 @@ def test_the_policy_names_each_action_once_and_nothing_moto_cannot_check() -> No
         assert "Condition" not in statement and "NotAction" not in statement
 
 
-# The check runs about 50 programs (4.5 minutes on 2 idle cores, several times that with every core busy):
+# The check runs about 35 programs (minutes on 2 idle cores, several times that with every core busy):
 # the tests that read its report get a longer limit than the suite's 300 s, which guards against hangs.
 THE_WHOLE_CHECK = pytest.mark.timeout(1800)
 
@@ -107,10 +107,21 @@ def test_the_policy_suffices_for_a_stacks_whole_life(report: dict[str, Any]) -> 
 
 
 @THE_WHOLE_CHECK
+def test_the_whole_life_first_asks_for_each_action_where_the_providers_code_says(report: dict[str, Any]) -> None:
+    """The requests moto recorded, phase by phase, against the table read from terraform-provider-aws."""
+    first: dict[str, str] = {}
+    for phase, asked in report["asked"].items():  # in the life's order
+        for action in asked:
+            first.setdefault(action, phase)
+    assert first == FIRST_NEEDED
+
+
+@THE_WHOLE_CHECK
 @pytest.mark.parametrize("action", sorted(FIRST_NEEDED))
 def test_without_each_action_the_phase_that_needs_it_fails_on_it(report: dict[str, Any], action: str) -> None:
     result = report["without"][action]
     assert (result["failed"], result["denied"]) == (FIRST_NEEDED[action], action), result["output"]
+    assert result["start"] == FIRST_NEEDED[action]  # tried from there: nothing before it asks for the action
     assert "Traceback" not in result["output"]
     assert f"{action}" in result["output"]
 

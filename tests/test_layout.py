@@ -19,6 +19,7 @@ from peering.errors import PeeringError
 from providers.heroku_errors import HerokuError
 from sandbox.errors import SandboxError
 from tests.support.imports import imported_modules
+from tests.support.schedule import LONGEST
 
 pytestmark = pytest.mark.program
 
@@ -137,7 +138,7 @@ def test_the_package_tests_take_from_tests_only_its_support() -> None:
 def test_the_resolver_sees_relative_imports() -> None:
     """Guards the tests above: a relative import of the world, or of another layer, would be caught."""
     assert "sandbox.world.heroku_world" in imported_modules(ROOT / "sandbox/world/local_sandbox.py")
-    assert "sandbox.scenarios.served_sandbox" in imported_modules(ROOT / "sandbox/proofs/policy_check.py")
+    assert "sandbox.scenarios.served_sandbox" in imported_modules(ROOT / "sandbox/proofs/stack_life.py")
     assert "sandbox.world.sandbox_info" in imported_modules(ROOT / "sandbox/scenarios/network_faults.py")
     assert "sandbox.aws_plugin.server" in imported_modules(ROOT / "sandbox/aws_plugin/__main__.py")
     assert "providers.peering_acceptance" in imported_modules(ROOT / "peering/program/component.py")
@@ -262,3 +263,8 @@ def test_the_product_spells_its_sets_of_statuses_once() -> None:
                         spelled[f"{path.relative_to(ROOT)}:{node.lineno}"] = words
     assert spelled == {}
     assert "LIVE" in vars(importlib.import_module("providers.statuses"))
+
+
+def test_the_files_the_schedule_starts_first_exist() -> None:
+    """A file renamed or removed would silently start late: the schedule names only files that are there."""
+    assert [name for name in LONGEST if not (ROOT / name).is_file()] == []

@@ -28,7 +28,8 @@ from ..scenarios.peering_requests import hand_made_peering
 from ..scenarios.served_sandbox import start_served
 from ..world.iam_users import set_deployer_policy
 from ..world.sandbox_info import SandboxInfo
-from .policy_check import PROJECT_ROOT, PolicyFileError, actions_of, load_policy, without
+from .policy_check import PROJECT_ROOT
+from .policy_file import PolicyFileError, actions_of, load_policy, without
 
 DEFAULT_POLICY = PROJECT_ROOT / "iam" / "doctor-policy.json"
 DESCRIBE = re.compile(r"^ec2:Describe[A-Za-z]+$")

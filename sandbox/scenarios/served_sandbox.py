@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 
-def start_served(ready: Path, *options: str) -> subprocess.Popen[str]:
-    """`python -m sandbox serve` in its own process, on free ports; returns once the ready file exists."""
+def start_served(ready: Path, *options: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`python -m sandbox serve` in its own process, on free ports; returns once the ready file exists.
+
+    ``env`` adds to this process's environment for the sandbox's (moto's own settings, for instance).
+    """
     process = subprocess.Popen(
         [
             sys.executable,
@@ -32,6 +36,7 @@ def start_served(ready: Path, *options: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, **env} if env else None,
     )
     deadline = time.monotonic() + 60
     while not ready.exists():
