@@ -9,13 +9,15 @@ import pytest
 from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.support.sandboxes import FAST, _no_ambient_heroku_credentials, make_sandbox
+from tests.support.schedule import longest_first
 from tests.support.tiers import LAYERS
 
 __all__ = ["_no_ambient_heroku_credentials", "make_sandbox"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test belongs to exactly one layer, so that a tier chosen by layer runs what it says."""
+    """Every test belongs to exactly one layer, so that a tier chosen by layer runs what it says; the
+    longest files first (tests/support/schedule.py)."""
     wrong = [
         f"{item.nodeid}: {names or 'none'}"
         for item in items
@@ -25,6 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(
             "each test needs exactly one layer (pytestmark = pytest.mark.<layer>):\n" + "\n".join(wrong)
         )
+    longest_first(items)
 
 
 @pytest.fixture(scope="session")
