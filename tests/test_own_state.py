@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from peering.model.args import NamedPeering
-from peering.model.facts import PeeringFacts, RouteFacts, RuleFacts, SpaceFacts
+from peering.model.facts import PeeringFacts, RuleFacts, SpaceFacts
+from peering.model.network import Route
 from peering.model.own_state import OwnPcx, OwnState, parse
 from peering.program.existing import MARKER_TAG
 from peering.program.preflight import plan_peering
@@ -34,7 +35,7 @@ def problems_of(found: PeeringFacts, who: NamedPeering | None = None) -> list[st
 
 
 def test_the_stacks_route_repointed_by_hand_is_not_a_conflict() -> None:
-    repointed = (RouteFacts("10.0.0.0/16", "igw-0000000000000000a"),)
+    repointed = (Route("10.0.0.0/16", "igw-0000000000000000a"),)
     assert problems_of(facts(held(), routes=repointed)) == []
     # the same route, not in the state: someone else's
     [problem] = problems_of(facts(held(routes=False), routes=repointed))
@@ -71,7 +72,7 @@ def test_another_stacks_peering_is_named_by_its_stack() -> None:
 
 def test_a_route_to_the_stacks_peering_missing_from_the_state_is_taken_in() -> None:
     """Killed after CreateRoute and before the state recorded it: imported as it is, and said so."""
-    route = (RouteFacts("10.0.0.0/16", OWN_PCX),)
+    route = (Route("10.0.0.0/16", OWN_PCX),)
     plan, problems = plan_peering(peering(), facts(held(routes=False), routes=route), MARKER, frozenset({"main"}))
     assert problems == [] and plan is not None
     assert plan.imports.routes == {(TABLE, "10.0.0.0/16"): f"{TABLE}_10.0.0.0/16"}
@@ -81,7 +82,7 @@ def test_a_route_to_the_stacks_peering_missing_from_the_state_is_taken_in() -> N
 
 
 def test_a_route_to_an_unrecorded_peering_of_this_stack_must_be_deleted() -> None:
-    route = (RouteFacts("10.0.0.0/16", OTHER_PCX),)
+    route = (Route("10.0.0.0/16", OTHER_PCX),)
     gone = pcx(OTHER_PCX, "deleted", MARKER)
     [problem] = problems_of(facts(held(routes=False), routes=route, targets={OTHER_PCX: gone}))
     assert "a route an interrupted run of this stack made" in problem and "aws ec2 delete-route" in problem

@@ -10,7 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from peering.model.facts import PcxFacts, PeeringFacts, RouteFacts, RuleFacts
+from peering.model.facts import PeeringFacts, RuleFacts
+from peering.model.network import Route
 from peering.model.own_state import OwnState, parse
 from peering.model.ownership import MARKER_TAG, SPACE_TAG, Claim
 from peering.program.preflight import PeeringPlan, plan_peering
@@ -21,6 +22,7 @@ from tests.support.ownership_facts import (
     SPACE_VPC,
     TABLE,
     VPC,
+    connection,
     facts,
     held,
     pcx,
@@ -58,7 +60,7 @@ def test_claims_are_read_from_the_marker_tag() -> None:
 @pytest.mark.parametrize(("tag", "owner"), [(STAGING, "stack staging's peering 'main'"), (OTHER_PROGRAM, "project")])
 def test_another_stacks_peering_is_refused_naming_its_owner_never_offered(tag: str, owner: str) -> None:
     """Its routes and rules are the same owner's: one problem says it all, and nothing advises adopting it."""
-    routes = (RouteFacts("10.0.0.0/16", OTHER_PCX),)
+    routes = (Route("10.0.0.0/16", OTHER_PCX),)
     rules = (rule("sgr-1", {MARKER_TAG: tag, SPACE_TAG: "demo-space"}),)
     other = pcx(OTHER_PCX, tag=tag)
     refused, [problem] = plan(facts(routes=routes, rules=rules, peerings=(other,), targets={OTHER_PCX: other}))
@@ -94,7 +96,7 @@ def test_a_peering_two_stacks_hold_is_refused_until_one_lets_go() -> None:
 def test_a_hand_made_peering_is_offered_for_adoption_with_its_route_and_rule() -> None:
     """Its route carries its traffic: adopt rather than delete; its rule: adopt rather than revoke."""
     hand_made = pcx(OTHER_PCX)
-    routes = (RouteFacts("10.0.0.0/16", OTHER_PCX),)
+    routes = (Route("10.0.0.0/16", OTHER_PCX),)
     _, problems = plan(
         facts(routes=routes, rules=(rule("sgr-1"),), peerings=(hand_made,), targets={OTHER_PCX: hand_made})
     )
@@ -128,7 +130,7 @@ def test_a_released_peering_is_adopted_with_the_routes_and_rules_it_left() -> No
     """Released: the pcx carries no claim; its rules still carry the former owner's tag for this space."""
     released = pcx(OTHER_PCX)
     left = rule("sgr-1", {MARKER_TAG: STAGING, SPACE_TAG: "demo-space"})
-    routes = (RouteFacts("10.0.0.0/16", OTHER_PCX),)
+    routes = (Route("10.0.0.0/16", OTHER_PCX),)
     found = replace(facts(routes=routes, rules=(left,), peerings=(released,)), adopted=released)
     adopted, problems = plan(found, pcx_id=OTHER_PCX)
     assert problems == [] and adopted is not None and adopted.adoption is not None
@@ -138,8 +140,8 @@ def test_a_released_peering_is_adopted_with_the_routes_and_rules_it_left() -> No
 
 
 def test_a_route_to_another_live_peering_is_left_rather_than_deleted() -> None:
-    elsewhere = PcxFacts(OTHER_PCX, "active", VPC, "vpc-0000000000000000c")
-    _, [problem] = plan(facts(routes=(RouteFacts("10.0.0.0/16", OTHER_PCX),), targets={OTHER_PCX: elsewhere}))
+    elsewhere = connection(OTHER_PCX, "active", VPC, "vpc-0000000000000000c")
+    _, [problem] = plan(facts(routes=(Route("10.0.0.0/16", OTHER_PCX),), targets={OTHER_PCX: elsewhere}))
     assert problem.index(f"Leave {TABLE} out of routeTableIds") < problem.index("delete-route")
     assert "only if that peering no longer needs it" in problem and "pcxId" not in problem
 

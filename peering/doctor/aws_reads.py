@@ -21,6 +21,7 @@ from botocore.exceptions import (
 
 from ..model.ec2_describe import acl_of, aws_reason
 from ..model.network import (
+    EC2_ROUTE_TARGETS,
     GroupRule,
     PeeringConnection,
     Route,
@@ -29,22 +30,11 @@ from ..model.network import (
     Subnet,
     Unreadable,
     VpcNetwork,
+    vpc_blocks,
 )
 from .errors import DoctorReadError, DoctorUsageError
 
 DENIED = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
-ROUTE_TARGETS = (
-    "VpcPeeringConnectionId",
-    "GatewayId",
-    "NatGatewayId",
-    "TransitGatewayId",
-    "NetworkInterfaceId",
-    "InstanceId",
-    "EgressOnlyInternetGatewayId",
-    "LocalGatewayId",
-    "CarrierGatewayId",
-    "CoreNetworkArn",
-)
 
 
 class _Reader:
@@ -123,13 +113,7 @@ def read_network(ec2: Any, vpc_id: str) -> VpcNetwork:
         else tuple(sorted({g["GroupId"] for eni in interfaces for g in eni.get("Groups", [])})),
         peerings=_each(peerings, _peering),
         unreadable=tuple(reader.unreadable),
-        secondary={
-            str(a["CidrBlock"]): str(a.get("AssociationId", ""))
-            for vpc in vpcs or []
-            for a in vpc.get("CidrBlockAssociationSet", [])
-            if a.get("CidrBlock") != vpc.get("CidrBlock")
-            and a.get("CidrBlockState", {}).get("State", "associated") in ("associated", "associating")
-        },
+        secondary={block: aid for vpc in vpcs or [] for block, aid in _vpc_blocks(vpc)[1].items()},
     )
 
 
@@ -167,20 +151,25 @@ def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _vpc_cidrs(vpc: dict[str, Any]) -> tuple[str, ...]:
-    """The primary block and associated secondary ones (disassociated and failed ones left out)."""
-    cidrs = [vpc["CidrBlock"]]
-    for association in vpc.get("CidrBlockAssociationSet", []):
-        state = association.get("CidrBlockState", {}).get("State", "associated")
-        if association.get("CidrBlock") not in cidrs and state in ("associated", "associating"):
-            cidrs.append(association["CidrBlock"])
-    return tuple(cidrs)
+    return _vpc_blocks(vpc)[0]
+
+
+def _vpc_blocks(vpc: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """DescribeVpcs' ``CidrBlock`` and ``CidrBlockAssociationSet`` (``model.network.vpc_blocks``)."""
+    return vpc_blocks(
+        str(vpc["CidrBlock"]),
+        (
+            (a.get("CidrBlock"), a.get("AssociationId"), a.get("CidrBlockState", {}).get("State"))
+            for a in vpc.get("CidrBlockAssociationSet", [])
+        ),
+    )
 
 
 def _route_table(table: dict[str, Any]) -> RouteTable:
     routes = tuple(
         Route(
             route["DestinationCidrBlock"],
-            next((str(route[key]) for key in ROUTE_TARGETS if route.get(key)), ""),
+            next((str(route[key]) for key in EC2_ROUTE_TARGETS if route.get(key)), ""),
             route.get("State") == "blackhole",
         )
         for route in table.get("Routes", [])

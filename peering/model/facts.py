@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from providers.heroku_models import Peering, PeeringInfo
 
-from .network import NetworkAcl
+from .network import NetworkAcl, PeeringConnection, Route
 from .own_state import OwnState
 
 # The AWS states of a peering connection that still joins two VPCs (AWS refuses a second one then).
@@ -34,16 +34,10 @@ class VpcFacts:
 
 
 @dataclass(frozen=True)
-class RouteFacts:
-    destination: str
-    target: str  # what it points at: pcx-..., igw-..., tgw-..., nat-..., eni-... ("" when unknown)
-
-
-@dataclass(frozen=True)
 class TableFacts:
     table_id: str
     vpc_id: str | None  # None: AWS does not know the table
-    routes: tuple[RouteFacts, ...] = ()
+    routes: tuple[Route, ...] = ()  # pre-flight's data source has no route state: blackhole is False
 
 
 @dataclass(frozen=True)
@@ -62,18 +56,6 @@ class RuleFacts:
 class GroupFacts:
     vpc_id: str | None  # None: AWS does not know the group
     rules: tuple[RuleFacts, ...] = ()
-
-
-@dataclass(frozen=True)
-class PcxFacts:
-    pcx_id: str
-    status: str
-    vpc_id: str  # the requester
-    peer_vpc_id: str  # the accepter
-    tags: Mapping[str, str] = field(default_factory=dict)
-    region: str = ""
-    peer_region: str = ""
-    peer_owner_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,9 +80,9 @@ class PeeringFacts:
     vpc: VpcFacts
     tables: Mapping[str, TableFacts]  # each chosen route table, with its routes
     groups: Mapping[str, GroupFacts]  # each ingress group, with its rules
-    peerings: tuple[PcxFacts, ...]  # live ones between the VPC and the space's VPC, either direction
+    peerings: tuple[PeeringConnection, ...]  # live ones between the VPC and the space's VPC, either direction
     heroku_peerings: tuple[Peering, ...]  # the space's list, as Heroku sees it
-    targets: Mapping[str, PcxFacts | None] = field(default_factory=dict)  # pcx targets of routes in the way
-    adopted: PcxFacts | None = None  # what pcxId names, when set
+    targets: Mapping[str, PeeringConnection | None] = field(default_factory=dict)  # pcx targets of routes in the way
+    adopted: PeeringConnection | None = None  # what pcxId names, when set
     own: OwnState = field(default_factory=OwnState)  # what the stack's state holds
     acls: AclRead | None = None  # the VPC's network ACLs, read when the peering opens ports

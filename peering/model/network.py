@@ -6,7 +6,7 @@ check is a pure function over values a test can write by hand.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -14,6 +14,27 @@ from dataclasses import dataclass, field
 class Subnet:
     subnet_id: str
     cidr: str
+
+
+# What a route can point at (it points at one; an instance's route names its interface too, which comes
+# first): the field of EC2's DescribeRouteTables ``Route`` (EC2 API Reference, Route) and of pulumi-aws's
+# ``get_route_table`` route (GetRouteTableRoute) that names it; None where that API has no such field
+# (EC2 names a gateway endpoint in GatewayId).
+ROUTE_TARGETS: tuple[tuple[str | None, str | None], ...] = (
+    ("VpcPeeringConnectionId", "vpc_peering_connection_id"),
+    ("GatewayId", "gateway_id"),
+    ("NatGatewayId", "nat_gateway_id"),
+    ("TransitGatewayId", "transit_gateway_id"),
+    ("NetworkInterfaceId", "network_interface_id"),
+    ("InstanceId", "instance_id"),
+    (None, "vpc_endpoint_id"),
+    ("EgressOnlyInternetGatewayId", "egress_only_gateway_id"),
+    ("LocalGatewayId", "local_gateway_id"),
+    ("CarrierGatewayId", "carrier_gateway_id"),
+    ("CoreNetworkArn", "core_network_arn"),
+)
+EC2_ROUTE_TARGETS = tuple(ec2 for ec2, _ in ROUTE_TARGETS if ec2)
+PULUMI_AWS_ROUTE_TARGETS = tuple(pulumi_aws for _, pulumi_aws in ROUTE_TARGETS if pulumi_aws)
 
 
 @dataclass(frozen=True)
@@ -75,8 +96,8 @@ class SecurityGroup:
 class PeeringConnection:
     """A VPC peering connection as the customer's account describes it.
 
-    Pre-flight's ``PcxFacts`` has neither both owners, the status message nor the expiry, which the
-    doctor reports.
+    The doctor reads it with DescribeVpcPeeringConnections; pre-flight with pulumi-aws's
+    ``get_vpc_peering_connection``, which gives no status message and no expiry (empty then).
     """
 
     pcx_id: str
@@ -116,3 +137,26 @@ class VpcNetwork:
     peerings: tuple[PeeringConnection, ...] | None  # those the VPC requested or accepted
     unreadable: tuple[Unreadable, ...] = ()
     secondary: Mapping[str, str] = field(default_factory=dict)  # a secondary block -> its association id
+
+
+# The states of a VPC's CIDR block association in which the block is the VPC's (EC2 API Reference,
+# VpcCidrBlockState: associating, associated, disassociating, disassociated, failing, failed).
+ASSOCIATED = ("associated", "associating")
+
+
+def vpc_blocks(
+    primary: str, associations: Iterable[tuple[str | None, str | None, str | None]]
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A VPC's IPv4 blocks, the primary first, and each secondary block's association id.
+
+    ``associations`` are (block, association id, state) as AWS lists them, the primary's own among them;
+    a block being or having been disassociated, or whose association failed, is left out; a missing
+    state is read as associated. Both readers (pre-flight's ``get_vpc``, the doctor's DescribeVpcs) use it.
+    """
+    blocks = [primary]
+    secondary: dict[str, str] = {}
+    for block, association_id, state in associations:
+        if block and block not in blocks and (state or "associated") in ASSOCIATED:
+            blocks.append(block)
+            secondary[block] = association_id or ""
+    return tuple(blocks), secondary

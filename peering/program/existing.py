@@ -19,7 +19,8 @@ from providers.statuses import ACCEPTED, ENDED, LIVE
 
 from ..errors import shown
 from ..model.args import IngressArgs, NamedPeering
-from ..model.facts import PcxFacts, PeeringFacts, RouteFacts, RuleFacts
+from ..model.facts import PeeringFacts, RuleFacts
+from ..model.network import PeeringConnection, Route
 from ..model.ownership import MARKER_TAG, SPACE_TAG, Claim, claim_of, foreign_claim, hand_over
 
 __all__ = [
@@ -41,7 +42,7 @@ class Adoption:
     stack's claim to the peering (a separate ``aws.ec2.Tag``), so that every other stack sees whose it is.
     """
 
-    pcx: PcxFacts
+    pcx: PeeringConnection
 
 
 def rule_key(group: str, rule: IngressArgs, cidr: str) -> tuple[str, str, int | None, int | None, str]:
@@ -197,7 +198,7 @@ def _held_twice(peering: NamedPeering, facts: PeeringFacts, marker: str) -> list
 
 
 def _route_in_the_way(
-    peering: NamedPeering, facts: PeeringFacts, table: str, route: RouteFacts, marker: str, unclaimed: list[str]
+    peering: NamedPeering, facts: PeeringFacts, table: str, route: Route, marker: str, unclaimed: list[str]
 ) -> str:
     """A route for a destination the stack would create, pointing elsewhere. A route that carries traffic is never
     advised away when the peering behind it can be adopted, and never when another stack owns it."""
@@ -337,7 +338,7 @@ def imports(
     return Imports(routes, rules, tuple(notes))
 
 
-def _blackhole(route: RouteFacts, facts: PeeringFacts) -> str:
+def _blackhole(route: Route, facts: PeeringFacts) -> str:
     if not route.target.startswith("pcx-"):
         return ""
     target = facts.targets.get(route.target)
@@ -355,10 +356,11 @@ def _adoption(peering: NamedPeering, facts: PeeringFacts, marker: str) -> tuple[
             f"{p}pcxId = {args.pcx_id!r}: no such peering connection in this account and region. Check the id "
             "(aws ec2 describe-vpc-peering-connections) and the stack's aws:region."
         ]
-    if (pcx.vpc_id, pcx.peer_vpc_id) != (args.vpc_id, space_vpc_id):
+    if (pcx.requester_vpc_id, pcx.accepter_vpc_id) != (args.vpc_id, space_vpc_id):
         return None, [
-            f"{p}pcxId = {args.pcx_id!r}: it connects {pcx.vpc_id} to {pcx.peer_vpc_id}, not vpcId {args.vpc_id} to "
-            f"space {args.space}'s VPC {space_vpc_id}. Give the pcx id of that pair, requested from your VPC."
+            f"{p}pcxId = {args.pcx_id!r}: it connects {pcx.requester_vpc_id} to {pcx.accepter_vpc_id}, "
+            f"not vpcId {args.vpc_id} to space {args.space}'s VPC {space_vpc_id}. Give the pcx id of that pair, "
+            "requested from your VPC."
         ]
     if pcx.status not in ACCEPTED:
         return None, [

@@ -34,32 +34,17 @@ from ..model.args import HerokuPeeringArgs, NamedPeering
 from ..model.facts import (
     AclRead,
     GroupFacts,
-    PcxFacts,
     PeeringFacts,
-    RouteFacts,
     RuleFacts,
     SpaceFacts,
     TableFacts,
     VpcFacts,
 )
+from ..model.network import PULUMI_AWS_ROUTE_TARGETS, PeeringConnection, Route, vpc_blocks
 from ..model.own_state import OwnState
 from .acl_lookup import read_network_acls
 from .errors import LookupProblem
 from .own_state import read_own_state
-
-ROUTE_TARGETS = (
-    "vpc_peering_connection_id",
-    "gateway_id",
-    "nat_gateway_id",
-    "transit_gateway_id",
-    "network_interface_id",
-    "vpc_endpoint_id",
-    "egress_only_gateway_id",
-    "carrier_gateway_id",
-    "local_gateway_id",
-    "core_network_arn",
-)
-
 
 # What a data source that found nothing says (tfresource.SingularDataSourceFindError, older "query
 # returned no results", or EC2's own "<Kind>ID.NotFound" passed through); anything else is a refusal.
@@ -104,8 +89,8 @@ class Lookups:
         self._vpcs: dict[str, VpcFacts] = {}
         self._tables: dict[str, TableFacts] = {}
         self._groups: dict[str, GroupFacts] = {}
-        self._between: dict[tuple[str, str], tuple[PcxFacts, ...]] = {}
-        self._pcxs: dict[str, PcxFacts | None] = {}
+        self._between: dict[tuple[str, str], tuple[PeeringConnection, ...]] = {}
+        self._pcxs: dict[str, PeeringConnection | None] = {}
         self._heroku_peerings: dict[tuple[str | None, str], tuple[Peering, ...]] = {}
         self._region: str | None = None
         self._own: OwnState | None = None
@@ -213,11 +198,11 @@ class Lookups:
             self._groups[group_id] = GroupFacts(vpc_id, tuple(rules))
         return self._groups[group_id]
 
-    def peerings_between(self, vpc_id: str, peer_vpc_id: str) -> tuple[PcxFacts, ...]:
+    def peerings_between(self, vpc_id: str, peer_vpc_id: str) -> tuple[PeeringConnection, ...]:
         """Live peering connections between the two VPCs, requested from either side."""
         key = (vpc_id, peer_vpc_id)
         if key not in self._between:
-            found: list[PcxFacts] = []
+            found: list[PeeringConnection] = []
             for requester, accepter in ((vpc_id, peer_vpc_id), (peer_vpc_id, vpc_id)):
                 try:
                     ids = aws.ec2.get_vpc_peering_connections(
@@ -229,7 +214,7 @@ class Lookups:
             self._between[key] = tuple(found)
         return self._between[key]
 
-    def pcx(self, pcx_id: str) -> PcxFacts | None:
+    def pcx(self, pcx_id: str) -> PeeringConnection | None:
         """One peering connection, or None when AWS does not know it (any more)."""
         if pcx_id not in self._pcxs:
             try:
@@ -338,23 +323,17 @@ def read_when_known(
 
 
 def vpc_facts(vpc_id: str, found: Any, table_ids: Any) -> VpcFacts:
-    """Primary and associated secondary IPv4 blocks (disassociated ones left out)."""
-    cidrs = [found.cidr_block]
-    secondary = {}
-    for association in found.cidr_block_associations or []:
-        if (
-            association.cidr_block
-            and association.cidr_block not in cidrs
-            and association.state in (None, "", "associated", "associating")
-        ):
-            cidrs.append(association.cidr_block)
-            secondary[str(association.cidr_block)] = str(association.association_id or "")
+    """Primary and associated secondary IPv4 blocks (``model.network.vpc_blocks``)."""
+    cidrs, secondary = vpc_blocks(
+        str(found.cidr_block),
+        ((a.cidr_block, a.association_id, a.state) for a in found.cidr_block_associations or []),
+    )
     owner = str(found.owner_id) if found.owner_id else None
-    return VpcFacts(vpc_id, tuple(cidrs), tuple(table_ids or ()), owner, secondary)
+    return VpcFacts(vpc_id, cidrs, tuple(table_ids or ()), owner, secondary)
 
 
 def table_facts(table_id: str, found: Any) -> TableFacts:
-    routes = tuple(RouteFacts(route.cidr_block, _target(route)) for route in found.routes or [] if route.cidr_block)
+    routes = tuple(Route(route.cidr_block, _target(route)) for route in found.routes or [] if route.cidr_block)
     return TableFacts(table_id, found.vpc_id, routes)
 
 
@@ -373,16 +352,19 @@ def rule_facts(rule_id: str, rule: Any) -> RuleFacts:
     )
 
 
-def pcx_facts(pcx_id: str, found: Any) -> PcxFacts:
-    return PcxFacts(
-        pcx_id,
-        str(found.status),
-        str(found.vpc_id),
-        str(found.peer_vpc_id),
-        dict(found.tags or {}),
-        str(found.requester_region or ""),
-        str(found.peer_region or ""),
-        str(found.peer_owner_id or ""),
+def pcx_facts(pcx_id: str, found: Any) -> PeeringConnection:
+    """pulumi-aws's ``get_vpc_peering_connection`` result: no status message, no expiry."""
+    return PeeringConnection(
+        pcx_id=pcx_id,
+        status=str(found.status),
+        message="",
+        requester_vpc_id=str(found.vpc_id),
+        requester_owner_id=str(found.owner_id or ""),
+        requester_region=str(found.requester_region or ""),
+        accepter_vpc_id=str(found.peer_vpc_id),
+        accepter_owner_id=str(found.peer_owner_id or ""),
+        accepter_region=str(found.peer_region or ""),
+        tags=dict(found.tags or {}),
     )
 
 
@@ -400,7 +382,7 @@ def live_between(requester: Any, accepter: Any) -> Any:
 
 def _target(route: Any) -> str:
     """What a route points at: the first target attribute the data source filled."""
-    return next((str(getattr(route, key)) for key in ROUTE_TARGETS if getattr(route, key, None)), "")
+    return next((str(getattr(route, key)) for key in PULUMI_AWS_ROUTE_TARGETS if getattr(route, key, None)), "")
 
 
 def _reason(error: Exception) -> str:

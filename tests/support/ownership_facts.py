@@ -6,14 +6,13 @@ from __future__ import annotations
 from peering.model.args import HerokuPeeringArgs, IngressArgs, NamedPeering
 from peering.model.facts import (
     GroupFacts,
-    PcxFacts,
     PeeringFacts,
-    RouteFacts,
     RuleFacts,
     SpaceFacts,
     TableFacts,
     VpcFacts,
 )
+from peering.model.network import PeeringConnection, Route
 from peering.model.own_state import OwnPcx, OwnState
 from peering.program.existing import MARKER_TAG
 from providers.heroku_models import PeeringInfo
@@ -43,8 +42,26 @@ def peering(name: str = "main", **kwargs: object) -> NamedPeering:
     return NamedPeering(name, "heroku-peering:", args)
 
 
-def pcx(pcx_id: str, status: str = "active", tag: str | None = None) -> PcxFacts:
-    return PcxFacts(pcx_id, status, VPC, SPACE_VPC, {MARKER_TAG: tag} if tag else {})
+def pcx(pcx_id: str, status: str = "active", tag: str | None = None) -> PeeringConnection:
+    return connection(pcx_id, status, VPC, SPACE_VPC, {MARKER_TAG: tag} if tag else {})
+
+
+def connection(
+    pcx_id: str, status: str, vpc_id: str, peer_vpc_id: str, tags: dict[str, str] | None = None
+) -> PeeringConnection:
+    """A peering connection as pre-flight reads it (no status message, no expiry)."""
+    return PeeringConnection(
+        pcx_id=pcx_id,
+        status=status,
+        message="",
+        requester_vpc_id=vpc_id,
+        requester_owner_id="",
+        requester_region="",
+        accepter_vpc_id=peer_vpc_id,
+        accepter_owner_id="",
+        accepter_region="",
+        tags=tags or {},
+    )
 
 
 NOTHING_HELD = OwnState()
@@ -52,10 +69,10 @@ NOTHING_HELD = OwnState()
 
 def facts(
     own: OwnState = NOTHING_HELD,
-    routes: tuple[RouteFacts, ...] = (),
+    routes: tuple[Route, ...] = (),
     rules: tuple[RuleFacts, ...] = (),
-    peerings: tuple[PcxFacts, ...] = (),
-    targets: dict[str, PcxFacts | None] | None = None,
+    peerings: tuple[PeeringConnection, ...] = (),
+    targets: dict[str, PeeringConnection | None] | None = None,
 ) -> PeeringFacts:
     return PeeringFacts(
         SPACE,
