@@ -1,6 +1,9 @@
 """What pre-flight reads about one peering, as plain data: the checks are pure functions of these.
 
-``lookups.py`` fills them in (once per fact and run); ``preflight.py`` and ``existing.py`` read them.
+``lookups.py`` fills them in (once per fact and run); ``preflight.py`` and ``existing.py`` read them. The
+objects the doctor reads too (a peering connection, a route, an ACL) are the network model's
+(``network.py``); what is here is what only pre-flight needs: the space's info, a table's or a group's
+VPC, a rule's id, description and tags.
 """
 
 from __future__ import annotations
