@@ -16,8 +16,6 @@ from providers.heroku_models import Peering, PeeringInfo
 from .network import NetworkAcl, PeeringConnection, Route
 from .own_state import OwnState
 
-# The AWS states of a peering connection that still joins two VPCs (AWS refuses a second one then).
-
 
 @dataclass(frozen=True)
 class SpaceFacts:
