@@ -15,7 +15,7 @@ from types import FrameType
 from . import bridged_aws
 from .errors import SandboxError
 from .printed_commands import FOOTER, HEADING, user_commands
-from .proofs import policy_check, policy_file
+from .proofs import doctor_policy_check, policy_check, policy_file
 from .pulumi_cli import ensure_cli
 from .pulumi_environment import AWS_PLUGINS, DEFAULT_STATE_DIR, StateFolder, aws_plugin_bin, pulumi_environment
 from .stack_commands import add_commands, run
@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_aws_plugin_option(serve)
     add_commands(commands)
     policy_check.add_command(commands)
+    doctor_policy_check.add_command(commands)
     bridged = commands.add_parser(
         "bridged-aws",
         help="where pulumi-aws built from terraform-provider-aws's code is (--aws-plugin bridged); --build builds it",
@@ -169,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args, options)
     if args.command == "check-policy":
         return policy_check.run(args)
+    if args.command == "check-doctor-policy":
+        return doctor_policy_check.run(args)
     if args.command == "bridged-aws":
         return bridged_command(args.build)
     if args.command == "cli":

@@ -1,5 +1,5 @@
 """The doctor's least-privilege IAM policy: describe actions only, enough for the whole diagnosis, each
-one needed. Proven as the deploy policy is: `python -m sandbox.proofs.doctor_policy_check` runs the doctor as
+one needed. Proven as the deploy policy is: `python -m sandbox check-doctor-policy` runs the doctor as
 a user with only the policy on an IAM-enforcing sandbox, then without each action."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ POLICY = ROOT / "iam" / "doctor-policy.json"
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sandbox.proofs.doctor_policy_check", *args],
+        [sys.executable, "-m", "sandbox", "check-doctor-policy", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""``python -m sandbox.proofs.doctor_policy_check``: prove the doctor's IAM policy on an IAM-enforcing sandbox.
+"""``python -m sandbox check-doctor-policy``: prove the doctor's IAM policy on an IAM-enforcing sandbox.
 
 A sandbox served with ``--iam-policy`` gives the deployer user only the policy; an administrator does
 the seed's procedure by hand; then ``python -m peering doctor`` runs as a user runs it, with the
@@ -151,11 +151,16 @@ def _run_json(run: Run) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.proofs.doctor_policy_check", description=__doc__)
+def add_command(commands: Any) -> None:
+    parser = commands.add_parser(
+        "check-doctor-policy",
+        help="prove the doctor's IAM policy: the doctor as a user with only it, then without each of its actions",
+    )
     parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help=f"default {DEFAULT_POLICY.name}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON (progress goes to stderr)")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     progress = sys.stderr if args.json else sys.stdout
     try:
         code, report = check(args.policy, lambda line: print(line, file=progress, flush=True))
@@ -165,7 +170,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
