@@ -28,8 +28,9 @@ from ..scenarios.peering_requests import hand_made_peering
 from ..scenarios.served_sandbox import start_served
 from ..world.iam_users import set_deployer_policy
 from ..world.sandbox_info import SandboxInfo
-from .policy_check import PROJECT_ROOT
+from .command import add_proof_command, run_proof
 from .policy_file import PolicyFileError, actions_of, load_policy, without
+from .stack_life import PROJECT_ROOT
 
 DEFAULT_POLICY = PROJECT_ROOT / "iam" / "doctor-policy.json"
 DESCRIBE = re.compile(r"^ec2:Describe[A-Za-z]+$")
@@ -152,21 +153,9 @@ def _run_json(run: Run) -> dict[str, Any]:
 
 
 def add_command(commands: Any) -> None:
-    parser = commands.add_parser(
-        "check-doctor-policy",
-        help="prove the doctor's IAM policy: the doctor as a user with only it, then without each of its actions",
-    )
-    parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help=f"default {DEFAULT_POLICY.name}")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON (progress goes to stderr)")
+    help_text = "prove the doctor's IAM policy: the doctor as a user with only it, then without each of its actions"
+    add_proof_command(commands, "check-doctor-policy", help_text, DEFAULT_POLICY)
 
 
 def run(args: argparse.Namespace) -> int:
-    progress = sys.stderr if args.json else sys.stdout
-    try:
-        code, report = check(args.policy, lambda line: print(line, file=progress, flush=True))
-    except PolicyFileError as error:
-        print(f"error: {error}", file=progress)
-        return 1
-    if args.json:
-        print(json.dumps(report, indent=2))
-    return code
+    return run_proof(check, args)

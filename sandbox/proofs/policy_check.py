@@ -17,8 +17,6 @@ phase passes without it, gets the whole life without it on a fresh sandbox, from
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .policy_file import PolicyFileError, actions_of, load_policy, without
-from .stack_life import LIFE, IamSandbox, PhaseRun, ProofError, restoring_phase, scenario_start
+from .command import add_proof_command, run_proof
+from .policy_file import actions_of, load_policy, without
+from .stack_life import LIFE, PROJECT_ROOT, IamSandbox, PhaseRun, restoring_phase, scenario_start
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = PROJECT_ROOT / "iam" / "deployer-policy.json"
 Say = Callable[[str], None]
 
@@ -205,23 +203,9 @@ def _result_json(result: LifeResult) -> dict[str, Any]:
 
 
 def add_command(commands: Any) -> None:
-    parser = commands.add_parser(
-        "check-policy",
-        help="prove an IAM policy: the whole life as a user with only it, then without each of its actions",
-    )
-    parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help=f"default {DEFAULT_POLICY.name}")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON (progress goes to stderr)")
+    help_text = "prove an IAM policy: the whole life as a user with only it, then without each of its actions"
+    add_proof_command(commands, "check-policy", help_text, DEFAULT_POLICY)
 
 
 def run(args: argparse.Namespace) -> int:
-    def say(line: str) -> None:
-        print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
-
-    try:
-        code, report = check(args.policy, say)
-    except (PolicyFileError, ProofError) as error:
-        say(f"error: {error}")
-        return 1
-    if args.json:
-        print(json.dumps(report, indent=2))
-    return code
+    return run_proof(check, args)
