@@ -51,7 +51,7 @@ def life_from(policy: dict[str, Any], start: int, workdir: Path, say: Say) -> tu
     """``LIFE[start:]`` on a fresh sandbox with ``policy``, to the first failure; what each phase asked for."""
     started = time.monotonic()
     called: dict[str, list[str]] = {}
-    with IamSandbox(policy, workdir) as sandbox:
+    with IamSandbox(policy, workdir, record=True) as sandbox:
         for phase in LIFE[start:]:
             outcome = sandbox.run(phase)
             called[phase.name] = sandbox.called()

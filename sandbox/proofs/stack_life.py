@@ -139,10 +139,13 @@ class ProofError(SandboxError):
 
 @dataclass
 class IamSandbox:
-    """A served sandbox enforcing IAM with the deployer's policy ``policy``, in ``workdir``; stop it after use."""
+    """A served sandbox enforcing IAM with the deployer's policy ``policy``, in ``workdir``; stop it after use.
+
+    With ``record``, moto records every request, for ``called``."""
 
     policy: dict[str, Any]
     workdir: Path
+    record: bool = False
     runs: int = 0
     context: dict[str, str] = field(default_factory=dict)
 
@@ -156,7 +159,8 @@ class IamSandbox:
             self.ready, "--iam-policy", str(policy_file), "--space", SECOND_SPACE, env=recording
         )
         self.info = SandboxInfo.load(self.ready)
-        self._recorder("start-recording")
+        if self.record:
+            self._recorder("start-recording")
 
     def __enter__(self) -> IamSandbox:
         return self
@@ -210,7 +214,10 @@ class IamSandbox:
             )
 
     def called(self) -> list[str]:
-        """The actions the deployer's requests asked for since the last call, in order (then forgotten)."""
+        """The actions the deployer's requests asked for since the last call, in order (then forgotten);
+        only a sandbox made with ``record``."""
+        if not self.record:
+            raise ValueError("IamSandbox.called: this sandbox records nothing (record=False)")
         answer = requests.get(f"{self.info.aws_endpoint_url}/moto-api/recorder/download-recording", timeout=30)
         answer.raise_for_status()
         self._recorder("reset-recording")
