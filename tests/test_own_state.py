@@ -5,13 +5,19 @@ Pure: pre-flight's checks on facts written here by hand, and the state as the en
 
 from __future__ import annotations
 
+from typing import Any
+
+import pulumi
+import pulumi.runtime
 import pytest
 
 from peering.model.args import NamedPeering
 from peering.model.facts import PeeringFacts, RuleFacts, SpaceFacts
 from peering.model.network import Route
-from peering.model.own_state import OwnPcx, OwnState, parse
+from peering.model.own_state import COMPONENT_TYPE, PCX_TYPE, OwnPcx, OwnState, parse
+from peering.program import own_state as own_state_reader
 from peering.program.existing import MARKER_TAG
+from peering.program.own_state import READ_STATE
 from peering.program.preflight import plan_peering
 from tests.support.ownership_facts import (
     INFO,
@@ -167,3 +173,45 @@ def test_the_state_as_the_engine_serves_it() -> None:
     assert state.routes == {(TABLE, "10.0.0.0/16")} and state.rule_ids == {"sgr-1"}
     assert state.acceptance_statuses == {OWN_PCX: "active"} and state.peerings == {"main"}
     assert parse({}) == OwnState()
+
+
+class FlakyStateRead(pulumi.runtime.Mocks):
+    """An engine whose state read fails ``failures`` times, as a read racing the backend's write does."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.reads = 0
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        assert args.token == READ_STATE
+        self.reads += 1
+        if self.reads <= self.failures:
+            raise Exception("failed to load checkpoint: EOF")
+        urn = f"urn:pulumi:dev::heroku-peering::{COMPONENT_TYPE}${PCX_TYPE}::main-pcx"
+        outputs = {urn: {"type": PCX_TYPE, "outputs": {"id": OWN_PCX}}}
+        return {"name": args.args["stackName"], "outputs": outputs}, []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return "", {}
+
+
+@pytest.mark.parametrize(("failures", "reads", "held_pcx"), [(0, 1, True), (3, 4, True), (4, 4, False)])
+def test_a_failed_state_read_is_tried_again_then_said(
+    failures: int, reads: int, held_pcx: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(own_state_reader, "RETRY_PAUSES", (0.0, 0.0, 0.0))  # the pauses are not what is tested
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *_, **__: warnings.append(message))
+    engine = FlakyStateRead(failures)
+    pulumi.runtime.set_mocks(engine, project="heroku-peering", stack="dev", preview=False)
+    state = own_state_reader.read_own_state()
+    assert engine.reads == reads
+    assert (state.pcx_ids == {OWN_PCX}) is held_pcx
+    assert warnings == (
+        []
+        if held_pcx
+        else [
+            "heroku-peering: this stack's saved state could not be read (Exception: failed to load checkpoint: EOF); "
+            "pre-flight knows the stack's objects by their tags only"
+        ]
+    )
