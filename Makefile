@@ -50,9 +50,10 @@ $(HEROKU_CLI): tools/heroku-cli/package.json tools/heroku-cli/package-lock.json
 
 # The suite in parallel, whole files per worker (pytest-xdist): one worker more than the cores, as a
 # worker spends part of its time waiting on the Pulumi CLI and the sandbox. JOBS=1 runs it in one process.
+# The ten slowest tests are listed at the end of each run.
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: lint $(HEROKU_CLI) cli
-	$(BIN)/python -m pytest $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
+	$(BIN)/python -m pytest --durations=10 $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -m "provider or program"
