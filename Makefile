@@ -21,9 +21,13 @@ HEROKU_CLI := $(HEROKU_CLI_DIR)/.installed
 # code by `make aws-conformance`).
 AWS_PLUGIN ?= sandbox
 
+# pip installs uv from its entry in the lock (its hashes), then uv the whole lock: the same files, checked
+# against the same hashes, in about a third of pip's time (unpacking and byte-compiling in parallel).
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(PYTHON) -m tools.locks entry requirements-dev.txt uv > $(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv-requirement.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps --compile-bytecode -r requirements-dev.txt
 	$(BIN)/python -m pip check --quiet
 	touch $@
 

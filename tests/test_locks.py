@@ -99,6 +99,26 @@ def test_the_heroku_cli_lock_is_in_step_with_package_json() -> None:
 
 def test_make_installs_from_the_locks_only() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert "pip install --quiet --require-hashes --no-deps -r requirements-dev.txt" in makefile
+    # pip installs the locked uv (its entry, with its hashes), then uv the whole dev lock, hashes required
+    assert "-m tools.locks entry requirements-dev.txt uv > $(VENV)/uv-requirement.txt" in makefile
+    assert "pip install --quiet --require-hashes --no-deps -r $(VENV)/uv-requirement.txt" in makefile
+    assert "uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps" in makefile
+    assert "-r requirements-dev.txt" in makefile
     assert "npm ci " in makefile and "npm install --silent" not in makefile
     assert not re.search(r"pip install (?!.*--require-hashes)", makefile)
+
+
+def test_the_entry_pip_installs_uv_from_is_the_locks_own() -> None:
+    """Exactly uv's pinned version and every hash the lock gives for it, nothing of another package."""
+    text = locks.entry("requirements-dev.txt", "uv")
+    lines = text.splitlines()
+    pinned = re.fullmatch(r"uv==([0-9.]+) \\", lines[0])
+    assert pinned is not None
+    assert all(re.fullmatch(r"    --hash=sha256:[0-9a-f]{64}( \\)?", line) for line in lines[1:])
+    assert not lines[-1].endswith("\\")
+    lock = (ROOT / "requirements-dev.txt").read_text()
+    start = lock.index(f"uv=={pinned.group(1)} ")
+    assert lock[start : start + len(text) - 1] == text.rstrip("\n")
+    assert len(lines) - 1 == lock[start:].split("# via", 1)[0].count("--hash=")
+    with pytest.raises(KeyError):
+        locks.entry("requirements-dev.txt", "no-such-package")

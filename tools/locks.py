@@ -59,15 +59,36 @@ def stale(root: Path = ROOT) -> list[str]:
     return found
 
 
+def entry(lock: str, name: str, root: Path = ROOT) -> str:
+    """One package's entry in ``lock``: its ``name==version`` line and its hash lines, for ``pip install -r``.
+
+    Raises ``KeyError`` when the lock has no such package.
+    """
+    lines = (root / lock).read_text().splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lower().startswith(f"{name.lower()}==")), None)
+    if start is None:
+        raise KeyError(f"{lock} has no {name}")
+    taken = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.strip().startswith("--hash="):
+            break
+        taken.append(line)
+    return "\n".join(taken).rstrip(" \\") + "\n"
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["stamp"] and len(argv) == 3 and argv[1] in LOCKS:
         stamp(argv[1], argv[2])
+        return 0
+    if argv[:1] == ["entry"] and len(argv) == 3 and argv[1] in LOCKS:
+        print(entry(argv[1], argv[2]), end="")
         return 0
     if argv == ["check"]:
         problems = stale()
         print("\n".join(problems) or "every lock is up to date with what it was made from")
         return 1 if problems else 0
-    print(f"usage: python -m tools.locks stamp {{{','.join(LOCKS)}}} TOOL | check", file=sys.stderr)
+    names = ",".join(LOCKS)
+    print(f"usage: python -m tools.locks stamp {{{names}}} TOOL | entry {{{names}}} PACKAGE | check", file=sys.stderr)
     return 2
 
 
