@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-import urllib3.util.connection
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util import Retry
 
@@ -36,7 +35,8 @@ from sandbox.world.faults import FaultInjector, FaultRule
 from sandbox.world.local_sandbox import LocalSandbox
 from sandbox.world.rate_limit import HEROKU_CAPACITY
 from sandbox.world.sandbox_info import SandboxInfo
-from tests.support.sandboxes import REFUSED_BOUND, StartedSandbox, closed_port
+from tests.support.connections import counted_connects
+from tests.support.sandboxes import StartedSandbox, closed_port
 
 pytestmark = pytest.mark.provider
 
@@ -52,18 +52,6 @@ def shared(shared_sandbox: LocalSandbox) -> StartedSandbox:
 
 def client_for(info: SandboxInfo, **kwargs) -> HerokuClient:
     return HerokuClient(info.heroku_api_key, info.heroku_url, **kwargs)
-
-
-def wait_for_status(client: HerokuClient, space: str, pcx_id: str, wanted: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if client.get_peering(space, pcx_id).status == wanted:
-                return
-        except HerokuNotFound:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{pcx_id} never became {wanted}")
 
 
 def test_peering_info(sandbox_info: SandboxInfo) -> None:
@@ -105,12 +93,12 @@ def test_accept_get_and_destroy_lifecycle(sandbox_info: SandboxInfo) -> None:
     with client_for(sandbox_info) as heroku:
         with pytest.raises(HerokuNotFound):
             heroku.get_peering(sandbox_info.space, pcx_id)  # not visible yet
-        wait_for_status(heroku, sandbox_info.space, pcx_id, "pending-acceptance")
+        wait_for_heroku_status(sandbox_info, pcx_id, "pending-acceptance")
         pending = heroku.get_peering(sandbox_info.space, pcx_id)
         assert pending.expires is not None and pending.type == "unknown"
         heroku.accept_peering(sandbox_info.space, pcx_id)  # returns nothing: the body is never read
         assert heroku.get_peering(sandbox_info.space, pcx_id).status == "provisioning"
-        wait_for_status(heroku, sandbox_info.space, pcx_id, "active")
+        wait_for_heroku_status(sandbox_info, pcx_id, "active")
         active = heroku.get_peering(sandbox_info.space, pcx_id)
         assert active.type == "customer-managed" and active.expires is None
         assert active.aws_account_id == sandbox_info.customer_account_id
@@ -118,15 +106,7 @@ def test_accept_get_and_destroy_lifecycle(sandbox_info: SandboxInfo) -> None:
         heroku.destroy_peering(sandbox_info.space, pcx_id)
         assert heroku.get_peering(sandbox_info.space, pcx_id).status == "deleted"
         assert customer_status(sandbox_info, pcx_id) == "deleted"
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                heroku.get_peering(sandbox_info.space, pcx_id)
-            except HerokuNotFound:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("a deleted peering should disappear after the retention time")
+        wait_for_heroku_status(sandbox_info, pcx_id, None)  # gone (404) after the retention time
 
 
 def test_list_follows_next_range(make_sandbox) -> None:
@@ -245,32 +225,16 @@ def test_unreachable_api_is_a_connection_error() -> None:
     assert "GET /spaces/s/peering-info" in str(caught.value)
 
 
-def counted_connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Every TCP connection urllib3 opens, in order (the real ones are still made)."""
-    seen: list[tuple[str, int]] = []
-    real = urllib3.util.connection.create_connection
-
-    def counting(address, *args, **kwargs):
-        seen.append(address)
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
-    return seen
-
-
 def test_a_refused_connection_ends_the_read_only_retry_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     port = closed_port()
     connects = counted_connects(monkeypatch)
-    started = time.monotonic()
     with (
         HerokuClient("t", f"http://127.0.0.1:{port}", retry=default_retry(retry_refused=False)) as heroku,
         pytest.raises(HerokuConnectionError) as caught,
     ):
         heroku.peering_info("s")
-    elapsed = time.monotonic() - started
     assert isinstance(caught.value, HerokuConnectionRefused) and "nothing listens at the API URL" in str(caught.value)
-    assert connects == [("127.0.0.1", port)]
-    assert elapsed < REFUSED_BOUND, elapsed
+    assert connects == [("127.0.0.1", port)]  # one attempt: no retry, so no backoff to wait through
 
 
 def test_the_default_retry_still_retries_a_refused_connection(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,9 +270,9 @@ def test_accept_and_destroy_ignore_every_answer_body(
     info = sandbox.info
     pcx_id = request_peering(info)
     with client_for(info) as heroku:
-        wait_for_status(heroku, info.space, pcx_id, "pending-acceptance")
+        wait_for_heroku_status(info, pcx_id, "pending-acceptance")
         heroku.accept_peering(info.space, pcx_id)
-        wait_for_status(heroku, info.space, pcx_id, "active")
+        wait_for_heroku_status(info, pcx_id, "active")
         heroku.destroy_peering(info.space, pcx_id)
         assert heroku.get_peering(info.space, pcx_id).status == "deleted"
 
@@ -318,7 +282,7 @@ def test_accept_is_one_post_never_retried_by_the_client(shared: StartedSandbox) 
     info = sandbox.info
     pcx_id = request_peering(info)
     with client_for(info) as heroku:
-        wait_for_status(heroku, info.space, pcx_id, "pending-acceptance")
+        wait_for_heroku_status(info, pcx_id, "pending-acceptance")
         faults.queue("accept", "503")
         with pytest.raises(HerokuAPIError) as caught:
             heroku.accept_peering(info.space, pcx_id)

@@ -6,6 +6,7 @@ import base64
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -77,7 +78,7 @@ def test_plugin_info_and_happy_path(sandbox: StartedSandbox, host: DynamicProvid
     assert outs["status"] == "active" and outs["type"] == "customer-managed"
     assert outs["aws_account_id"] == sandbox.info.customer_account_id
     assert outs["cidr_blocks"] and outs["aws_vpc_id"].startswith("vpc-")
-    assert 2.5 <= elapsed < 15, elapsed  # visibility 1 s + provisioning 1.5 s
+    assert elapsed >= 2.5, elapsed  # it waited through visibility (1 s) and provisioning (1.5 s)
     assert customer_status(sandbox.info, pcx_id) == "active"
     assert routes(sandbox).count("accept:202") == 1
     wait_until(
@@ -149,18 +150,22 @@ def test_rejected_state(sandbox, host) -> None:
     assert "is rejected" in error.reason
 
 
-def test_deleted_state(sandbox, host) -> None:
+def test_deleted_state(make_sandbox) -> None:
+    # Heroku keeps a deleted peering listed for a while; here for longer than any pause between the reads.
+    sandbox = make_sandbox(timings=replace(SLOW, deleted_retention=3600))
     pcx_id = request_peering(sandbox.info)
     customer_ec2(sandbox.info).delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
     wait_for_heroku_status(sandbox.info, pcx_id, "deleted")
-    error = _create_error(host, props(sandbox, pcx_id))
+    with DynamicProviderHost() as host:
+        host.configure({"heroku:apiKey": sandbox.info.heroku_api_key})
+        error = _create_error(host, props(sandbox, pcx_id))
     assert "is deleted" in error.reason and "pulumi refresh" in error.reason
 
 
 def test_visibility_deadline(sandbox, host) -> None:
     started = time.monotonic()
     error = _create_error(host, props(sandbox, "pcx-0123456789abcdef0", visibility_timeout=2))
-    assert 2 <= time.monotonic() - started < 8
+    assert time.monotonic() - started >= 2  # the deadline was waited out, not cut short
     assert "did not become visible" in error.reason and "within 2s" in error.reason
 
 
@@ -171,7 +176,7 @@ def test_activation_deadline(make_sandbox) -> None:
         host.configure({"heroku:apiKey": sandbox.info.heroku_api_key})
         started = time.monotonic()
         error = _create_error(host, props(sandbox, pcx_id, activation_timeout=2))
-    assert 2 <= time.monotonic() - started < 8
+    assert time.monotonic() - started >= 2  # the deadline was waited out, not cut short
     assert "not active within 2s" in error.reason and "last status: provisioning" in error.reason
 
 
@@ -185,9 +190,9 @@ def test_unauthorized_forbidden_unknown_space_and_invalid(make_sandbox) -> None:
             reasons[name] = _create_error(host, props(sandbox, pcx_id)).reason
     with DynamicProviderHost() as host:
         host.configure({"heroku:apiKey": sandbox.info.heroku_api_key})
-        started = time.monotonic()
+        before = len(routes(sandbox))
         reasons["404"] = _create_error(host, props(sandbox, pcx_id, space="no-such-space")).reason
-        assert time.monotonic() - started < 5, "an unknown space must fail at once, not at the deadline"
+        assert routes(sandbox)[before:] == ["get:404", "space:404"], "an unknown space: at once"
         wait_for_heroku_status(sandbox.info, pcx_id, "pending-acceptance")  # now Heroku refuses the accept (422)
         sandbox.emulator.settings.faults.queue("accept", "422", count=1000)  # refused until the deadline
         reasons["422"] = _create_error(host, props(sandbox, pcx_id, visibility_timeout=2)).reason

@@ -45,7 +45,7 @@ def customer_status(info: SandboxInfo, pcx_id: str) -> str:
 T = TypeVar("T")
 
 
-def wait_until(condition: Callable[[], T], what: str, timeout: float = 30.0) -> T:
+def wait_until(condition: Callable[[], T], what: str, timeout: float = 120.0) -> T:
     """Poll ``condition`` until it is truthy: tests wait for states, never for sandbox timings."""
     deadline = time.monotonic() + timeout
     while True:

@@ -20,8 +20,6 @@ from sandbox.world.local_sandbox import LocalSandbox, SandboxOptions
 from sandbox.world.sandbox_info import SandboxInfo
 
 FAST = Timings(visibility_delay=0.3, provisioning=0.3, expiry=3600.0, deleted_retention=1.0)
-# What the pre-flight promises a user whose herokuApiUrl has nothing listening: the message within this bound.
-REFUSED_BOUND = 3.0
 
 
 def closed_port() -> int:
