@@ -33,7 +33,7 @@ from .consumers import (
     sandbox_config,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("installed_package")]
 
 ACCEPTANCE = "heroku-peering:index:PeeringAcceptance"
 DYNAMIC_ACCEPTANCE = "pulumi-python:dynamic/heroku:PeeringAcceptance"

@@ -19,7 +19,7 @@ from sandbox.pulumi_environment import StateFolder, pulumi_environment
 
 from .consumers import CACHES, EXAMPLES, PACKAGE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("installed_package")]
 
 
 @pytest.fixture(scope="module")

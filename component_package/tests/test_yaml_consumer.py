@@ -33,7 +33,7 @@ from .consumers import (
     sandbox_config,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("installed_package")]
 
 
 # The line README.md, README.ja.md and docs/component-package.md give, run as printed in an IaC repository
