@@ -56,18 +56,19 @@ $(HEROKU_CLI): tools/heroku-cli/package.json tools/heroku-cli/package-lock.json
 # worker spends part of its time waiting on the Pulumi CLI and the sandbox. JOBS=1 runs it in one process.
 # The ten slowest tests are listed at the end of each run.
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+PARALLEL = $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 # Lint runs beside the suite (the suite leaves a core's fraction idle while it waits on the CLI); its output
 # follows the suite's, and either failing fails the target. PYTEST_ARGS=... narrows the suite (paths, -k).
 test: $(BIN)/.installed $(HEROKU_CLI) cli
 	@mkdir -p .cache
 	@$(MAKE) --no-print-directory lint > .cache/lint.log 2>&1 & lint=$$!; \
-	$(BIN)/python -m pytest --durations=10 $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile) $(PYTEST_ARGS); tests=$$?; \
+	$(BIN)/python -m pytest --durations=10 $(PARALLEL) $(PYTEST_ARGS); tests=$$?; \
 	wait $$lint; linted=$$?; cat .cache/lint.log; \
 	if [ $$linted -ne 0 ]; then echo "make test: lint failed (its output is above)"; fi; \
 	exit $$(( tests != 0 || linted != 0 ))
 
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "provider or program"
+	$(BIN)/python -m pytest -m "provider or program" $(PARALLEL)
 
 # uv (itself pinned in the dev lock) resolves one lock for every platform and every Python from 3.10 on
 # (--universal); the program's lock first, then the dev lock constrained to it, so both hold the same versions.
