@@ -155,6 +155,10 @@ def _peering_in_the_way(peering: NamedPeering, facts: PeeringFacts, pcx_id: str,
             if status in ACCEPTED
             else f"Delete it ({delete}; it was never accepted) and run `pulumi up` again: a new one is requested."
         )
+        held = facts.own.pcxs.get(peering.name)
+        pair = (peering.args.vpc_id, facts.space.info.vpc_id)
+        if held is not None and held.pcx_id != pcx_id and (held.vpc_id, held.peer_vpc_id) != pair:
+            return _replaced_not_finished(peering, facts, pcx_id, status, tag, held.pcx_id, take)
         return (
             f"{p}vpcId = {args.vpc_id!r}: {pcx_id} ({status}) between the VPC and space {facts.space.name} was "
             f"made by an interrupted run of this stack (tag {MARKER_TAG} = {shown(tag)}), which stopped before "
@@ -173,6 +177,29 @@ def _peering_in_the_way(peering: NamedPeering, facts: PeeringFacts, pcx_id: str,
         f"({status}, made outside this stack); AWS allows one peering connection between two VPCs. Adopt it "
         f"instead of requesting a new one ({_adopt_command(peering, pcx_id)}; nothing is recreated), or delete it "
         "first."
+    )
+
+
+def _replaced_not_finished(
+    peering: NamedPeering, facts: PeeringFacts, pcx_id: str, status: str, tag: str, held: str, take: str
+) -> str:
+    """This stack's live peering that its state does not hold, while the state holds the same peering's pcx
+    between another pair of VPCs: a run replaced one with the other (a move to another space or VPC) and did not
+    finish. Either it was stopped after AWS made ``pcx_id`` (take it over, as for any interrupted run), or it
+    could not delete ``pcx_id``, which the state then keeps marked for deletion. The engine's state read leaves
+    such resources out (pulumi/pulumi pkg/backend/backend.go ``GetStackResourceOutputs``: ``if r.Delete {
+    continue }``), and the next update deletes them whatever the program says (pkg/resource/deploy/
+    step_generator.go ``GenerateDeletes``): taken over, it would be deleted in the same run. Only ``pulumi stack
+    export`` tells the two apart."""
+    p, args = peering.where, peering.args
+    return (
+        f"{p}vpcId = {args.vpc_id!r}: {pcx_id} ({status}) between the VPC and space {facts.space.name} was made by "
+        f"this stack (tag {MARKER_TAG} = {shown(tag)}), but its state holds {held} for this peering: a run replaced "
+        f"one with the other and did not finish; AWS allows one peering connection between two VPCs. Look for "
+        f'{pcx_id} in `pulumi stack export`. If it is there with "delete": true, that run could not delete it and '
+        f"the next `pulumi up` deletes it whatever the config says: do not take it over; run `pulumi up` with the "
+        f"config of that run to finish it, then change the config. If it is not there, a run was stopped after AWS "
+        f"made it: {take}"
     )
 
 
