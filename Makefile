@@ -54,9 +54,11 @@ $(HEROKU_CLI): tools/heroku-cli/package.json tools/heroku-cli/package-lock.json
 
 # The suite in parallel, whole files per worker (pytest-xdist): one worker more than the cores, as a
 # worker spends part of its time waiting on the Pulumi CLI and the sandbox. JOBS=1 runs it in one process.
-# The ten slowest tests are listed at the end of each run.
+# Files start in collection order, the longest first (tests/support/schedule.py): without
+# --no-loadscope-reorder, xdist would start the files with the most tests first, and the long one-test
+# files last. The ten slowest tests are listed at the end of each run.
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
-PARALLEL = $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
+PARALLEL = $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile --no-loadscope-reorder)
 # Lint runs beside the suite (the suite leaves a core's fraction idle while it waits on the CLI); its output
 # follows the suite's, and either failing fails the target. PYTEST_ARGS=... narrows the suite (paths, -k).
 test: $(BIN)/.installed $(HEROKU_CLI) cli
