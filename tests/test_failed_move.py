@@ -10,9 +10,6 @@ administrator might).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +17,8 @@ import pytest
 
 from sandbox.proofs.policy_file import load_policy, without
 from sandbox.proofs.stack_life import LIFE, PROJECT_ROOT, IamSandbox
-from sandbox.pulumi_cli import ensure_cli
-from sandbox.pulumi_environment import StateFolder, pulumi_environment
 from sandbox.scenarios.peering_requests import customer_ec2
+from tests.support.pulumi_runs import stack_export
 
 pytestmark = pytest.mark.e2e
 
@@ -37,16 +33,9 @@ def statuses(sandbox: IamSandbox) -> dict[str, str]:
 
 def exported(sandbox: IamSandbox) -> list[dict[str, Any]]:
     """The stack's resources as `pulumi stack export` shows them (the message's advice)."""
-    folder = StateFolder(sandbox.workdir / HERE.scenario, sandbox.info.sandbox_id)
-    done = subprocess.run(
-        ["pulumi", "stack", "export", "--stack", "iam"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **pulumi_environment(ensure_cli(print), folder)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    resources: list[dict[str, Any]] = json.loads(done.stdout)["deployment"]["resources"]
+    resources: list[dict[str, Any]] = stack_export(sandbox.ready, "iam", state=sandbox.workdir / HERE.scenario)[
+        "deployment"
+    ]["resources"]
     return resources
 
 
