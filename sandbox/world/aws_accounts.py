@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import boto3
-import botocore.session
+if TYPE_CHECKING:
+    import boto3
 
 # moto's default account: any ordinary AWS client pointed at the endpoint acts as the customer.
 CUSTOMER_ACCOUNT_ID = "123456789012"
@@ -31,7 +31,14 @@ PLACEHOLDER = Credentials(ACCESS_KEY, SECRET_KEY)
 
 @functools.cache
 def _session() -> boto3.Session:
-    """One boto3 session for the sandbox's clients (its service models loaded once), reading no AWS_PROFILE."""
+    """One boto3 session for the sandbox's clients (its service models loaded once), reading no AWS_PROFILE.
+
+    boto3 is imported here, on the first client: `python -m sandbox` loads this module for the accounts' ids and
+    keys, and a command that reads no cloud back makes no client (boto3 is 0.2 s of its start).
+    """
+    import boto3  # noqa: PLC0415
+    import botocore.session  # noqa: PLC0415
+
     return boto3.Session(botocore_session=botocore.session.Session(session_vars={"profile": (None, None, None, None)}))
 
 
