@@ -115,6 +115,12 @@ def add_commands(commands: Any) -> None:
             help="the pulumi-aws the CLI runs: the sandbox's own (default), or pulumi-aws built from "
             "terraform-provider-aws's code, once built (make aws-conformance builds it)",
         )
+        parser.add_argument(
+            "--no-summary",
+            action="store_true",
+            help="do not read the clouds back after the command (with --json, the summary is null): for scripts "
+            "and tests that read what they need themselves",
+        )
         if name in ("up", "refresh", "destroy"):
             parser.add_argument("--skip-preview", action="store_true", help="as `pulumi " + name + " --skip-preview`")
         parser.add_argument(
@@ -419,8 +425,9 @@ def run(args: argparse.Namespace) -> int:
                     json_output=args.json,
                     extra=tuple(args.pulumi_args),
                 )
-                resources = stack_resources(stack.export())
-                summary = summarize(info, resources)
+                # Read back only when it is shown: a preview or cancel prints none, and --no-summary asks for none.
+                shown = args.json or args.command not in ("preview", "cancel")
+                summary = summarize(info, stack_resources(stack.export())) if shown and not args.no_summary else None
             finally:
                 if fresh:
                     folder.remove()
@@ -429,6 +436,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.json:
         print(json.dumps({**events_report(documents), "exit_code": code, "summary": summary}, indent=2))
-    elif args.command not in ("preview", "cancel"):
+    elif summary is not None:
         say(render(summary))
     return code
