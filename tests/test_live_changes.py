@@ -42,6 +42,14 @@ def up(ready: Path, *overrides: str) -> CliRun:
     return done
 
 
+def made(ready: Path, *overrides: str) -> None:
+    """The live stack a test starts from: `up --skip-preview`. A first up's preview is proven in test_end_to_end
+    and the docs' pages, and a protect toggle changes no resource; the runs under test keep their previews."""
+    args = [item for override in overrides for item in ("-c", override)]
+    done = sandbox_run(ready, "up", *STACK, "--skip-preview", *args)
+    assert done.returncode == 0, done.output
+
+
 def live_pcxs(sandbox: StartedSandbox) -> dict[str, str]:
     # moto's backends are the test process's, shared by every sandbox it starts: keep to this sandbox's VPC
     found = customer_ec2(sandbox.info).describe_vpc_peering_connections()["VpcPeeringConnections"]
@@ -85,7 +93,7 @@ def warnings(done: CliRun) -> list[str]:
 
 
 def test_the_space_by_uuid_and_a_move_into_peerings_change_nothing(sandbox: StartedSandbox, ready: Path) -> None:
-    up(ready)
+    made(ready)
     [pcx] = live_pcxs(sandbox)
     space = sandbox.world.find_space(sandbox.info.space)
     assert space is not None
@@ -110,7 +118,7 @@ def test_the_space_by_uuid_and_a_move_into_peerings_change_nothing(sandbox: Star
 
 
 def test_an_own_route_repointed_by_hand_is_put_back(sandbox: StartedSandbox, ready: Path) -> None:
-    up(ready)
+    made(ready)
     [pcx] = live_pcxs(sandbox)
     ec2 = customer_ec2(sandbox.info)
     table = sorted(routes_to_peerings(sandbox))[0][0]
@@ -134,18 +142,18 @@ def test_moving_to_another_space_says_it_replaces_and_protect_refuses(sandbox: S
             unavailable_cidr_blocks=("10.31.0.0/16",),
         )
     )
-    up(ready, "protect=true")
+    made(ready, "protect=true")
     [pcx] = live_pcxs(sandbox)
     refused = run(ready, "up", "protect=true", "space=other-space")
     assert refused.returncode != 0
     assert any("protect is true, so nothing is changed" in e for e in refused.errors), refused.output
     assert list(live_pcxs(sandbox)) == [pcx], "nothing was touched"
     # protect set in the same edit as the replacement (the state does not hold it yet): refused all the same
-    up(ready, "protect=false")
+    made(ready, "protect=false")
     at_once = run(ready, "up", "protect=true", "space=other-space")
     assert at_once.returncode != 0 and list(live_pcxs(sandbox)) == [pcx], at_once.output
     assert any("protect is true, so nothing is changed" in e for e in at_once.errors), at_once.errors
-    up(ready, "protect=true")
+    made(ready, "protect=true")
     # and the engine's own refusal stands behind it: a destroy of the protected peering
     preview = run(ready, "preview", "space=other-space")
     [note] = [w for w in warnings(preview) if "REPLACED" in w]
@@ -153,7 +161,7 @@ def test_moving_to_another_space_says_it_replaces_and_protect_refuses(sandbox: S
     stopped = run(ready, "destroy", "protect=true")
     assert stopped.returncode != 0 and list(live_pcxs(sandbox)) == [pcx]
     assert len(routes_to_peerings(sandbox)) == 3 and len(stack_rules(sandbox)) == 4, "destroy stopped before anything"
-    up(ready, "protect=false")
+    made(ready, "protect=false")
     assert run(ready, "destroy").returncode == 0
 
 
@@ -161,7 +169,7 @@ def test_moving_to_another_space_says_it_replaces_and_protect_refuses(sandbox: S
 def test_destroy_is_whole_or_nothing_whatever_heroku_does(sandbox: StartedSandbox, ready: Path, fault: str) -> None:
     """Heroku failing: the refresh before destroy stops it before anything is deleted, with the reason; destroy
     itself asks nothing of Heroku, so `--refresh=false` (the message's advice) removes everything."""
-    up(ready)
+    made(ready)
     [pcx] = live_pcxs(sandbox)
     if fault == "500":
         sandbox.emulator.settings.faults.queue("get", "500", count=100)
@@ -187,7 +195,7 @@ def test_destroy_is_whole_or_nothing_whatever_heroku_does(sandbox: StartedSandbo
 
 
 def test_heroku_reporting_failed_after_active_is_reported(sandbox: StartedSandbox, ready: Path) -> None:
-    up(ready)
+    made(ready)
     [pcx] = live_pcxs(sandbox)
     sandbox.world.force_status(pcx, "failed")
     refreshed = run(ready, "refresh")
@@ -233,7 +241,7 @@ def test_a_rotated_token_takes_the_advice_of_the_refused_refresh(make_sandbox: S
     new_token = "sandbox-rotated-0123456789abcdef"
     sandbox = make_sandbox(timings=TIMINGS, extra_tokens={new_token: None})
     ready = write_ready_file(sandbox.info, tmp_path)
-    up(ready)
+    made(ready)
     [pcx] = live_pcxs(sandbox)
     sandbox.emulator.settings.tokens.pop(sandbox.info.heroku_api_key)  # rotated: the old one revoked
     stopped = run(ready, "up", f"heroku:apiKey={new_token}")
