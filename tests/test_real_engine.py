@@ -44,16 +44,15 @@ def ingress(info: SandboxInfo, description: str) -> str:
 STACK = "engine"  # no Pulumi.engine.yaml: the sandbox's demo peering
 
 
-def run(ready: Path, command: str, *overrides: str) -> CliRun:
+def run(ready: Path, command: str, *overrides: str, skip_preview: bool = False) -> CliRun:
     args = [item for override in overrides for item in ("-c", override)]
-    return sandbox_run(ready, command, "--stack", STACK, *args)
+    return sandbox_run(ready, command, "--stack", STACK, *(["--skip-preview"] if skip_preview else []), *args)
 
 
 def made(ready: Path, *overrides: str) -> None:
     """The stack a test starts from: `up --skip-preview` (a first up's preview is proven in test_end_to_end and the
-    docs' pages); the runs under test keep their previews."""
-    args = [item for override in overrides for item in ("-c", override)]
-    done = sandbox_run(ready, "up", "--stack", STACK, "--skip-preview", *args)
+    docs' pages); the runs under test keep their previews, or follow a preview the test checked."""
+    done = run(ready, "up", *overrides, skip_preview=True)
     assert done.returncode == 0, done.output
 
 
@@ -75,7 +74,7 @@ def test_tags_and_descriptions_change_in_place(sandbox: StartedSandbox, ready: P
     [rule_step, *_] = [s for s in preview.steps() if s["type"] == RULE]
     assert {"description", "tags"} <= set(rule_step["diffs"]) and rule_step["replaces"] == []
 
-    updated = run(ready, "up", *changed)
+    updated = run(ready, "up", *changed, skip_preview=True)  # its plan is the preview just checked
     assert updated.returncode == 0, updated.output
     assert updated.changed() == Counter(update=5)
     assert ids(ready) == before  # nothing was replaced
@@ -98,7 +97,7 @@ def test_a_new_vpc_replaces_the_peering(sandbox: StartedSandbox, ready: Path) ->
     assert preview.returncode == 0, preview.output
     [pcx] = [s for s in preview.steps() if s["type"] == PCX]
     assert pcx["op"] == "replace" and pcx["replaces"] == ["vpcId"]
-    up = run(ready, "up", "ingress=", f"vpcId={other}")
+    up = run(ready, "up", "ingress=", f"vpcId={other}", skip_preview=True)  # its plan: the preview above
     assert up.returncode == 0, up.output
     replaced = Counter(str(s["type"]) for s in up.steps() if s["op"] == "replace")
     assert replaced == Counter({PCX: 1, ACCEPTANCE: 1})
