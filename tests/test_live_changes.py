@@ -31,9 +31,12 @@ def ready(sandbox: StartedSandbox, tmp_path: Path) -> Path:
     return write_ready_file(sandbox.info, tmp_path)
 
 
-def run(ready: Path, command: str, *overrides: str, flags: tuple[str, ...] = ()) -> CliRun:
+def run(
+    ready: Path, command: str, *overrides: str, flags: tuple[str, ...] = (), skip_preview: bool = False
+) -> CliRun:
     args = [item for override in overrides for item in ("-c", override)]
-    return sandbox_run(ready, command, *STACK, *args, *(("--", *flags) if flags else ()))
+    skip = ["--skip-preview"] if skip_preview else []
+    return sandbox_run(ready, command, *STACK, *skip, *args, *(("--", *flags) if flags else ()))
 
 
 def up(ready: Path, *overrides: str) -> CliRun:
@@ -45,8 +48,7 @@ def up(ready: Path, *overrides: str) -> CliRun:
 def made(ready: Path, *overrides: str) -> None:
     """The live stack a test starts from: `up --skip-preview`. A first up's preview is proven in test_end_to_end
     and the docs' pages, and a protect toggle changes no resource; the runs under test keep their previews."""
-    args = [item for override in overrides for item in ("-c", override)]
-    done = sandbox_run(ready, "up", *STACK, "--skip-preview", *args)
+    done = run(ready, "up", *overrides, skip_preview=True)
     assert done.returncode == 0, done.output
 
 
