@@ -9,6 +9,8 @@
 // (github.com/pulumi/pulumi/sdk/v3/python/toolchain: virtualenvs, pip, the python command), at the
 // version pinned in go.mod. What plugin packages need (RunPlugin, GeneratePackage, Link: `pulumi
 // package add`, `get-schema`, `gen-sdk`, and running a Python package's provider) is in plugin.go.
+// One difference (environment_cache.go): pip's answers are kept while the Python environment is
+// unchanged, where upstream runs pip for every phase.
 // GenerateProgram, GenerateProject, Pack and Template serve `pulumi convert`, `pulumi package
 // publish` and `pulumi new`, which the sandbox never runs: they answer Unimplemented.
 package main
@@ -290,24 +292,11 @@ type packageInfo struct {
 }
 
 func listPulumiPackageInfos(ctx context.Context, tc toolchain.Toolchain) ([]packageInfo, error) {
-	packages, err := tc.ListPackages(ctx, true)
+	listing, err := cachedPackages(ctx, tc)
 	if err != nil {
 		return nil, err
 	}
-	paths := map[string]string{}
-	if len(packages) > 0 {
-		args := []string{"-c", pluginJSONPathsScript}
-		for _, pkg := range packages {
-			args = append(args, pkg.Name)
-		}
-		if cmd, err := tc.Command(ctx, args...); err == nil {
-			if out, err := cmd.Output(); err == nil {
-				if err := json.Unmarshal(out, &paths); err != nil {
-					return nil, fmt.Errorf("failed to parse pulumi-plugin.json paths: %w", err)
-				}
-			}
-		}
-	}
+	packages, paths := listing.Packages, listing.Paths
 	var result []packageInfo
 	for _, pkg := range packages {
 		if _, skip := packagesWithoutPlugins[pkg.Name]; skip {
@@ -328,6 +317,29 @@ func listPulumiPackageInfos(ctx context.Context, tc toolchain.Toolchain) ([]pack
 		result = append(result, packageInfo{pkg, pluginJSON})
 	}
 	return result, nil
+}
+
+// pluginJSONPaths runs the script that finds each package's pulumi-plugin.json ("" where it has none);
+// as upstream, a script that fails leaves every package without one.
+func pluginJSONPaths(
+	ctx context.Context, tc toolchain.Toolchain, packages []plugin.DependencyInfo,
+) (map[string]string, error) {
+	paths := map[string]string{}
+	if len(packages) == 0 {
+		return paths, nil
+	}
+	args := []string{"-c", pluginJSONPathsScript}
+	for _, pkg := range packages {
+		args = append(args, pkg.Name)
+	}
+	if cmd, err := tc.Command(ctx, args...); err == nil {
+		if out, err := cmd.Output(); err == nil {
+			if err := json.Unmarshal(out, &paths); err != nil {
+				return nil, fmt.Errorf("failed to parse pulumi-plugin.json paths: %w", err)
+			}
+		}
+	}
+	return paths, nil
 }
 
 // packageDependency is upstream's packageDependencyFromPluginJSON: nil for `"resource": false` or a
@@ -672,7 +684,7 @@ func (host *pythonLanguageHost) About(ctx context.Context, req *pulumirpc.AboutR
 	if err != nil {
 		return nil, err
 	}
-	info, err := tc.About(ctx)
+	info, err := cachedAbout(ctx, tc)
 	if err != nil {
 		return nil, err
 	}
