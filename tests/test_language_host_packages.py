@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -127,12 +128,18 @@ def test_the_answer_is_kept_while_the_environment_is_unchanged(
     )
     kept.write_text(kept.read_text().replace('"Version":"1.2.3"', '"Version":"9.9.9"'))
 
-    # Nothing changed in the environment: the kept answer is the answer.
+    # Nothing pip reports changed (a project file is no distribution): the kept answer is the answer.
+    (root / "notes.txt").write_text("not a distribution\n")
     assert f"{PROBE}@9.9.9" in required(cli, root, env)
+    # An answer unused for more than a week goes when another is written.
+    unused = cache_folder(cli) / "0-unused.packages.json"
+    unused.write_text("{}")
+    os.utime(unused, (time.time() - 8 * 86400, time.time() - 8 * 86400))
     # One more distribution (a new .dist-info in site-packages): pip lists again.
     (site / "another-1.0.dist-info").mkdir()
     (site / "another-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: another\nVersion: 1.0\n")
     assert f"{PROBE}@1.2.3" in required(cli, root, env)
+    assert not unused.exists()
 
 
 def test_about_is_pips_answer_and_is_kept_while_the_environment_is_unchanged(
