@@ -66,6 +66,8 @@ site_dirs = os.environ.get('XDG_CONFIG_DIRS', '/etc/xdg').split(':')
 configs = [os.path.join(d, 'pip', 'pip.conf') for d in site_dirs]
 configs += ['/etc/pip.conf', os.path.join(home, '.pip', 'pip.conf'), os.path.join(xdg, 'pip', 'pip.conf'),
 	os.path.join(sys.prefix, 'pip.conf')]
+if os.environ.get('PIP_CONFIG_FILE'):
+	configs.append(os.environ['PIP_CONFIG_FILE'])
 print(json.dumps({
 	'executable': sys.executable,
 	'version': sys.version,

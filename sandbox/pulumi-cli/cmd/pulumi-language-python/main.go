@@ -9,10 +9,10 @@
 // (github.com/pulumi/pulumi/sdk/v3/python/toolchain: virtualenvs, pip, the python command), at the
 // version pinned in go.mod. What plugin packages need (RunPlugin, GeneratePackage, Link: `pulumi
 // package add`, `get-schema`, `gen-sdk`, and running a Python package's provider) is in plugin.go.
-// One difference (environment_cache.go): pip's answers are kept while the Python environment is
-// unchanged, where upstream runs pip for every phase.
 // GenerateProgram, GenerateProject, Pack and Template serve `pulumi convert`, `pulumi package
-// publish` and `pulumi new`, which the sandbox never runs: they answer Unimplemented.
+// publish` and `pulumi new`, which the sandbox never runs: they answer Unimplemented. One difference
+// from upstream (environment_cache.go): pip's answers are kept while the Python environment is
+// unchanged, where upstream runs pip for every phase.
 package main
 
 import (
