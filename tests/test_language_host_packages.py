@@ -17,10 +17,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sandbox.pulumi_cli import PulumiCli, ensure_cli
+from sandbox.pulumi_environment import OFFLINE
 
 pytestmark = pytest.mark.e2e
 
@@ -56,29 +58,32 @@ def project(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
         plugin.write_text("#!/bin/sh\nexit 1\n")
         plugin.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "PIP_"))}
-    env.update(PULUMI_HOME=str(home), PULUMI_SKIP_UPDATE_CHECK="true")
+    env.update(PULUMI_HOME=str(home), **OFFLINE)
     return root, site, env
 
 
-def required(cli: PulumiCli, root: Path, env: dict[str, str], **extra: str) -> set[str]:
-    """The resource plugins `pulumi plugin ls --project` reports, as name@version."""
+def pulumi_json(cli: PulumiCli, root: Path, env: dict[str, str], *args: str, **extra: str) -> Any:
+    """What ``pulumi ARGS --json`` prints in the project, with ``extra`` variables set."""
     result = subprocess.run(
-        [str(cli.executable), "plugin", "ls", "--project", "--json"],
+        [str(cli.executable), *args, "--json"],
         cwd=root,
         env={**env, **extra},
         capture_output=True,
         text=True,
         check=True,
     )
-    return {f"{p['name']}@{p['version']}" for p in json.loads(result.stdout) if p["kind"] == "resource"}
+    return json.loads(result.stdout)
+
+
+def required(cli: PulumiCli, root: Path, env: dict[str, str], **extra: str) -> set[str]:
+    """The resource plugins `pulumi plugin ls --project` reports, as name@version."""
+    listed = pulumi_json(cli, root, env, "plugin", "ls", "--project", **extra)
+    return {f"{p['name']}@{p['version']}" for p in listed if p["kind"] == "resource"}
 
 
 def about(cli: PulumiCli, root: Path, env: dict[str, str], **extra: str) -> dict[str, str]:
     """The runtime section of `pulumi about`: the language host's About."""
-    result = subprocess.run(
-        [str(cli.executable), "about", "--json"], cwd=root, env={**env, **extra}, capture_output=True, text=True
-    )
-    runtime: dict[str, str] = json.loads(result.stdout)["runtime"]
+    runtime: dict[str, str] = pulumi_json(cli, root, env, "about", **extra)["runtime"]
     return runtime
 
 
@@ -86,10 +91,14 @@ def cache_folder(cli: PulumiCli) -> Path:
     return cli.executable.resolve().parent.parent / "python-environments"
 
 
-def install_probe(site: Path, version: str) -> None:
-    """What pip leaves for an installed distribution: its .dist-info folder with the metadata."""
+def remove_probe(site: Path) -> None:
     for old in site.glob(f"pulumi_{PROBE}-*.dist-info"):
         shutil.rmtree(old)
+
+
+def install_probe(site: Path, version: str) -> None:
+    """What pip leaves for an installed distribution: its .dist-info folder with the metadata."""
+    remove_probe(site)
     info = site / f"pulumi_{PROBE}-{version}.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: pulumi-{PROBE}\nVersion: {version}\n")
@@ -102,8 +111,7 @@ def test_each_install_upgrade_and_removal_is_seen_as_pip_list_sees_it(
     seen = []
     for change in (None, "1.2.3", None, "1.2.4", "remove", None):
         if change == "remove":
-            for old in site.glob(f"pulumi_{PROBE}-*.dist-info"):
-                shutil.rmtree(old)
+            remove_probe(site)
         elif change:
             install_probe(site, change)
         listed = required(cli, root, env)
