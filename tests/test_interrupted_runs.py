@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,13 +21,27 @@ from tests.support.pulumi_runs import ROOT, sandbox_run
 
 pytestmark = pytest.mark.e2e
 
-# What a run starts: the language host, the sandbox's pulumi-aws, Pulumi's dynamic-provider host.
-RUN_PROCESSES = ("pulumi-language-python", "sandbox.aws_plugin", "pulumi.dynamic", "pulumi-resource-pulumi-python")
+# Every process of a run that kill_when starts carries this variable, with a value of that run's own: Pulumi
+# passes its environment to the language host and the plugins, and they to what they start. Other tests' runs,
+# on other workers, never carry it, so they are never mistaken for the killed run's leftovers.
+RUN_MARK = "HEROKU_PEERING_KILLED_RUN"
 
 
-def run_processes() -> set[int]:
-    listed = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True).stdout
-    return {int(line.split(None, 1)[0]) for line in listed.splitlines() if any(p in line for p in RUN_PROCESSES)}
+def marked(mark: str) -> dict[int, str]:
+    """The live processes whose environment holds ``RUN_MARK=mark``, with their command lines (zombies have none)."""
+    needle = f"{RUN_MARK}={mark}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # exited meanwhile
+            continue
+        if needle in environ.split(b"\0"):
+            found[int(entry.name)] = command.replace(b"\0", b" ").decode(errors="replace")
+    return found
 
 
 @pytest.fixture
@@ -37,19 +52,29 @@ def served(tmp_path: Path) -> Iterator[tuple[SandboxInfo, Path]]:
     stop_served(server)
 
 
-def kill_when(ready: Path, moment: Callable[[], bool]) -> set[int]:
-    """Start `up` in a process group of its own, SIGKILL the group at ``moment``; the run's leftover pids."""
-    before = run_processes()
+def kill_when(ready: Path, moment: Callable[[], bool]) -> str:
+    """Start `up` in a process group of its own, SIGKILL the group at ``moment``; the run's mark (see `marked`).
+
+    Pulumi starts its plugins in process groups of their own, so they outlive the kill; the callers wait for them
+    to notice and exit."""
+    mark = uuid.uuid4().hex
     command = [sys.executable, "-m", "sandbox", "up", "--skip-preview", "--sandbox", str(ready)]
     command += ["--state-dir", str(ready.parent / "state")]
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command,
+        cwd=ROOT,
+        env={**os.environ, RUN_MARK: mark},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     wait_until(lambda: moment() or process.poll() is not None, "the moment to kill", timeout=120)
     assert process.poll() is None, "the run ended before the moment to kill it"
+    running = " ".join(marked(mark).values())
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    return run_processes() - before
+    assert "pulumi-language-python" in running and "sandbox.aws_plugin" in running, f"the mark reached: {running}"
+    return mark
 
 
 def alive_pcxs(info: SandboxInfo) -> list[str]:
@@ -85,9 +110,9 @@ def killed_while_aws_makes_the_peering(info: SandboxInfo, ready: Path) -> str:
 
     # AWS's first state, held long enough that the kill lands while the provider waits for it to pass.
     requests.patch(info.heroku_url + "/__sandbox/behaviour", json={"aws_initiating_seconds": 3}, timeout=5)
-    left = kill_when(ready, lambda: bool(alive_pcxs(info)))
+    mark = kill_when(ready, lambda: bool(alive_pcxs(info)))
     requests.patch(info.heroku_url + "/__sandbox/behaviour", json={"aws_initiating_seconds": 0}, timeout=5)
-    wait_until(lambda: not (left & run_processes()), "the killed run's processes to exit", timeout=20)
+    wait_until(lambda: not marked(mark), "the killed run's processes to exit")
     [made] = alive_pcxs(info)
     locked = sandbox_run(ready, "up")
     assert locked.returncode != 0 and "locked" in locked.output and "pulumi cancel" in locked.output
@@ -135,9 +160,8 @@ def test_an_interrupted_runs_peering_accepted_meanwhile_is_taken_over(served: tu
 
 def test_killed_while_heroku_provisions_the_peering(served: tuple[SandboxInfo, Path]) -> None:
     info, ready = served
-    left = kill_when(ready, lambda: accepted(info) == 1)
-    assert left, "the run had started its plugins"
-    wait_until(lambda: not (left & run_processes()), "the killed run's processes to exit", timeout=20)
+    mark = kill_when(ready, lambda: accepted(info) == 1)
+    wait_until(lambda: not marked(mark), "the killed run's processes to exit")
     assert sandbox_run(ready, "cancel").returncode == 0
     again = sandbox_run(ready, "up", "--skip-preview")
     assert again.returncode == 0, again.output
