@@ -145,9 +145,9 @@ def test_an_interrupted_runs_peering_accepted_meanwhile_is_taken_over(served: tu
     from providers.heroku_api import HerokuClient
 
     with HerokuClient(info.heroku_api_key, info.heroku_url) as heroku:
-        wait_until(lambda: heroku.get_peering(info.space, made).status == "pending-acceptance", "visible", 30)
+        wait_until(lambda: heroku.get_peering(info.space, made).status == "pending-acceptance", "visible")
         heroku.accept_peering(info.space, made)
-        wait_until(lambda: heroku.get_peering(info.space, made).status == "active", "active", 30)
+        wait_until(lambda: heroku.get_peering(info.space, made).status == "active", "active")
     named = sandbox_run(ready, "up")
     [error] = [e for e in named.errors if made in e]
     assert f"pulumi config set pcxId {made}" in error
