@@ -42,6 +42,7 @@ demo: $(BIN)/.installed
 # pulumi_aws, analysed once, is most of a cold check.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	cd examples/vpc-and-peering && MYPYPATH=../.. ../../$(BIN)/mypy --config-file ../../pyproject.toml --cache-dir ../../.mypy_cache __main__.py
 

@@ -31,9 +31,7 @@ def ready(sandbox: StartedSandbox, tmp_path: Path) -> Path:
     return write_ready_file(sandbox.info, tmp_path)
 
 
-def run(
-    ready: Path, command: str, *overrides: str, flags: tuple[str, ...] = (), skip_preview: bool = False
-) -> CliRun:
+def run(ready: Path, command: str, *overrides: str, flags: tuple[str, ...] = (), skip_preview: bool = False) -> CliRun:
     args = [item for override in overrides for item in ("-c", override)]
     skip = ["--skip-preview"] if skip_preview else []
     return sandbox_run(ready, command, *STACK, *skip, *args, *(("--", *flags) if flags else ()))

@@ -128,9 +128,9 @@ def _vpc_read(session: Ec2Session, vpc_id: str, olds: Properties) -> Properties 
             found = session.client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
         attributes[key] = bool(found[attribute[:1].upper() + attribute[1:]]["Value"])
     vpc_filter = {"Name": "vpc-id", "Values": [vpc_id]}
-    main = session.client.describe_route_tables(
-        Filters=[vpc_filter, {"Name": "association.main", "Values": ["true"]}]
-    )["RouteTables"]
+    main = session.client.describe_route_tables(Filters=[vpc_filter, {"Name": "association.main", "Values": ["true"]}])[
+        "RouteTables"
+    ]
     groups = session.client.describe_security_groups(
         Filters=[vpc_filter, {"Name": "group-name", "Values": ["default"]}]
     )["SecurityGroups"]

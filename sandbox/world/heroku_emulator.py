@@ -207,7 +207,7 @@ class HerokuEmulator:
         body = body if isinstance(body, dict) else {}
         scope = body.get("scope", ["global"])
         if not isinstance(scope, list) or not scope or not all(isinstance(item, str) for item in scope):
-            raise _ApiError(422, "invalid_params", "Invalid scope: give a list of scope names, e.g. [\"global\"].")
+            raise _ApiError(422, "invalid_params", 'Invalid scope: give a list of scope names, e.g. ["global"].')
         new_token = f"sandbox-{uuid.uuid4().hex}"
         with self._lock:
             self.settings.tokens[new_token] = self.settings.tokens[token]
