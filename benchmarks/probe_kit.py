@@ -38,6 +38,7 @@ from providers.statuses import LIVE
 from sandbox.pulumi_cli import PulumiCli, ensure_cli
 from sandbox.pulumi_environment import StateFolder
 from sandbox.scenarios.peering_requests import customer_ec2
+from sandbox.scenarios.run_processes import RUN_PROCESSES, marked_processes
 from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.stack_commands import Program, StackRun, events_report, stack_config
 from sandbox.world.sandbox_info import SandboxInfo
@@ -47,8 +48,6 @@ STACK = "probe"  # no Pulumi.probe.yaml: the sandbox's demo peering (space, vpcI
 # Bounded waits for every run, so that a hang is a finding rather than a stuck probe.
 BASE_CONFIG = ("visibilityTimeout=60", "activationTimeout=90")
 COMMAND_TIMEOUT = 300.0
-# What a run starts: the language host, the sandbox's pulumi-aws, Pulumi's dynamic-provider host.
-RUN_PROCESSES = ("pulumi-language-python", "sandbox.aws_plugin", "pulumi.dynamic", "pulumi-resource-pulumi-python")
 ORPHAN_GRACE = 10.0
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:", "heroku-peering:index:HerokuPeering")
 PCX_TYPE = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
@@ -157,22 +156,7 @@ def _documents(text: str) -> Iterator[Any]:
 
 def case_processes(marker: str) -> dict[int, str]:
     """Live processes of the kinds a run starts whose environment names ``marker`` (the case's folder)."""
-    found: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if not any(kind in command for kind in RUN_PROCESSES):
-                continue
-            if marker.encode() not in (entry / "environ").read_bytes():
-                continue
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            found[int(entry.name)] = command.strip()[:200]
-    return found
+    return {pid: command[:200] for pid, command in marked_processes(marker, RUN_PROCESSES).items()}
 
 
 # -- a proxy for faults the emulator cannot make over HTTP ----------------------------------------

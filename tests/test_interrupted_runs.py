@@ -15,33 +15,20 @@ from pathlib import Path
 import pytest
 
 from sandbox.scenarios.peering_requests import customer_ec2, wait_until
+from sandbox.scenarios.run_processes import marked_processes
 from sandbox.scenarios.served_sandbox import start_served, stop_served
 from sandbox.world.sandbox_info import SandboxInfo
 from tests.support.pulumi_runs import ROOT, sandbox_run
 
 pytestmark = pytest.mark.e2e
 
-# Every process of a run that kill_when starts carries this variable, with a value of that run's own: Pulumi
-# passes its environment to the language host and the plugins, and they to what they start. Other tests' runs,
-# on other workers, never carry it, so they are never mistaken for the killed run's leftovers.
+# Every process of a run that kill_when starts carries this variable, with a value of that run's own (see
+# sandbox/scenarios/run_processes.py): other tests' runs, on other workers, are never taken for its leftovers.
 RUN_MARK = "HEROKU_PEERING_KILLED_RUN"
 
 
 def marked(mark: str) -> dict[int, str]:
-    """The live processes whose environment holds ``RUN_MARK=mark``, with their command lines (zombies have none)."""
-    needle = f"{RUN_MARK}={mark}".encode()
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:  # exited meanwhile
-            continue
-        if needle in environ.split(b"\0"):
-            found[int(entry.name)] = command.replace(b"\0", b" ").decode(errors="replace")
-    return found
+    return marked_processes(f"{RUN_MARK}={mark}\0")
 
 
 @pytest.fixture
@@ -55,8 +42,7 @@ def served(tmp_path: Path) -> Iterator[tuple[SandboxInfo, Path]]:
 def kill_when(ready: Path, moment: Callable[[], bool]) -> str:
     """Start `up` in a process group of its own, SIGKILL the group at ``moment``; the run's mark (see `marked`).
 
-    Pulumi starts its plugins in process groups of their own, so they outlive the kill; the callers wait for them
-    to notice and exit."""
+    The plugins, in process groups of their own, outlive the kill; the callers wait for them to exit."""
     mark = uuid.uuid4().hex
     command = [sys.executable, "-m", "sandbox", "up", "--skip-preview", "--sandbox", str(ready)]
     command += ["--state-dir", str(ready.parent / "state")]
