@@ -28,6 +28,7 @@ RUN_MARK = "HEROKU_PEERING_KILLED_RUN"
 
 
 def marked(mark: str) -> dict[int, str]:
+    """The live processes of the run that kill_when marked ``mark``."""
     return marked_processes(f"{RUN_MARK}={mark}\0")
 
 
